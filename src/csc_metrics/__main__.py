@@ -1,0 +1,4 @@
+from csc_metrics.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The typer application: one module per command, each a few lines over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from csc_metrics.errors import CscError
+from csc_metrics.cli.common import err_console
+
+app = typer.Typer(
+    name="csc-metrics",
+    help="Children's social care performance indicators from Ofsted Annex A extracts.",
+    rich_markup_mode="markdown",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each command module registers itself on `app` when imported (one line per command, keep sorted).
+# (commands are added here as they land)
+
+
+def main() -> None:
+    """Entry point: library errors become one stderr line and exit 2, never a traceback (unless --debug)."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except CscError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # an internal error must not look like "findings" (exit 1)
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (re-run with --debug for details)",
+            highlight=False,
+        )
+        sys.exit(2)

@@ -1,0 +1,58 @@
+"""Options and consoles shared by the commands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    xlsx = "xlsx"
+
+
+DefinitionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--definitions",
+        "-d",
+        help="Definitions folder (default: `definitions/` in the working directory, else the standard library).",
+    ),
+]
+LaOpt = Annotated[str | None, typer.Option("--la", help="DfE 3-digit local authority code, e.g. 808.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the output to this file.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", envvar="CSC_METRICS_STORE", help="History store (default .csc-metrics/history.sqlite)."),
+]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not read or write the history store.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Config file (default `csc-metrics.toml` if present).")
+]
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print machine output to stdout, or write it to `--output`."""
+    if output is None:
+        sys_stdout_write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        err_console.print(f"wrote {output}")
+
+
+def sys_stdout_write(text: str) -> None:
+    import sys
+
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,129 @@
+"""Diagnostics shared by every layer: one model, a registry of stable codes, exit codes.
+
+Code ranges: CSC1xx definitions (`check`), CSC2xx data quality (`validate`, `compute`),
+CSC3xx computation warnings, CSC4xx comparison and benchmarks.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ExitCode(IntEnum):
+    """Process exit codes (the CLI contract)."""
+
+    OK = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Diagnostic(BaseModel):
+    """One problem found in definitions, data or a computation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Stable code, e.g. CSC104.")
+    severity: Severity = Field(default=Severity.ERROR, description="error, warning or info.")
+    message: str = Field(description="What is wrong, in one sentence.")
+    hint: str | None = Field(default=None, description="How to fix it.")
+    file: str | None = Field(default=None, description="File the problem is in.")
+    line: int | None = Field(default=None, description="1-based line (definitions) or Excel-style row (data).")
+    col: int | None = Field(default=None, description="1-based column (definitions).")
+    sheet: str | None = Field(default=None, description="Worksheet, for xlsx input.")
+    column: str | None = Field(default=None, description="Excel-style column letter, for data.")
+    field: str | None = Field(default=None, description="Canonical column name, for data.")
+    value: str | None = Field(default=None, description="The offending cell as read (may be child-level data).")
+    indicator: str | None = Field(default=None, description="Indicator id, where the problem concerns one.")
+    count: int | None = Field(default=None, description="How many rows are affected, for summarised problems.")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def location(self) -> str:
+        """`path:line:col` (definitions) or `path[sheet] row N column X` (data)."""
+        parts = self.file or "<input>"
+        if self.column is not None or self.sheet is not None:
+            if self.sheet:
+                parts += f" [{self.sheet}]"
+            if self.line is not None:
+                parts += f" row {self.line}"
+            if self.column:
+                parts += f" column {self.column}"
+            return parts
+        if self.line is not None:
+            parts += f":{self.line}"
+            if self.col is not None:
+                parts += f":{self.col}"
+        return parts
+
+    def render(self) -> str:
+        """One line: `location: CODE message (hint)`."""
+        text = f"{self.location()}: {self.code} {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+# Registry of stable codes: code -> short title. Every code used anywhere must be listed here
+# (a test enforces it), so users can search for them and `--ignore` can be added later.
+CODES: dict[str, str] = {
+    # definitions (check)
+    "CSC100": "YAML syntax error",
+    "CSC101": "unknown key",
+    "CSC102": "missing required key",
+    "CSC103": "wrong type or value",
+    "CSC104": "unknown table",
+    "CSC105": "unknown column",
+    "CSC106": "unknown code value",
+    "CSC107": "duplicate id",
+    "CSC108": "unknown benchmark measure",
+    "CSC109": "rate without population",
+    "CSC110": "column of the wrong type for this use",
+    "CSC111": "unknown code set",
+    "CSC112": "unknown indicator reference",
+    "CSC113": "definition does not compile",
+    "CSC114": "embedded test failed",
+    "CSC115": "unsupported definitions version",
+    "CSC116": "file cannot be read",
+    "CSC117": "duplicate header variant",
+    # data quality (validate / compute)
+    "CSC200": "file cannot be read",
+    "CSC201": "unparseable date",
+    "CSC202": "unknown code",
+    "CSC203": "missing required value",
+    "CSC204": "duplicate row",
+    "CSC205": "end date before start date",
+    "CSC206": "date in the future",
+    "CSC207": "date before the child's date of birth",
+    "CSC208": "child over 25",
+    "CSC209": "conflicting date of birth across lists",
+    "CSC210": "not a whole number",
+    "CSC211": "header matches two columns",
+    "CSC212": "table not recognised",
+    "CSC213": "rows skipped (blank, title or footer)",
+    "CSC214": "required column missing",
+    "CSC215": "empty table",
+    "CSC216": "Excel serial date out of range",
+    "CSC217": "negative number",
+    "CSC218": "unrecognised column ignored",
+    # computation
+    "CSC301": "look-back or look-forward window not covered by the inputs",
+    "CSC302": "population year not published; latest earlier year used",
+    "CSC303": "no population for this local authority",
+    "CSC304": "rows excluded from a duration (end before start or a date missing)",
+    "CSC305": "source table absent",
+    # comparison
+    "CSC401": "unknown local authority code",
+    "CSC402": "no statistical neighbours in this model",
+    "CSC403": "no published value for this measure and year",
+    "CSC404": "no stored run",
+}

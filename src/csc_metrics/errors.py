@@ -1,0 +1,29 @@
+"""Typed exceptions raised by the library; the CLI turns them into one stderr line and an exit code."""
+
+from __future__ import annotations
+
+
+class CscError(Exception):
+    """A problem the user can fix: bad input, configuration or usage. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message + (f" ({self.hint})" if self.hint else "")
+
+
+class InputError(CscError):
+    """An input file cannot be read or recognised."""
+
+
+class ConfigError(CscError):
+    """The configuration file or an option is invalid."""
+
+
+class DefinitionsError(CscError):
+    """The definitions cannot be loaded at all (for `compute`; `check` reports diagnostics instead)."""
