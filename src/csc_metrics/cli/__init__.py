@@ -20,6 +20,7 @@ app = typer.Typer(
 
 # Each command module registers itself on `app` when imported (one line per command, keep sorted).
 # (commands are added here as they land)
+from csc_metrics.cli import history  # noqa: E402, F401
 
 
 def main() -> None:

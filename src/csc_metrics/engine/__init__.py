@@ -1,0 +1,1 @@
+"""The polars engine: calendars and periods, scanning extracts, compiling definitions into one lazy query."""
