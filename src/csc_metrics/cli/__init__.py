@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from csc_metrics.errors import CscError
 from csc_metrics.cli.common import err_console
+from csc_metrics.errors import CscError
 
 app = typer.Typer(
     name="csc-metrics",
