@@ -19,7 +19,8 @@ app = typer.Typer(
 )
 
 # Each command module registers itself on `app` when imported (one line per command, keep sorted).
-# (commands are added here as they land)
+from csc_metrics.cli import check as _check  # noqa: E402,F401
+from csc_metrics.cli import schema as _schema  # noqa: E402,F401
 
 
 def main() -> None:
