@@ -312,3 +312,52 @@ def test_schema_rejects_a_wrong_shape():
     bad["comparisons"][0]["assessment"] = "good"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, SCHEMA)
+
+
+DEFINITIONS = """\
+version: 1
+indicators:
+  - id: my_rereferrals
+    type: proportion
+    title: My re-referrals
+    section: inputs
+    description: re-referrals, local variant
+    polarity: low
+    benchmark: {source: lait, measure: ReReferral}
+    target: 21.5
+    table: annex_a_list_3
+    timing: {basis: flow, date: referral_date}
+    numerator:
+      - {column: referral_nfa, op: eq, value: "yes"}
+  - id: my_count
+    type: count
+    title: My count
+    section: outputs
+    description: children looked after
+    table: annex_a_list_8
+    timing: {basis: stock, start: start_date, end: end_date}
+  - id: my_rate
+    type: rate
+    title: My rate
+    section: outputs
+    description: per 10,000
+    of: my_count
+"""
+
+
+def test_indicator_meta_from_definitions(tmp_path):
+    from csc_metrics.compare import indicator_meta_from_definitions
+
+    (tmp_path / "x.yaml").write_text(DEFINITIONS, encoding="utf-8")
+    meta = indicator_meta_from_definitions(tmp_path)
+    assert meta["my_rereferrals"] == {"benchmark_measure": "ReReferral", "polarity": "low", "unit": "percent",
+                                      "kind": "flow", "title": "My re-referrals", "section": "inputs",
+                                      "target": 21.5}
+    assert (meta["my_rate"]["unit"], meta["my_rate"]["kind"]) == ("rate_per_10k", "stock")  # kind of `of`
+    assert meta["my_count"]["unit"] == "children" and meta["my_count"]["benchmark_measure"] is None
+    assert meta["re_referrals_12m"]["benchmark_measure"] == "ReReferral"  # catalogue mapping kept
+    out = run([result("my_rereferrals", 20.0)], indicator_meta=meta, benchmarks=["target", "england"])
+    assert row(out, "target")["benchmark_value"] == 21.5 and row(out, "england")["measure"] == "ReReferral"
+    (tmp_path / "bad.yaml").write_text("version: 1\nindicators: [{id: 1}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="definitions cannot be loaded"):
+        indicator_meta_from_definitions(tmp_path)

@@ -161,3 +161,11 @@ def test_benchmarks_needs_one_of_indicator_or_measure():
     assert isinstance(out.exception, ConfigError)
     out = runner.invoke(app, ["benchmarks", "--la", "808", "--measure", "ReReferal"])
     assert isinstance(out.exception, ConfigError) and "ReReferral" in str(out.exception)
+
+
+def test_table_to_output_file(results_file, tmp_path):
+    target = tmp_path / "out" / "compare.txt"
+    out = runner.invoke(app, ["compare", "--results", str(results_file), "-o", str(target)])
+    assert out.exit_code == 0 and out.stdout == ""
+    text = target.read_text(encoding="utf-8")
+    assert "Stockton-on-Tees (808)" in text and "re_referrals_12m" in text and "▼ worse" in text

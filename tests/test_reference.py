@@ -4,7 +4,11 @@ shared data files (quoted in each test)."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from csc_metrics.errors import ConfigError
 from csc_metrics.reference import (
@@ -161,3 +165,11 @@ def test_rank_one_is_best_and_ties_share_the_lower_rank():
     assert national_rank(25, others, "low") == 4
     assert national_rank(20, others, "high") == 2  # one value (30) above
     assert national_rank(20, others, "none") is None
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1000, allow_nan=False), min_size=2, max_size=40))
+def test_quantile7_agrees_with_statistics_inclusive(values):
+    """statistics.quantiles(method='inclusive') implements the same type-7 rule independently."""
+    expected = statistics.quantiles(values, n=4, method="inclusive")
+    got = [quantile7(values, p) for p in (0.25, 0.5, 0.75)]
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-9)

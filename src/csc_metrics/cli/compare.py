@@ -141,8 +141,7 @@ def compare(
     else:
         payload = latest_stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la)
     la_code = la or (payload.get("metadata") or {}).get("la_code") or cfg.la
-    defs_dir = definitions or cfg.definitions
-    meta = indicator_meta_from_definitions(defs_dir) if defs_dir is not None else {}
+    meta = indicator_meta_from_definitions(definitions or cfg.definitions)
     compared = compare_results(
         payload,
         la_code=str(la_code) if la_code else None,
@@ -162,6 +161,7 @@ def compare(
     elif fmt is Format.markdown:
         write_output(compare_markdown(compared), output)
     elif output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8") as fh:
             from rich.console import Console
 

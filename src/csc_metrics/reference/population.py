@@ -11,7 +11,7 @@ from csc_metrics.errors import ConfigError
 from csc_metrics.reference._files import numeric, table
 from csc_metrics.reference.areas import la_info
 
-SOURCE = "ONS mid-year estimates"
+SOURCE = "ONS mid-year estimates, children aged 0-17 (current series to mid-2024)"
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Population:
     value: int
     year: int
     warning: str | None = None
+    source: str = SOURCE
 
 
 @cache
