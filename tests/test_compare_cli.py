@@ -102,7 +102,7 @@ def test_unknown_la_is_a_config_error_with_suggestions(results_file):
 def test_unknown_la_from_the_entry_point_is_one_line_and_exit_2(results_file):
     proc = subprocess.run([sys.executable, "-m", "csc_metrics", "compare", "--results", str(results_file),
                            "--la", "999"], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"})
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "60"})
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "CSC401" in lines[0] and "Traceback" not in proc.stderr

@@ -253,6 +253,8 @@ class _Subject:
     rank: int | None = None
     ranked_of: int | None = None
     raw_value: Any = None  # the value as computed (int stays int)
+    title: str = ""
+    section: str | None = None
 
 
 def _measure_code(result: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -325,11 +327,14 @@ def _subject(result: dict[str, Any], meta: dict[str, Any], la: LocalAuthority, y
     code = _measure_code(result, meta)
     measure = lait_measure(code) if code else None
     polarity = str(result.get("polarity") or meta.get("polarity") or (measure.polarity if measure else "none"))
+    polarity = polarity.lower() if polarity.lower() in ("low", "high") else "none"
     unit = result.get("unit") or meta.get("unit")
     raw = result.get("value")
     value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
     s = _Subject(result, ind, polarity, unit, value, code, measure)
     s.raw_value = raw if value is not None else None
+    s.title = str(result.get("title") or meta.get("title") or ind)
+    s.section = result.get("section") or meta.get("section")
     if code is None:
         return s
     if measure is None:
@@ -349,8 +354,6 @@ def _subject(result: dict[str, Any], meta: dict[str, Any], la: LocalAuthority, y
         s.notes.append(note)
     if s.value == value:
         s.value = s.raw_value
-    if s.value is None:
-        return s
     if s.value is not None and polarity in ("low", "high"):
         everyone = la_values(code, s.year)
         others = everyone.filter(everyone["area"] != la.code)["value"].to_list()
@@ -374,7 +377,7 @@ def _row(s: _Subject, benchmark: str) -> dict[str, Any]:
     r = s.result
     row = dict.fromkeys(ROW_KEYS)
     row.update(
-        indicator=s.indicator, title=r.get("title") or s.indicator, section=r.get("section"),
+        indicator=s.indicator, title=s.title, section=s.section,
         category=r.get("category"), period=r.get("period"), period_end=r.get("period_end"), value=s.value,
         unit=s.unit, polarity=s.polarity, annualised=bool(r.get("annualised", False)), benchmark=benchmark,
     )
