@@ -17,7 +17,6 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from csc_metrics.engine.periods import Period, period_of
 
 from csc_metrics.engine.expressions import (
     Calendar,
@@ -28,6 +27,7 @@ from csc_metrics.engine.expressions import (
     timescale_validity,
 )
 from csc_metrics.engine.lookups import lookup_flag, window_bound
+from csc_metrics.engine.periods import Period, period_of
 from csc_metrics.spec.indicators import (
     AnyCondition,
     AnyIndicator,
