@@ -77,7 +77,7 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
     from csc_metrics.engine.calendar import WorkingCalendar
     from csc_metrics.engine.periods import parse_period
     from csc_metrics.engine.run import Population, Settings, evaluate
-    from csc_metrics.io.read import frame_from_rows
+    from csc_metrics.io import frame_from_rows
 
     period = parse_period(test.period)
     as_at = test.as_at or period.end

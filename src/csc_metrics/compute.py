@@ -207,7 +207,7 @@ class ComputeResult:
 
 def compute(opts: ComputeOptions) -> ComputeResult:
     """Read, evaluate, compare with the previous period and (unless disabled) record the run."""
-    from csc_metrics.io.read import read_inputs
+    from csc_metrics.io import read_inputs
 
     config = opts.config
     defs = load_checked_definitions(opts.definitions or config.definitions)

@@ -55,7 +55,7 @@ def explain_cmd(
         result = explain(defs, ind, None, None, None)
         console.print("\n".join(result.lines), markup=False)
         return
-    from csc_metrics.io.read import read_inputs
+    from csc_metrics.io import read_inputs
 
     read = read_inputs(paths, defs)
     frames = {tid: td.frame for tid, td in read.tables.items()}
