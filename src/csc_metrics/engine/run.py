@@ -44,6 +44,7 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
+ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
 @dataclass
@@ -209,7 +210,7 @@ class Run:
         pre: dict[str, pl.Expr] = {}
         default_from = _event_date(ind)
         table = ctx.table
-        cohort = open_mask & all_of(ind.filters, ctx, default_from)
+        cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
         out: dict[str, pl.Expr] = {}
         if isinstance(ind, DurationIndicator):
             days = duration(ctx.date(ind.from_), ctx.date(ind.to), ind.unit, ctx)
