@@ -4,9 +4,10 @@ import re
 import subprocess
 import sys
 
-from csc_metrics.cli import app
 from tests.conftest import DEFINITIONS, ROOT
 from tests.engine_helpers import standard
+
+from csc_metrics.cli import app
 
 CATALOGUE = ROOT.parent / "shared" / "spec" / "indicators.md"
 
