@@ -37,7 +37,7 @@ def extract(tmp_path: Path) -> Path:
     folder = tmp_path / "q1"
     folder.mkdir()
     write_list(folder, "annex_a_list_3", referrals([
-        ("A", "10/04/2024"), ("A", "01/05/2024"), ("B", "15/05/2024"), ("C", "30/06/2024"), ("D", "01/07/2024"),
+        ("A", "01/04/2024"), ("A", "01/05/2024"), ("B", "15/05/2024"), ("C", "30/06/2024"), ("D", "01/07/2024"),
     ]), name="q1.csv")
     return folder
 
@@ -48,7 +48,7 @@ def test_json_validates_against_contract(extract, tmp_path):
     payload = json.loads(out.stdout)
     jsonschema.validate(payload, CONTRACT)
     by = {(r["indicator"], r["period"]): r for r in payload["results"] if r["category"] is None}
-    # Q1 2024-25: A(10 Apr), A(1 May: re-referral), B, C = 4 referrals; Q2: D = 1
+    # Q1 2024-25: A(1 Apr), A(1 May: re-referral), B, C = 4 referrals; Q2: D = 1
     assert by[("referrals", "2024-25 Q1")]["value"] == 4
     assert by[("re_referrals_12m", "2024-25 Q1")]["numerator"] == 1
     assert by[("referrals", "2024-25 Q2")]["previous_value"] == 4
@@ -68,7 +68,7 @@ def test_previous_period_from_the_store(extract, tmp_path):
     write_list(later, "annex_a_list_3", referrals([("E", "01/07/2024"), ("F", "30/09/2024")]))
     payload = json.loads(run_cli(["compute", later, "--store", store, "--format", "json"]).stdout)
     q2 = next(r for r in payload["results"] if r["indicator"] == "referrals" and r["period"] == "2024-25 Q2")
-    assert (q2["value"], q2["previous_value"], q2["previous_period"]) == (2, 3, "2024-25 Q1")
+    assert (q2["value"], q2["previous_value"], q2["previous_period"]) == (2, 4, "2024-25 Q1")
 
 
 def test_table_output_and_errors(extract, tmp_path):
