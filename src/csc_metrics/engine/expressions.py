@@ -98,7 +98,10 @@ def age_at(table: TableSchema, at: pl.Expr) -> pl.Expr:
     parts: list[pl.Expr] = []
     if table.date_of_birth:
         dob = pl.col(table.date_of_birth)
-        before_birthday = (at.dt.month() * 100 + at.dt.day()) < (dob.dt.month() * 100 + dob.dt.day())
+        def month_day(d: pl.Expr) -> pl.Expr:  # Int32 first: month * 100 overflows the Int8 month
+            return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+
+        before_birthday = month_day(at) < month_day(dob)
         parts.append(at.dt.year().cast(pl.Int32) - dob.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32))
     if table.age_years:
         parts.append(pl.col(table.age_years).cast(pl.Int32))

@@ -54,6 +54,7 @@ def lookup_flag(
         right_on="__other_key",
         by="__child",
         strategy="backward" if before else "forward",
+        check_sortedness=False,  # sorted by date within each child; polars cannot verify that with `by`
         # within one table the row itself must not match; `before` is strictly before D anyway
         allow_exact_matches=not before and not same_table,
     )
