@@ -513,7 +513,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
             continue
         table = defs.table(ind.table)
         missing = next((t for t in source_tables(ind, defs) if t not in frames), None)
-        if table is None or table.id not in frames:
+        if table is None or missing is not None:
             results[ind.id] = run.no_data(ind, missing or ind.table)
         else:
             by_table[table.id].append(ind)
