@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import typer
+from rich.markup import escape
 
-from csc_metrics.errors import CscError
 from csc_metrics.cli.common import err_console
+from csc_metrics.errors import CscError
 
-app = typer.Typer(
+
+class _Typer(typer.Typer):
+    """Commands turn library errors into one stderr line and exit code 2 (also under typer's test runner)."""
+
+    def command(self, *args, **kwargs):  # type: ignore[override]
+        register = super().command(*args, **kwargs)
+
+        def decorator(func):
+            @functools.wraps(func)
+            def guarded(*a, **kw):
+                try:
+                    return func(*a, **kw)
+                except CscError as exc:
+                    if "--debug" in sys.argv:
+                        raise
+                    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+                    raise typer.Exit(exc.exit_code) from None
+
+            return register(guarded)
+
+        return decorator
+
+
+app = _Typer(
     name="csc-metrics",
     help="Children's social care performance indicators from Ofsted Annex A extracts.",
     rich_markup_mode="markdown",
@@ -19,8 +44,13 @@ app = typer.Typer(
 )
 
 # Each command module registers itself on `app` when imported (one line per command, keep sorted).
-# (commands are added here as they land)
-from csc_metrics.cli import history  # noqa: E402, F401
+from csc_metrics.cli import benchmarks as _benchmarks  # noqa: E402,F401
+from csc_metrics.cli import check as _check  # noqa: E402,F401
+from csc_metrics.cli import compare as _compare  # noqa: E402,F401
+from csc_metrics.cli import compute as _compute  # noqa: E402,F401
+from csc_metrics.cli import explain as _explain  # noqa: E402,F401
+from csc_metrics.cli import history as _history  # noqa: E402,F401
+from csc_metrics.cli import schema as _schema  # noqa: E402,F401
 
 
 def main() -> None:
@@ -33,7 +63,7 @@ def main() -> None:
     except CscError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # an internal error must not look like "findings" (exit 1)
         if debug:

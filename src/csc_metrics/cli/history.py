@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from csc_metrics.cli import app
@@ -156,22 +157,20 @@ def _show_runs(runs: list[dict[str, Any]], path: Path, fmt: HistoryFormat, outpu
         flat = [r | {"inputs": ";".join(f"{i['table']}:{i['sha256']}" for i in r["inputs"])} for r in runs]
         write_output(_csv(flat, (*RUN_FIELDS, "inputs")), output)
         return
-    table = Table(title="Stored runs", caption=f"{path} (oldest first)")
-    for name in ("Run", "Time (UTC)", "LA", "As at", "Definitions"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("Inputs", justify="right")
-    table.add_column("Results", justify="right")
-    for r in runs:
-        table.add_row(
+    headers = ("Run", "Time (UTC)", "LA", "As at", "Defs", "Inputs", "Results")
+    cells = [
+        (
             r["run_id"][:8],
-            (r["created_at"] or "")[:19].replace("T", " "),
+            (r["created_at"] or "")[:16].replace("T", " "),
             r["la_code"] or "-",
             r["as_at"] or "-",
             (r["definitions_hash"] or "-").removeprefix("sha256:")[:8],
             str(len(r["inputs"])),
             str(r["n_results"]),
         )
-    _print_table(table, output)
+        for r in runs
+    ]
+    _print_table(_table("Stored runs", f"{path} (oldest first)", headers, cells, n_left=5), output)
 
 
 def _fmt_number(v: Any, unit: str | None) -> str:
@@ -207,28 +206,45 @@ def _show_series(
         return
     unit = rows[0]["unit"] if rows else None
     title = indicator + (f" [{category}]" if category else "")
-    table = Table(title=title, caption=f"{path}" + (f"; unit: {unit}" if unit else ""))
-    table.add_column("Period", no_wrap=True)
-    for name in ("Value", "Numerator", "Denominator"):
-        table.add_column(name, justify="right")
-    for name in ("Status", "Run", "Time (UTC)"):
-        table.add_column(name, no_wrap=True)
-    if all_runs:
-        table.add_column("Shown", no_wrap=True)
+    headers = ("Period", "Value", "Numerator", "Denominator", "Status", "Run") + (
+        ("Shown",) if all_runs else ()
+    )
+    cells = []
     for r in rows:
-        cells = [
+        row = [
             r["period"],
             _fmt_number(r["value"], r["unit"]),
             _fmt_number(r["numerator"], "count"),
             _fmt_number(r["denominator"], "count"),
             r["status"] or "-",
             r["run_id"][:8],
-            (r["created_at"] or "")[:19].replace("T", " "),
         ]
         if all_runs:
-            cells.append("superseded" if r["superseded"] else "latest")
-        table.add_row(*cells)
-    _print_table(table, output)
+            row.append("superseded" if r["superseded"] else "latest")
+        cells.append(row)
+    caption = f"{path}" + (f"; unit: {unit}" if unit else "")
+    _print_table(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
+
+
+def _table(
+    title: str,
+    caption: str,
+    headers: tuple[str, ...],
+    cells: list[Any],
+    n_left: int,
+    right: tuple[int, ...] | None = None,
+) -> Table:
+    """A table whose columns never shrink below their widest cell (numbers and ids are not truncated)."""
+    right = right if right is not None else tuple(range(n_left, len(headers)))
+    table = Table(
+        title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left"
+    )
+    for i, name in enumerate(headers):
+        width = max([len(name), *(len(str(row[i])) for row in cells)])
+        table.add_column(name, justify="right" if i in right else "left", no_wrap=True, min_width=width)
+    for row in cells:
+        table.add_row(*(str(c) for c in row))
+    return table
 
 
 def _print_table(table: Table, output: Path | None) -> None:

@@ -1,1 +1,1 @@
-"""The polars engine: calendars and periods, scanning extracts, compiling definitions into one lazy query."""
+"""The polars engine: periods, working days, compiling definitions to expressions, running them."""

@@ -1,0 +1,49 @@
+"""Result types of reading extracts: one typed frame per table, with where every row came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from csc_metrics.diagnostics import Diagnostic
+from csc_metrics.spec.tables import TableSchema
+
+SRC = "__src"  # UInt16 index into TableData.sources
+ROW = "__row"  # UInt32 Excel-style row number (the row a user sees when opening the file)
+
+
+@dataclass
+class SourceInfo:
+    """One file (or one sheet of a workbook) read as one table."""
+
+    path: str
+    sheet: str | None
+    table: str
+    rows: int
+    skipped_rows: int
+    encoding: str | None
+    sha256: str
+    coverage: tuple[date, date] | None
+    headers: list[dict] = field(default_factory=list)  # {"header", "column", "letter"}
+
+    def letter(self, column: str) -> str | None:
+        """The Excel column letter a canonical column was read from, if it was present."""
+        return next((h["letter"] for h in self.headers if h["column"] == column), None)
+
+
+@dataclass
+class TableData:
+    """Every row of one table: typed schema columns plus `__src` and `__row`."""
+
+    schema: TableSchema
+    frame: pl.DataFrame
+    sources: list[SourceInfo]
+
+
+@dataclass
+class ReadResult:
+    tables: dict[str, TableData]
+    diagnostics: list[Diagnostic]
+    unrecognised: list[dict]  # {"path", "sheet", "reason"}

@@ -1,0 +1,167 @@
+"""`read_inputs`: CSV files, xlsx workbooks or folders of them -> one typed frame per recognised table."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from csc_metrics.diagnostics import Diagnostic, Severity
+from csc_metrics.errors import InputError
+from csc_metrics.io.checks import check_birth_dates, check_table
+from csc_metrics.io.convert import convert_columns, dtype_of
+from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
+from csc_metrics.io.headers import Recogniser, Recognition
+from csc_metrics.io.model import ROW, SRC, ReadResult, SourceInfo, TableData
+from csc_metrics.io.sources import RawSheet, expand_paths, open_path
+from csc_metrics.spec.tables import CodeSet, TableSchema
+
+if TYPE_CHECKING:
+    from csc_metrics.spec.loader import Definitions
+
+FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id column
+
+
+def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None) -> ReadResult:
+    """Read every table in `paths`, convert it per its schema and run the data-quality checks.
+
+    Raises InputError when a path is missing, a file is not CSV/xlsx or is empty, or nothing matches any table."""
+    files, unrecognised = expand_paths([Path(p) for p in paths])
+    schemas = list(definitions.tables.values())
+    if not schemas:
+        raise InputError("no table schemas in the definitions", hint="pass --definitions with definitions/tables/")
+    recogniser = Recogniser(schemas)
+    diags: list[Diagnostic] = []
+    parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
+    for path in files:
+        for raw in open_path(path):
+            rec = recogniser.recognise(raw.head, raw.name_hint)
+            if rec.match is None:
+                unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})
+                diags.append(_unrecognised_diag(raw, rec))
+                continue
+            source, frame, block_diags = read_block(raw, rec, definitions.code_sets)
+            diags += block_diags
+            parts.setdefault(source.table, []).append((source, frame))
+    if not parts:
+        where = ", ".join(str(p) for p in paths)
+        detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
+                           for u in unrecognised[:3])
+        raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
+                         hint="check the header row against `csc-metrics validate --help`, or pass --definitions")
+    tables: dict[str, TableData] = {}
+    for table_id, items in parts.items():
+        schema = definitions.tables[table_id]
+        frames = [f.with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)) for i, (_, f) in enumerate(items)]
+        frame = pl.concat(frames, how="vertical").select(*schema.column_names, SRC, ROW)
+        tables[table_id] = TableData(schema, frame, [s for s, _ in items])
+        diags += check_table(tables[table_id], today)
+    diags += check_birth_dates(list(tables.values()))
+    return ReadResult(tables, diags, unrecognised)
+
+
+def _reason(rec: Recognition) -> str:
+    if rec.missing and rec.best is not None:
+        headers = ", ".join(f"`{rec.best.schema.column(c).header}`" for c in rec.missing)  # type: ignore[union-attr]
+        return f"{rec.reason}: {headers}"
+    return rec.reason or "headers match no table"
+
+
+def _unrecognised_diag(raw: RawSheet, rec: Recognition) -> Diagnostic:
+    if rec.missing and rec.best is not None:
+        return Diagnostic(code="CSC214", severity=Severity.ERROR, message=_reason(rec), file=raw.path, sheet=raw.sheet,
+                          line=rec.header_index + 1,
+                          hint="add the missing columns to the extract, or add their spelling as `variants` in the table schema")
+    return Diagnostic(code="CSC212", severity=Severity.WARNING, message=f"not read: {_reason(rec)}", file=raw.path,
+                      sheet=raw.sheet,
+                      hint="if this is an Annex A list, check its header row; other sheets can be ignored")
+
+
+def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -> tuple[SourceInfo, pl.DataFrame, list[Diagnostic]]:
+    """Read the rows of one recognised sheet: skip blank and footer rows, convert, report problems."""
+    match = rec.match
+    assert match is not None
+    schema = match.schema
+    header_cells = raw.head[rec.header_index]
+    data, letters = raw.load(rec.header_index)
+    first_row = rec.header_index + 2  # Excel row of the first data row
+    diags: list[Diagnostic] = []
+    loc = dict(file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
+    for i, header in match.extras:
+        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i),
+                                message=f"column `{header}` is not part of {schema.id}; ignored",
+                                hint="add it to the table schema's `variants` if it is a known column", **loc))
+    for i, header, col, first in match.repeated:
+        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i), field=col,
+                                message=f"column `{header}` repeats `{col}` already read from column {_letter(letters, first)}; ignored",
+                                hint="delete one of the two columns", **loc))
+    for i, header, cols in match.ambiguous:
+        diags.append(Diagnostic(code="CSC211", severity=Severity.ERROR, column=_letter(letters, i),
+                                message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
+                                hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
+
+    child_col = next((i for i, c in match.mapping.items() if c == schema.child_id), None)
+    data = data.with_row_index("__i")
+    cells = [c for c in data.columns if c != "__i"]
+    filled = pl.sum_horizontal(pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in cells) if cells else pl.lit(0)
+    data = data.with_columns(filled.alias("__n"))
+    last_full = data.filter(pl.col("__n") >= 2)["__i"].max()
+    keep = pl.col("__n") > 0
+    if last_full is not None:
+        keep = keep & ~((pl.col("__i") > last_full) & (pl.col("__n") <= 1))
+    if child_col is not None:
+        keep = keep & ~pl.col(f"c{child_col}").str.contains(FOOTER).fill_null(False)
+    kept = data.filter(keep)
+    skipped = rec.header_index + (data.height - kept.height)
+    rows = kept.select(
+        (pl.col("__i") + first_row).cast(pl.UInt32).alias(ROW),
+        *[pl.col(f"c{i}").alias(name) for i, name in match.mapping.items() if f"c{i}" in kept.columns],
+    )
+    typed, problems = convert_columns(rows, schema, code_sets)
+
+    coverage = None
+    if schema.event_date and schema.event_date in typed.columns:
+        lo, hi = typed.select(pl.col(schema.event_date).min().alias("lo"), pl.col(schema.event_date).max().alias("hi")).row(0)
+        coverage = (lo, hi) if lo is not None else None
+    headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
+               for i, name in sorted(match.mapping.items())]
+    source = SourceInfo(raw.path, raw.sheet, schema.id, typed.height, skipped, raw.encoding, raw.sha256, coverage, headers)
+    if skipped:
+        diags.append(Diagnostic(code="CSC213", severity=Severity.INFO,
+                                message=f"{skipped} row(s) skipped (title rows above the header, blank rows, filter or footer rows)",
+                                file=raw.path, sheet=raw.sheet, count=skipped))
+    if typed.is_empty():
+        diags.append(Diagnostic(code="CSC215", severity=Severity.WARNING, message=f"{schema.id} has a header row but no data rows",
+                                file=raw.path, sheet=raw.sheet, hint="export the list again if rows were expected"))
+    diags += problems_to_diagnostics(problems, source, schema, code_sets)
+    return source, typed, diags
+
+
+def _letter(letters: list[str], index: int) -> str:
+    from csc_metrics.io.normalise import column_letter
+
+    return letters[index] if index < len(letters) else column_letter(index)
+
+
+def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
+                    rows: list[dict[str, object]]) -> tuple[pl.DataFrame, list[Diagnostic]]:
+    """Rows keyed by canonical column name, with values as an extract would hold them, converted exactly as a
+    file would be. Row 1 is the header, so rows[0] is row 2. Returns the typed frame (with `__src` = 0 and
+    `__row`) and the conversion diagnostics (no data-quality checks)."""
+    unknown = sorted({k for r in rows for k in r} - set(schema.column_names))
+    if unknown:
+        raise InputError(f"{schema.id}: unknown column(s) {', '.join(unknown)}",
+                         hint=f"use the canonical column names: {', '.join(schema.column_names)}")
+    present = [c for c in schema.column_names if any(c in r for r in rows)]
+    data = {c: pl.Series(c, [cell_text(r.get(c)) for r in rows], dtype=pl.String) for c in present}
+    raw = pl.DataFrame({ROW: pl.Series(ROW, range(2, len(rows) + 2), dtype=pl.UInt32), **data})
+    typed, problems = convert_columns(raw, schema, code_sets)
+    headers = [{"header": schema.column(c).header, "column": c, "letter": None} for c in present]  # type: ignore[union-attr]
+    source = SourceInfo("<rows>", None, schema.id, typed.height, 0, None, "", None, headers)
+    typed = typed.with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC)).select(*schema.column_names, SRC, ROW)
+    return typed, problems_to_diagnostics(problems, source, schema, code_sets)
+
+
+__all__ = ["read_inputs", "frame_from_rows", "read_block", "dtype_of"]

@@ -1,0 +1,164 @@
+"""Open input paths as raw text sheets: CSV files (any common encoding) and every sheet of xlsx workbooks.
+
+Nothing is typed here: every cell is text (`pl.String`). Excel number cells arrive as their shortest text
+(`12345`, `3.5`) and real date cells as ISO text (`2025-03-02 00:00:00`), which the converters understand.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from csc_metrics.errors import InputError
+from csc_metrics.io.normalise import column_letter
+
+SCAN_ROWS = 10  # rows searched for the header row
+CSV_SUFFIXES = {".csv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
+
+
+@dataclass
+class RawSheet:
+    """One CSV file or worksheet, before its table is known."""
+
+    path: str
+    sheet: str | None
+    encoding: str | None
+    sha256: str
+    head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
+    _loader: Callable[[int], tuple[pl.DataFrame, list[str]]]
+
+    @property
+    def name_hint(self) -> str:
+        """Sheet name, else the file name without suffix (a tie-breaker for recognising tables)."""
+        return self.sheet if self.sheet is not None else Path(self.path).stem
+
+    def load(self, header_index: int) -> tuple[pl.DataFrame, list[str]]:
+        """The rows below the header row as String columns `c0..cN` and each column's Excel letter.
+        Data row i is Excel row `header_index + 2 + i`."""
+        return self._loader(header_index)
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
+    """Files to read (folders searched recursively) and the files ignored, as `unrecognised` entries."""
+    files: list[Path] = []
+    ignored: list[dict] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder", hint="check the path")
+        if path.is_dir():
+            for p in sorted(q for q in path.rglob("*") if q.is_file()):
+                if p.name.startswith(("~$", ".")):
+                    continue
+                if p.suffix.lower() in SUFFIXES:
+                    files.append(p)
+                else:
+                    ignored.append({"path": str(p), "sheet": None, "reason": "not a .csv, .xlsx or .xlsm file; ignored"})
+        elif path.suffix.lower() in SUFFIXES:
+            files.append(path)
+        else:
+            raise InputError(
+                f"{path}: not a CSV or Excel (.xlsx) file",
+                hint="save the extract as .csv or .xlsx, or pass the folder that holds them",
+            )
+    return files, ignored
+
+
+def open_path(path: Path) -> Iterator[RawSheet]:
+    """Every raw sheet in one file."""
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
+    digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in CSV_SUFFIXES:
+        yield _csv_sheet(path, data, digest)
+    else:
+        yield from _excel_sheets(path, data, digest)
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    """BOM first, then UTF-8, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _to_utf8(data: bytes, encoding: str) -> bytes:
+    """The file as UTF-8 bytes without a BOM (polars reads UTF-8 only)."""
+    if encoding == "utf-8":
+        return data
+    if encoding == "utf-8-sig":
+        return data[len(codecs.BOM_UTF8):]
+    if encoding.startswith("utf-16"):
+        text = data[2:].decode(encoding, errors="replace")
+    else:
+        text = data.decode("cp1252", errors="replace")  # five undefined bytes become U+FFFD, never a crash
+    return text.encode("utf-8")
+
+
+def _csv_sheet(path: Path, data: bytes, digest: str) -> RawSheet:
+    encoding = detect_encoding(data)
+    utf8 = _to_utf8(data, encoding)
+    head_text = utf8[:262_144].decode("utf-8", errors="ignore")
+    head: list[list[str | None]] = []
+    for record in csv.reader(io.StringIO(head_text)):
+        head.append([c if c.strip() else None for c in record])
+        if len(head) >= SCAN_ROWS:
+            break
+
+    def load(header_index: int) -> tuple[pl.DataFrame, list[str]]:
+        width = max(len(head[header_index]), 1)
+        names = [f"c{i}" for i in range(width)]
+        frame = pl.read_csv(
+            utf8, has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
+            truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False,
+        )
+        return frame, [column_letter(i) for i in range(width)]
+
+    return RawSheet(str(path), None, encoding, digest, head, load)
+
+
+# --- Excel ----------------------------------------------------------------------------------------------
+
+def _excel_sheets(path: Path, data: bytes, digest: str) -> Iterator[RawSheet]:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(data)
+        names = reader.sheet_names
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be opened as an Excel workbook ({type(exc).__name__})",
+                         hint="open it in Excel and save it again as .xlsx") from None
+    for name in names:
+        # header_row=None, skip_rows=0: row 0 of the frame is Excel row 1, even when the first rows are empty
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+        if sheet.width == 0:
+            continue
+        frame = sheet.to_polars()
+        cols = sheet.available_columns()
+        letters = [column_letter(c.absolute_index) for c in cols]
+        frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
+        head = [list(r) for r in frame.head(SCAN_ROWS).rows()]
+
+        def load(header_index: int, frame: pl.DataFrame = frame, letters: list[str] = letters):
+            return frame.slice(header_index + 1), letters
+
+        yield RawSheet(str(path), name, None, digest, head, load)

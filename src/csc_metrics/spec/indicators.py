@@ -1,0 +1,384 @@
+"""Indicator definitions: a discriminated union of kinds (count, proportion, rate, duration, breakdown).
+
+Every indicator names its source table, how a row is placed in a period (`timing`: flow, stock or as-at),
+the cohort (`filters`), and for proportions the `numerator` conditions, which narrow the cohort so the
+numerator can never exceed the denominator. Conditions are structured predicates, never strings to eval.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from csc_metrics.spec.base import StrictModel
+from csc_metrics.spec.tables import Identifier
+
+# Names usable in place of a column where a date is expected.
+REFERENCE_DATES = ("period_start", "period_end", "as_at", "reference_date")
+DateRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="A date column, or one of period_start, period_end, as_at, reference_date "
+        "(period_end for flows and stocks, the as-at date for as-at indicators).",
+    ),
+]
+
+
+class Section(StrEnum):
+    inputs = "inputs"
+    processes = "processes"
+    outputs = "outputs"
+
+
+class Polarity(StrEnum):
+    low = "low"  # lower is better
+    high = "high"  # higher is better
+    none = "none"  # no judgement
+
+
+class Op(StrEnum):
+    eq = "eq"
+    ne = "ne"
+    in_ = "in"
+    not_in = "not_in"
+    lt = "lt"
+    le = "le"
+    gt = "gt"
+    ge = "ge"
+    between = "between"
+    is_null = "is_null"
+    not_null = "not_null"
+    is_yes = "is_yes"
+    not_yes = "not_yes"
+
+
+VALUELESS_OPS = {Op.is_null, Op.not_null, Op.is_yes, Op.not_yes}
+LIST_OPS = {Op.in_, Op.not_in, Op.between}
+
+Scalar = str | int | float | date
+
+
+def _check_value(op: Op, value: Any) -> None:
+    if op in VALUELESS_OPS and value is not None:
+        raise ValueError(f"operator `{op.value}` takes no `value`")
+    if op not in VALUELESS_OPS and value is None:
+        raise ValueError(f"operator `{op.value}` needs a `value`")
+    if op in LIST_OPS and not isinstance(value, list):
+        raise ValueError(f"operator `{op.value}` needs a list `value`")
+    if op is Op.between and len(value) != 2:
+        raise ValueError("`between` needs a list of two values [low, high] (both inclusive)")
+    if op not in LIST_OPS and isinstance(value, list):
+        raise ValueError(f"operator `{op.value}` takes a single `value`, not a list")
+
+
+class ColumnCondition(StrictModel):
+    """`{column, op, value}`: compare a column with a value. Blanks never match a value, but do satisfy
+    `ne` and `not_in`; `is_yes` holds only for an explicit yes."""
+
+    column: Identifier = Field(description="Canonical column name of the indicator's table.")
+    op: Op = Field(description="eq, ne, in, not_in, lt, le, gt, ge, between, is_null, not_null, is_yes, not_yes.")
+    value: Scalar | list[Scalar] | None = Field(default=None, description="Value, or list for in/not_in/between.")
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> ColumnCondition:
+        _check_value(self.op, self.value)
+        return self
+
+
+class AgeSpec(StrictModel):
+    """Whole years of age at a reference date, from the date of birth (age column only where birth date is blank)."""
+
+    at: DateRef = Field(default="reference_date", description="Date at which the age is taken.")
+
+
+class AgeCondition(StrictModel):
+    """`{age: {at: as_at}, op: between, value: [19, 21]}`."""
+
+    age: AgeSpec = Field(description="Age in whole years at the reference date.")
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge", "between"] = Field(description="Comparison.")
+    value: int | list[int] = Field(description="Whole years, or [low, high] for between (inclusive).")
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> AgeCondition:
+        _check_value(Op(self.op), self.value)
+        return self
+
+
+class TimeUnit(StrEnum):
+    working_days = "working_days"
+    calendar_days = "calendar_days"
+    months = "months"
+    years = "years"
+
+
+class Timescale(StrictModel):
+    """Duration from one date to another. Working days count d with from < d <= to (same day = 0);
+    months and years use calendar addition (29 February + 1 year = 28 February).
+    Rows where a date is blank or `to` is before `from` fail the condition and, in a proportion's
+    numerator, are removed from the denominator too (reported as a data-quality issue)."""
+
+    from_: DateRef = Field(alias="from", description="Start date column (or reference date).")
+    to: DateRef = Field(description="End date column (or reference date).")
+    unit: TimeUnit = Field(description="working_days, calendar_days, months or years.")
+    within: int | None = Field(default=None, ge=0, description="Holds when the duration is <= this.")
+    at_least: int | None = Field(default=None, ge=0, description="Holds when the duration is >= this.")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Timescale:
+        if (self.within is None) == (self.at_least is None):
+            raise ValueError("a timescale needs exactly one of `within` or `at_least`")
+        return self
+
+
+class TimescaleCondition(StrictModel):
+    """`{timescale: {from, to, unit, within | at_least}}`."""
+
+    timescale: Timescale = Field(description="The timescale that must hold.")
+
+
+class Window(StrictModel):
+    """A window relative to this row's date D. `before`: on or after D - length and strictly before D
+    (`within 12 months before`). `after`: on or after D and on or before D + length (`0 to 30 days after`)."""
+
+    direction: Literal["before", "after"] = Field(description="before or after the row's date.")
+    length: int = Field(ge=0, description="Length of the window.")
+    unit: Literal["calendar_days", "months", "years"] = Field(description="calendar_days, months or years.")
+
+
+class Related(StrictModel):
+    """Look-back / look-forward: the same child has a row in `table` whose `date` falls in `window`
+    relative to this row's date. Within the same table the row itself never matches."""
+
+    table: Identifier = Field(description="Table to look in (may be the indicator's own table).")
+    date: Identifier = Field(description="Date column of that table.")
+    window: Window = Field(description="Where the related date must fall.")
+    from_: Identifier | None = Field(
+        default=None, alias="from", description="This row's date column (default: the indicator's event date)."
+    )
+    filters: list[Condition] = Field(default_factory=list, description="Conditions on the related rows.")
+
+
+class RelatedCondition(StrictModel):
+    """`{related: {table, date, window}}`."""
+
+    related: Related = Field(description="The related row that must exist.")
+
+
+class AnyCondition(StrictModel):
+    """`{any: [...]}`: holds when at least one of the conditions holds."""
+
+    any: list[Condition] = Field(min_length=1, description="Alternatives.")
+
+
+class NotCondition(StrictModel):
+    """`{not: {...}}`: holds when the condition does not hold (blanks included)."""
+
+    not_: Condition = Field(alias="not", description="Condition to negate.")
+
+
+_CONDITION_KEYS = ("column", "age", "timescale", "related", "any", "not")
+
+
+def _condition_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return next((k for k in _CONDITION_KEYS if k in value), None)
+    return {
+        ColumnCondition: "column",
+        AgeCondition: "age",
+        TimescaleCondition: "timescale",
+        RelatedCondition: "related",
+        AnyCondition: "any",
+        NotCondition: "not",
+    }.get(type(value))
+
+
+Condition = Annotated[
+    Annotated[ColumnCondition, Tag("column")]
+    | Annotated[AgeCondition, Tag("age")]
+    | Annotated[TimescaleCondition, Tag("timescale")]
+    | Annotated[RelatedCondition, Tag("related")]
+    | Annotated[AnyCondition, Tag("any")]
+    | Annotated[NotCondition, Tag("not")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition_kind",
+        custom_error_message="a condition needs one of the keys: column, age, timescale, related, any, not",
+    ),
+]
+
+
+# ---- timing -------------------------------------------------------------------------------------------
+
+
+class FlowTiming(StrictModel):
+    """Rows whose event `date` falls in the period (both ends inclusive)."""
+
+    basis: Literal["flow"] = Field(description="flow")
+    date: Identifier = Field(description="Event date column.")
+
+
+class StockTiming(StrictModel):
+    """Rows open on the last day of the period: start <= D and (end blank or end > D)."""
+
+    basis: Literal["stock"] = Field(description="stock")
+    start: Identifier = Field(description="Start date column.")
+    end: Identifier | None = Field(default=None, description="End date column (blank = still open).")
+
+
+class AsAtTiming(StrictModel):
+    """Evaluated once, on the as-at date, in the period containing it; for fields held only as at extract."""
+
+    basis: Literal["as_at"] = Field(description="as_at")
+    start: Identifier | None = Field(default=None, description="Start column: the row must have started by as-at.")
+    end: Identifier | None = Field(default=None, description="End column: the row must still be open at as-at.")
+
+
+Timing = Annotated[FlowTiming | StockTiming | AsAtTiming, Field(discriminator="basis")]
+
+
+# ---- embedded tests -----------------------------------------------------------------------------------
+
+
+class Expectation(StrictModel):
+    """Expected result of an embedded test."""
+
+    numerator: float | None = Field(default=None, description="Expected numerator (count for counts).")
+    denominator: float | None = Field(default=None, description="Expected denominator.")
+    value: float | None = Field(default=None, description="Expected value (compared to 3 decimal places).")
+    category: str | None = Field(default=None, description="For breakdowns: the category checked.")
+    status: Literal["ok", "empty"] | None = Field(default=None, description="Expected status.")
+
+    @model_validator(mode="after")
+    def _something_expected(self) -> Expectation:
+        if self.numerator is None and self.denominator is None and self.value is None and self.status is None:
+            raise ValueError("`expect` needs at least one of numerator, denominator, value or status")
+        return self
+
+
+class EmbeddedTest(StrictModel):
+    """Example rows with the expected result for one period; `csc-metrics check` runs it."""
+
+    name: str = Field(description="What the test shows, e.g. 'referral on 31 March counts in Q4'.")
+    period: str = Field(description="Period label, e.g. `2024-25 Q1`, `2024-25` or `2024-06`.")
+    as_at: date | None = Field(default=None, description="As-at date (as-at indicators; default the period end).")
+    population: int | None = Field(default=None, gt=0, description="Child population for rate tests.")
+    rows: dict[Identifier, list[dict[str, Any]]] = Field(
+        description="Rows per table id or alias, with canonical column names; values as they would appear in an "
+        "extract (dates dd/mm/yyyy or yyyy-mm-dd, codes or labels)."
+    )
+    expect: Expectation = Field(description="The expected numerator/denominator/value.")
+
+
+# ---- indicators ---------------------------------------------------------------------------------------
+
+
+class Benchmark(StrictModel):
+    """Where the published comparators for this indicator come from."""
+
+    source: Literal["lait"] = Field(default="lait", description="Published source: DfE LAIT.")
+    measure: str = Field(description="LAIT `Measure_short` code, e.g. `ReReferral`.")
+
+
+class _Common(StrictModel):
+    id: Identifier = Field(description="Stable indicator id (a public contract: never renamed).")
+    title: str = Field(description="Short title, as in a Cabinet report.")
+    section: Section = Field(description="inputs, processes or outputs.")
+    description: str = Field(description="Plain-English definition a councillor can read, with decisions taken.")
+    polarity: Polarity = Field(default=Polarity.none, description="low/high = lower/higher is better; none.")
+    benchmark: Benchmark | None = Field(default=None, description="Published benchmark mapping.")
+    target: float | None = Field(default=None, description="Optional local target (the config file may override).")
+    tests: list[EmbeddedTest] = Field(default_factory=list, description="Embedded examples run by `check`.")
+
+
+class _OverTable(_Common):
+    table: Identifier = Field(description="Source table id or alias, e.g. `annex_a_list_3` or `referrals`.")
+    timing: Timing = Field(description="How a row is placed in a period: flow, stock or as_at.")
+    filters: list[Condition] = Field(default_factory=list, description="Conditions every counted row meets.")
+    count: Literal["rows", "children"] | None = Field(
+        default=None,
+        description="Count rows (events) or distinct children. Default: rows for flows, children for stocks and "
+        "as-at. When counting children each child is represented by one row: its latest (`keep: last`) or "
+        "earliest (`keep: first`) qualifying row by event or start date.",
+    )
+    keep: Literal["first", "last"] = Field(default="last", description="Which row represents a child.")
+
+    @property
+    def counts_children(self) -> bool:
+        if self.count is not None:
+            return self.count == "children"
+        return self.timing.basis != "flow"
+
+
+class CountIndicator(_OverTable):
+    """Number of rows (or children) in the period."""
+
+    type: Literal["count"] = Field(description="count")
+
+
+class ProportionIndicator(_OverTable):
+    """Percentage of the cohort (`filters`) that also meets every `numerator` condition."""
+
+    type: Literal["proportion"] = Field(description="proportion")
+    numerator: list[Condition] = Field(min_length=1, description="Conditions a cohort row meets to count.")
+
+
+class BreakdownIndicator(_OverTable):
+    """One result per code of a coded column: the count and the % share of the total."""
+
+    type: Literal["breakdown"] = Field(description="breakdown")
+    by: Identifier = Field(description="Coded column to break down by.")
+
+
+class DurationIndicator(_OverTable):
+    """Mean or median duration between two dates over the rows that have both dates."""
+
+    type: Literal["duration"] = Field(description="duration")
+    stat: Literal["mean", "median"] = Field(description="mean or median (even count: mean of the middle two).")
+    from_: DateRef = Field(alias="from", description="Start date column.")
+    to: DateRef = Field(description="End date column.")
+    unit: Literal["working_days", "calendar_days"] = Field(description="working_days or calendar_days.")
+    negative: Literal["exclude", "zero"] = Field(
+        default="exclude", description="Rows with end before start: excluded (default) or counted as 0."
+    )
+
+
+class RateIndicator(_Common):
+    """A count indicator per `per` children of the population; flows over sub-annual periods are annualised."""
+
+    type: Literal["rate"] = Field(description="rate")
+    of: Identifier = Field(description="Id of the count indicator to divide.")
+    per: int = Field(default=10000, gt=0, description="Multiplier, e.g. per 10,000 children.")
+    population: str = Field(
+        default="children_0_17", description="Population: `children_0_17` (ONS mid-year estimate, aged 0-17)."
+    )
+    annualise: bool = Field(default=True, description="Annualise flow rates for periods shorter than a year.")
+
+
+def _indicator_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("type")
+    return getattr(value, "type", None)
+
+
+Indicator = Annotated[
+    Annotated[CountIndicator, Tag("count")]
+    | Annotated[ProportionIndicator, Tag("proportion")]
+    | Annotated[RateIndicator, Tag("rate")]
+    | Annotated[DurationIndicator, Tag("duration")]
+    | Annotated[BreakdownIndicator, Tag("breakdown")],
+    Discriminator(
+        _indicator_tag,
+        custom_error_type="indicator_type",
+        custom_error_message="`type` must be one of: count, proportion, rate, duration, breakdown",
+    ),
+]
+
+AnyIndicator = CountIndicator | ProportionIndicator | RateIndicator | DurationIndicator | BreakdownIndicator
+
+Related.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()

@@ -1,0 +1,278 @@
+"""Load definitions YAML with source positions, so every problem is reported as `path:line:col`.
+
+YAML is read with ruamel in round-trip mode (YAML 1.2: `no` stays the string "no"), which keeps the line and
+column of every key and item. Each file is validated by pydantic as a whole, so all its structural errors are
+collected; pydantic's error locations are then walked through the YAML tree to find the line of each one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from csc_metrics.diagnostics import Diagnostic, Severity
+from csc_metrics.spec.files import DefinitionsFile
+from csc_metrics.spec.indicators import AnyIndicator
+from csc_metrics.spec.tables import CodeSet, TableSchema
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Located:
+    """An object from a definitions file, with where it was defined."""
+
+    obj: Any
+    file: str
+    line: int
+    col: int
+    node: Any = None  # the YAML node, for positions of nested keys
+
+
+@dataclass
+class Definitions:
+    """Every table schema, code set and indicator found, keyed by id (first definition wins)."""
+
+    tables: dict[str, TableSchema] = field(default_factory=dict)
+    code_sets: dict[str, CodeSet] = field(default_factory=dict)
+    indicators: dict[str, AnyIndicator] = field(default_factory=dict)
+    located: dict[tuple[str, str], Located] = field(default_factory=dict)  # (kind, id) -> where
+    files: list[Path] = field(default_factory=list)
+    content_hash: str = ""
+
+    def table(self, name: str) -> TableSchema | None:
+        """A table by id or alias."""
+        if name in self.tables:
+            return self.tables[name]
+        return next((t for t in self.tables.values() if t.alias == name), None)
+
+
+@dataclass
+class LoadResult:
+    definitions: Definitions
+    diagnostics: list[Diagnostic]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def standard_definitions_path() -> Path:
+    """The standard library shipped with the package (or the repository's `definitions/` in development)."""
+    packaged = Path(str(resources.files("csc_metrics"))) / "_definitions"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "definitions"
+
+
+def default_definitions_path(explicit: Path | None = None) -> Path:
+    """`--definitions`, else `definitions/` in the working directory, else the standard library."""
+    if explicit is not None:
+        return explicit
+    local = Path("definitions")
+    if local.is_dir() and any(local.rglob("*.y*ml")):
+        return local
+    return standard_definitions_path()
+
+
+def find_yaml_files(paths: list[Path]) -> list[Path]:
+    """YAML files under the given files/folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def load_definitions(paths: list[Path]) -> LoadResult:
+    """Parse and validate every definitions file; structural problems become diagnostics (never raised)."""
+    defs = Definitions()
+    diags: list[Diagnostic] = []
+    digest = hashlib.sha256()
+    files = find_yaml_files(paths)
+    if not files:
+        where = ", ".join(str(p) for p in paths)
+        diags.append(
+            Diagnostic(code="CSC116", message=f"no definitions (.yaml) found in {where}", file=where,
+                       hint="pass the folder that holds your definitions, e.g. `csc-metrics check definitions/`")
+        )
+    for path in files:
+        defs.files.append(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.append(Diagnostic(code="CSC116", message=f"cannot read file: {exc}", file=str(path),
+                                    hint="save it as UTF-8 text"))
+            continue
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+        _load_file(path, text, defs, diags)
+    defs.content_hash = "sha256:" + digest.hexdigest()
+    return LoadResult(defs, diags)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]) -> None:
+    fname = str(path)
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        diags.append(
+            Diagnostic(code="CSC100", message=f"YAML syntax error: {exc.problem or exc.context}", file=fname,
+                       line=mark.line + 1 if mark else None, col=mark.column + 1 if mark else None,
+                       hint="check indentation, colons and quotes around this line")
+        )
+        return
+    except Exception as exc:  # ruamel raises a few non-marked errors (e.g. duplicate keys)
+        diags.append(Diagnostic(code="CSC100", message=f"YAML error: {exc}", file=fname))
+        return
+    if data is None:
+        return
+    if not isinstance(data, CommentedMap):
+        diags.append(Diagnostic(code="CSC103", message="a definitions file must be a mapping with `version: 1`",
+                                file=fname, line=1, col=1))
+        return
+    if data.get("version") not in (1, None) or "version" not in data:
+        line, col = _pos(data, ["version"])
+        diags.append(
+            Diagnostic(code="CSC115", message=f"unsupported or missing `version` ({data.get('version')!r})",
+                       file=fname, line=line, col=col, hint="start the file with `version: 1`")
+        )
+    try:
+        parsed = DefinitionsFile.model_validate(_plain(data))
+    except ValidationError as exc:
+        diags.extend(_diagnostics_from_errors(exc, data, fname))
+        parsed = _salvage(data, fname)
+    _register(parsed, data, fname, defs, diags)
+
+
+def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
+    """Keep the valid items of a file with errors, so cross-reference checks still see them."""
+    kept: dict[str, list[Any]] = {"tables": [], "code_sets": [], "indicators": []}
+    for key in kept:
+        for item in data.get(key) or []:
+            try:
+                DefinitionsFile.model_validate({"version": 1, key: [_plain(item)]})
+            except ValidationError:
+                kept[key].append(None)
+                continue
+            kept[key].append(item)
+    good = {k: [_plain(i) for i in v if i is not None] for k, v in kept.items()}
+    parsed = DefinitionsFile.model_validate({"version": 1, **good})
+    # keep positions aligned: remember which YAML items survived
+    parsed.__dict__["_survivors"] = kept
+    return parsed
+
+
+def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Definitions,
+              diags: list[Diagnostic]) -> None:
+    survivors = parsed.__dict__.get("_survivors")
+    for kind, store in (("tables", defs.tables), ("code_sets", defs.code_sets), ("indicators", defs.indicators)):
+        items = getattr(parsed, kind)
+        nodes = data.get(kind) or []
+        if survivors is not None:
+            nodes = [n for n in survivors[kind] if n is not None]
+        for obj, node in zip(items, nodes, strict=False):
+            line, col = _node_pos(node)
+            prev = defs.located.get((kind, obj.id))
+            if prev is not None:
+                diags.append(
+                    Diagnostic(code="CSC107", message=f"duplicate {kind[:-1].replace('_', ' ')} id `{obj.id}` "
+                               f"(first defined at {prev.file}:{prev.line})", file=fname, line=line, col=col,
+                               hint="ids must be unique across all definitions files")
+                )
+                continue
+            store[obj.id] = obj
+            defs.located[(kind, obj.id)] = Located(obj, fname, line, col, node)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel containers -> plain dicts/lists (dates stay dates)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _node_pos(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return lc.line + 1, lc.col + 1
+    return 1, 1
+
+
+def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
+    """Line/col (1-based) of the deepest part of `loc` present in the YAML tree; segments that are not
+    keys (union tags, pydantic internals) are skipped."""
+    node, line, col = root, *_node_pos(root)
+    for seg in loc:
+        if isinstance(node, CommentedMap) and seg in node:
+            ln, cl = node.lc.key(seg)
+            line, col = ln + 1, cl + 1
+            node = node[seg]
+        elif isinstance(node, CommentedSeq) and isinstance(seg, int) and 0 <= seg < len(node):
+            ln, cl = node.lc.item(seg)
+            line, col = ln + 1, cl + 1
+            node = node[seg]
+    return line, col
+
+
+def _known_fields() -> set[str]:
+    from csc_metrics.spec import indicators, tables
+
+    names: set[str] = set()
+    for module in (indicators, tables):
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, BaseModel):
+                for name, info in obj.model_fields.items():
+                    names.add(info.alias or name)
+    return names
+
+
+def _diagnostics_from_errors(exc: ValidationError, root: CommentedMap, fname: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, int]] = set()
+    for err in exc.errors():
+        loc = list(err["loc"])
+        line, col = _pos(root, loc)
+        keys = [str(s) for s in loc if isinstance(s, str)]
+        where = keys[-1] if keys else ""
+        etype = err["type"]
+        hint = None
+        if etype == "extra_forbidden":
+            code, message = "CSC101", f"unknown key `{where}`"
+            close = difflib.get_close_matches(where, sorted(_known_fields()), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "remove it; see definitions/schema.json"
+        elif etype == "missing":
+            code, message = "CSC102", f"missing required key `{where}`"
+            hint = "add it; see definitions/schema.json for the fields each object needs"
+        else:
+            code = "CSC103"
+            msg = err["msg"].removeprefix("Value error, ")
+            message = msg if etype == "value_error" or not where else f"`{where}`: {msg}"
+            if etype in ("literal_error", "enum"):
+                hint = "use one of the values listed"
+        key = (message, line, col)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Diagnostic(code=code, severity=Severity.ERROR, message=message, hint=hint, file=fname,
+                              line=line, col=col))
+    return out
