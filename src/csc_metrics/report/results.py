@@ -76,10 +76,10 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
         if not ids:
             continue
         table = Table(title=SECTION_TITLES[section], title_justify="left", title_style="bold", expand=False)
-        table.add_column("Indicator", no_wrap=False, min_width=24, max_width=44)
+        table.add_column("Indicator", no_wrap=False, min_width=44, max_width=44)
         for p in periods:
             table.add_column(p, justify="right", no_wrap=True)
-        table.add_column("Change", no_wrap=True)
+        table.add_column("Change", no_wrap=True, min_width=18)
         for ind_id in ids:
             cells = by_ind[ind_id]
             first = next(iter(cells.values()))
