@@ -8,9 +8,9 @@ import json
 import os
 
 from rich.console import Console
+from tests.conftest import ROOT
 
 from csc_metrics.report.results import render_csv, render_markdown, render_table
-from tests.conftest import ROOT
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "compute_table.txt"
 
