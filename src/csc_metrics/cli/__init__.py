@@ -19,7 +19,13 @@ app = typer.Typer(
 )
 
 # Each command module registers itself on `app` when imported (one line per command, keep sorted).
-# (commands are added here as they land)
+from csc_metrics.cli import benchmarks as _benchmarks  # noqa: E402,F401
+from csc_metrics.cli import check as _check  # noqa: E402,F401
+from csc_metrics.cli import compare as _compare  # noqa: E402,F401
+from csc_metrics.cli import compute as _compute  # noqa: E402,F401
+from csc_metrics.cli import explain as _explain  # noqa: E402,F401
+from csc_metrics.cli import history as _history  # noqa: E402,F401
+from csc_metrics.cli import schema as _schema  # noqa: E402,F401
 
 
 def main() -> None:

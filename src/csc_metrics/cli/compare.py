@@ -1,0 +1,173 @@
+"""`csc-metrics compare`: computed results against England, region, statistical neighbours, published figures
+and targets."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from csc_metrics.cli import app
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    Format,
+    LaOpt,
+    OutputOpt,
+    StoreOpt,
+    console,
+    err_console,
+    write_output,
+)
+from csc_metrics.errors import ConfigError, CscError, InputError
+
+DEFAULT_STORE = Path(".csc-metrics/history.sqlite")
+
+
+class Benchmark(StrEnum):
+    england = "england"
+    region = "region"
+    sn = "sn"
+    sn_median = "sn-median"
+    published = "published"
+    target = "target"
+    all = "all"
+
+
+class SnModel(StrEnum):
+    m2025 = "2025"
+    m2021 = "2021"
+
+
+class FailOn(StrEnum):
+    worse = "worse"
+
+
+def read_results_file(path: Path) -> dict[str, Any]:
+    """A saved `compute --format json` payload; a clear one-line error when it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found", "check the --results path") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read: {exc}", "pass the JSON written by `compute --format json`") from exc
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})",
+                         "pass the JSON written by `csc-metrics compute --format json`") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise InputError(f"{path}: not a `compute --format json` payload (no `results` list)",
+                         "pass the JSON written by `csc-metrics compute --format json`")
+    return payload
+
+
+def latest_stored_payload(store: Path, la_code: str | None) -> dict[str, Any]:
+    """The latest run in the history store, as a `compute --format json` payload."""
+    if not store.exists():
+        raise CscError(f"CSC404 no stored run: {store} does not exist",
+                       "run `csc-metrics compute` first, or pass --results FILE.json")
+    try:
+        from csc_metrics.store import HistoryStore
+    except ImportError as exc:
+        raise CscError("the history store is not available in this build",
+                       "pass --results FILE.json (a saved `compute --format json`)") from exc
+    payload = HistoryStore(store).latest_payload(la_code)
+    if not payload:
+        who = f" for LA {la_code}" if la_code else ""
+        raise CscError(f"CSC404 no stored run{who} in {store}", "run `csc-metrics compute` first, or pass --results")
+    return payload
+
+
+@app.command()
+def compare(
+    benchmark: Annotated[
+        list[Benchmark] | None,
+        typer.Option("--benchmark", "-b", help="england, region, sn, sn-median, published, target or all "
+                     "(repeatable; default all available).", case_sensitive=False),
+    ] = None,
+    benchmark_year: Annotated[
+        int | None,
+        typer.Option("--benchmark-year", help="Published year (ending 31 March) to compare with; default the "
+                     "latest published year not after the period.", min=2000, max=2100),
+    ] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Period label, e.g. 2024-25 or "
+                                               "2025-26 Q1 (default: the latest complete period).")] = None,
+    results: Annotated[Path | None, typer.Option("--results", help="A saved `compute --format json` to "
+                                                 "compare instead of the latest stored run.")] = None,
+    la: LaOpt = None,
+    sn_model: Annotated[SnModel | None, typer.Option("--sn-model", help="Statistical-neighbour model: 2025 "
+                                                      "(default) or 2021.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = Format.table,
+    output: OutputOpt = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="`worse`: exit 1 when any indicator is "
+                                                   "worse than a benchmark.")] = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    definitions: DefinitionsOpt = None,
+) -> None:
+    """Compare computed results with published benchmarks and local targets.
+
+    Benchmarks: **england**, **region** (London authorities: Inner or Outer London), **sn** (mean of the
+    statistical neighbours that have a value, as DfE LAIT shows it), **sn-median** (as the DfE CSC outcomes
+    dashboard shows it), **published** (the authority's own published DfE figure), **target** (`[targets]` in
+    `csc-metrics.toml`). Each comparison gives the gap, "▲ better" / "▼ worse" by the indicator's polarity, and
+    the LAIT quartile band (A = best quarter) and national rank. Quarterly and monthly results are compared
+    with the latest published year (rates annualised), and every such row says so.
+
+    Example:
+
+        csc-metrics compute extracts/ --period year --format json -o results.json
+        csc-metrics compare --results results.json --la 808 --benchmark sn --benchmark england
+
+    Without `--results` the latest run in the history store is compared. Published figures are bundled
+    (DfE LAIT, Open Government Licence v3.0): no network needed.
+
+    Exit codes: 0 success; 1 with `--fail-on worse` when any comparison is worse; 2 bad options or input
+    (e.g. an unknown LA code).
+    """
+    from csc_metrics.compare import any_worse, compare_results, indicator_meta_from_definitions
+    from csc_metrics.compare.render import compare_csv, compare_markdown, compare_rich
+    from csc_metrics.config import load_config
+
+    if fmt not in (Format.table, Format.json, Format.csv, Format.markdown):
+        raise ConfigError(f"--format {fmt.value} is not available for compare", "use table, json, csv or markdown")
+    cfg = load_config(config)
+    if results is not None:
+        payload = read_results_file(results)
+    else:
+        payload = latest_stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la)
+    la_code = la or (payload.get("metadata") or {}).get("la_code") or cfg.la
+    meta = indicator_meta_from_definitions(definitions or cfg.definitions)
+    compared = compare_results(
+        payload,
+        la_code=str(la_code) if la_code else None,
+        benchmarks=[b.value for b in benchmark or []],
+        benchmark_year=benchmark_year,
+        sn_model=(sn_model.value if sn_model else None) or cfg.sn_model or "2025",
+        targets=cfg.targets,
+        period=period,
+        indicator_meta=meta,
+    )
+    for message in compared["metadata"]["messages"]:
+        err_console.print(f"warning: {message}", highlight=False, markup=False)
+    if fmt is Format.json:
+        write_output(json.dumps(compared, indent=2, ensure_ascii=False), output)
+    elif fmt is Format.csv:
+        write_output(compare_csv(compared), output)
+    elif fmt is Format.markdown:
+        write_output(compare_markdown(compared), output)
+    elif output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8") as fh:
+            from rich.console import Console
+
+            Console(file=fh, width=160, highlight=False).print(compare_rich(compared))
+        err_console.print(f"wrote {output}")
+    else:
+        console.print(compare_rich(compared))
+    if fail_on is FailOn.worse and any_worse(compared):
+        raise typer.Exit(code=1)

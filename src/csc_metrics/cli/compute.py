@@ -1,0 +1,87 @@
+"""`csc-metrics compute`: the main job."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csc_metrics.cli import app
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    Format,
+    LaOpt,
+    NoStoreOpt,
+    OutputOpt,
+    StoreOpt,
+    console,
+    err_console,
+    write_output,
+)
+from csc_metrics.compute import ComputeOptions, compute
+from csc_metrics.config import load_config
+from csc_metrics.diagnostics import ExitCode
+from csc_metrics.errors import CscError
+from csc_metrics.report import results as render
+
+
+@app.command("compute")
+def compute_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Extract files (CSV, xlsx) or folders of them.")],
+    period: Annotated[list[str] | None, typer.Option("--period", "-p", help="quarter (default), month, year, or labels such as 2025-26, '2025-26 Q1', 2025-04.")] = None,
+    as_at: Annotated[str | None, typer.Option("--as-at", help="As-at date (YYYY-MM-DD); default the latest date in the inputs.")] = None,
+    indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators (repeatable).")] = None,
+    section: Annotated[str | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the data has data-quality errors.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
+    periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
+    definitions: DefinitionsOpt = None,
+    la: LaOpt = None,
+    output: OutputOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Compute every indicator for every period the extracts cover, beside the previous period.
+
+    Reads Annex A lists (one CSV per list, an xlsx workbook, or a folder), recognises each list from its
+    headers, and records the run in the history store so the next run can compare with it.
+
+    Example: `csc-metrics compute sample_data/ --la 808`
+
+    Exit codes: 0 success, 1 data-quality errors with --strict, 2 unreadable input, bad options or definitions.
+    """
+    cfg = load_config(config)
+    try:
+        as_at_date = date.fromisoformat(as_at) if as_at else None
+    except ValueError as exc:
+        raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
+    opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
+                          as_at=as_at_date, indicators=indicator or [], section=section, store=store,
+                          use_store=not no_store, config=cfg)
+    with err_console.status("computing…", spinner="dots"):
+        result = compute(opts)
+    payload = result.payload
+    errors = result.data_errors
+    if result.diagnostics:
+        warn = len(result.diagnostics) - len(errors)
+        err_console.print(f"data quality: {len(errors)} error(s), {warn} warning(s)/note(s); "
+                          "run `csc-metrics validate` on the same files for details")
+    if fmt is Format.table and output is None:
+        render.render_table(payload, console, periods_shown)
+    elif fmt in (Format.html, Format.xlsx):
+        from csc_metrics.report.publish import write_compute_report
+
+        if output is None:
+            raise CscError(f"--format {fmt.value} writes a file", f"add --output results.{fmt.value}")
+        write_compute_report(payload, output, fmt.value)
+        err_console.print(f"wrote {output}")
+    else:
+        text = {Format.json: render.render_json, Format.csv: render.render_csv,
+                Format.markdown: render.render_markdown, Format.table: render.render_markdown}[fmt](payload)
+        write_output(text, output)
+    if strict and errors:
+        raise typer.Exit(ExitCode.FINDINGS)

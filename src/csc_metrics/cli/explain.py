@@ -1,0 +1,97 @@
+"""`csc-metrics explain`: how one indicator is computed, step by step."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from csc_metrics.cli import app
+from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, console
+from csc_metrics.compute import (
+    _population_lookup,
+    default_as_at,
+    load_checked_definitions,
+    run_periods,
+    select_indicators,
+    table_coverage,
+)
+from csc_metrics.config import load_config
+from csc_metrics.engine.calendar import calendar_for_span
+from csc_metrics.engine.periods import parse_period
+from csc_metrics.engine.run import Settings, source_tables
+from csc_metrics.errors import CscError
+from csc_metrics.explain import explain
+
+
+@app.command("explain")
+def explain_cmd(
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. re_referrals_12m.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Extracts to count rows in (optional).")] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Period label; default the latest complete quarter.")] = None,
+    as_at: Annotated[str | None, typer.Option("--as-at", help="As-at date (YYYY-MM-DD).")] = None,
+    ids: Annotated[bool, typer.Option("--ids", help="List the child IDs and rows in the numerator and denominator (sensitive: for audit only).")] = False,
+    plan: Annotated[bool, typer.Option("--plan/--no-plan", help="Show the polars query plan.")] = True,
+    definitions: DefinitionsOpt = None,
+    la: LaOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
+    step, the numerator and denominator, and the query plan.
+
+    Example: `csc-metrics explain re_referrals_12m sample_data/ --period "2024-25 Q4"`
+
+    Child IDs are shown only with `--ids`, for audit; they are never logged.
+
+    Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
+    """
+    cfg = load_config(config)
+    defs = load_checked_definitions(definitions or cfg.definitions)
+    ind = select_indicators(defs, [indicator], None)[0]
+    if not paths:
+        result = explain(defs, ind, None, None, None)
+        console.print("\n".join(result.lines), markup=False)
+        return
+    from csc_metrics.io import read_inputs
+
+    read = read_inputs(paths, defs)
+    frames = {tid: td.frame for tid, td in read.tables.items()}
+    as_at_date = date.fromisoformat(as_at) if as_at else default_as_at(defs, frames)
+    if as_at_date is None:
+        raise CscError("no dates found in the inputs", "pass --as-at")
+    coverage = table_coverage(defs, frames, as_at_date, cfg)
+    if period:
+        chosen = parse_period(period)
+    else:
+        periods = run_periods(["quarter"], defs, [ind], coverage, as_at_date)
+        complete = [p for p in periods if p.end <= as_at_date]
+        if not (complete or periods):
+            raise CscError("the inputs cover no period", "pass --period")
+        chosen = (complete or periods)[-1]
+    start = min([chosen.start] + [c[0] for c in coverage.values()])
+    settings = Settings(periods=[chosen], as_at=as_at_date, calendar=calendar_for_span(start, as_at_date, cfg.closures,
+                        cfg.working_days), coverage=coverage, population=_population_lookup(la or cfg.la))
+    missing = [t for t in source_tables(ind, defs) if t not in frames]
+    result = explain(defs, ind, frames, settings, chosen, with_ids=ids)
+    console.print("\n".join(result.lines), markup=False)
+    if missing:
+        console.print(f"\nNo data: {', '.join(missing)} not in the inputs.", markup=False)
+        return
+    table = Table(title=f"Rows at each step, {result.period}", title_justify="left")
+    table.add_column("Step")
+    table.add_column("Rows", justify="right")
+    for label, n in result.steps:
+        table.add_row(label, f"{n:,}")
+    console.print(table)
+    console.print(f"Numerator {result.numerator}, denominator {result.denominator}, value "
+                  f"{'–' if result.value is None else round(result.value, 3)} (as `compute` reports it).", markup=False)
+    if plan and result.plan:
+        console.print("\nQuery plan (polars):", markup=False)
+        console.print(result.plan, markup=False, highlight=False)
+    if ids:
+        for name, rows in result.ids.items():
+            console.print(f"\n{name.capitalize()} rows ({len(rows)}): child id row number", markup=False)
+            console.print("\n".join(rows) or "(none)", markup=False)

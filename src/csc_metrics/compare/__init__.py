@@ -1,0 +1,23 @@
+"""Comparison of computed results with published benchmarks (`csc-metrics compare`, `csc-metrics benchmarks`)."""
+
+from csc_metrics.compare.core import (
+    BENCHMARKS,
+    CATALOGUE_MEASURES,
+    any_worse,
+    compare_results,
+    indicator_meta_from_definitions,
+    period_bounds,
+    select_results,
+)
+from csc_metrics.compare.series import benchmark_series
+
+__all__ = [
+    "BENCHMARKS",
+    "CATALOGUE_MEASURES",
+    "any_worse",
+    "benchmark_series",
+    "compare_results",
+    "indicator_meta_from_definitions",
+    "period_bounds",
+    "select_results",
+]

@@ -1,0 +1,219 @@
+"""Renderers for `compare` and `benchmarks`: rich tables, CSV and markdown. Meaning never depends on colour:
+every judgement is spelled out ("▲ better", "▼ worse")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from csc_metrics.compare.core import ROW_KEYS, SECTIONS
+
+MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "= same"}
+STYLES = {"better": "green", "worse": "red"}
+
+
+def fmt(value: Any, unit: str | None = None, *, signed: bool = False, decimals: int | None = None) -> str:
+    """Numbers as a report shows them: counts whole (1 dp for means), everything else 1 dp."""
+    if value is None:
+        return "–"
+    x = float(value)
+    if decimals is None:
+        decimals = 0 if unit in ("count", "children") and x.is_integer() else 1
+    text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
+    return text + ("%" if unit == "percent" and not signed else "")
+
+
+def _mark(assessment: str | None) -> str:
+    return MARKS.get(assessment or "", "")
+
+
+def _title(c: dict[str, Any]) -> str:
+    title = str(c.get("title") or c["indicator"])
+    if c.get("category") is not None:
+        title += f" [{c['category']}]"
+    return title
+
+
+def _sections(compared: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in compared["comparisons"]:
+        section = str(c.get("section") or "other").lower()
+        groups.setdefault(section if section in SECTIONS else "other", []).append(c)
+    order = [*SECTIONS, "other"]
+    return [(s.capitalize(), groups[s]) for s in order if s in groups]
+
+
+def _heading(compared: dict[str, Any]) -> str:
+    m = compared["metadata"]
+    periods = ", ".join(m.get("periods") or []) or "no periods"
+    return f"{m['la_name']} ({m['la_code']}), {m['region']}: period {periods}"
+
+
+def _notes(compared: dict[str, Any]) -> dict[str, int]:
+    notes: dict[str, int] = {}
+    for c in compared["comparisons"]:
+        for text in (c.get("reason"), c.get("note")):
+            if text and text not in notes:
+                notes[text] = len(notes) + 1
+    return notes
+
+
+def _refs(c: dict[str, Any], notes: dict[str, int]) -> str:
+    return " ".join(f"[{notes[t]}]" for t in (c.get("reason"), c.get("note")) if t)
+
+
+def _year_label(c: dict[str, Any], years: set[Any]) -> str:
+    label = c.get("benchmark_label") or c["benchmark"]
+    if c.get("benchmark_year") and len(years) > 1:
+        label += f" {c['benchmark_year']}"
+    return label
+
+
+def compare_rich(compared: dict[str, Any]) -> Group:
+    """One table per section (Inputs, Processes, Outputs), then the numbered notes and any messages.
+
+    Fits 80 columns: numbers never wrap; the year is in the heading (or beside the benchmark when years differ).
+    """
+    notes = _notes(compared)
+    m = compared["metadata"]
+    years = {c["benchmark_year"] for c in compared["comparisons"] if c.get("benchmark_year")}
+    heading = _heading(compared) + (f"; published year {next(iter(years))}" if len(years) == 1 else "")
+    parts: list[Any] = [Text(heading, style="bold"),
+                        Text(f"{m['sn_model']}; published figures: {m['benchmark_source']}", style="dim")]
+    for section, rows in _sections(compared):
+        table = Table(title=section, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                      pad_edge=False, collapse_padding=True)
+        table.add_column("Indicator", min_width=12, ratio=1)
+        table.add_column("Value", justify="right", no_wrap=True)
+        table.add_column("Benchmark", no_wrap=True)
+        table.add_column("Figure", justify="right", no_wrap=True)
+        table.add_column("Gap", justify="right", no_wrap=True)
+        table.add_column("Verdict", no_wrap=True)
+        table.add_column("Band/rank", no_wrap=True)
+        for i, c in enumerate(rows):
+            key = (c["indicator"], c.get("category"))
+            first = i == 0 or (rows[i - 1]["indicator"], rows[i - 1].get("category")) != key
+            last = i == len(rows) - 1 or (rows[i + 1]["indicator"], rows[i + 1].get("category")) != key
+            verdict = Text(_mark(c["assessment"]) or ("no value" if c.get("reason") else ""),
+                           style=STYLES.get(c["assessment"] or "", ""))
+            refs = _refs(c, notes)
+            if refs:
+                verdict.append(" " + refs)
+            rank = f"{c['rank']}/{c['ranked_of']}" if c.get("rank") else ""
+            band_rank = " ".join(x for x in (c.get("quartile_band") or "", rank) if x) if first else ""
+            table.add_row(
+                _title(c) if first else "",
+                fmt(c["value"], c["unit"]) if first else "",
+                _year_label(c, years),
+                fmt(c["benchmark_value"], c["unit"]),
+                fmt(c["difference"], c["unit"], signed=True) if c["difference"] is not None else "",
+                verdict,
+                band_rank,
+                end_section=last,
+            )
+        parts.append(table)
+    if not compared["comparisons"]:
+        parts.append(Text("No results with a benchmark or target to compare."))
+    for text, n in notes.items():
+        parts.append(Text(f"[{n}] {text}"))
+    without = m.get("indicators_without_benchmark") or []
+    if without:
+        parts.append(Text(f"No benchmark or target for: {', '.join(without)}", style="dim"))
+    parts.append(Text("Band: LAIT quartile band, A = best quarter of LAs; rank 1 = best.", style="dim"))
+    return Group(*parts)
+
+
+def compare_csv(compared: dict[str, Any]) -> str:
+    """One line per comparison, every field of the JSON rows, plus the LA code."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["la_code", *ROW_KEYS], lineterminator="\n")
+    writer.writeheader()
+    for c in compared["comparisons"]:
+        writer.writerow({"la_code": compared["metadata"]["la_code"], **{k: c.get(k) for k in ROW_KEYS}})
+    return out.getvalue()
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def compare_markdown(compared: dict[str, Any]) -> str:
+    """A markdown section per section of the catalogue, for pasting into a report."""
+    m = compared["metadata"]
+    lines = [f"**{_md(_heading(compared))}**", "", f"{_md(m['sn_model'])}; published figures: "
+             f"{_md(m['benchmark_source'])}", ""]
+    for section, rows in _sections(compared):
+        lines += [f"### {section}", "",
+                  "| Indicator | Value | Benchmark | Year | Figure | Gap | Verdict | Band | Rank | Notes |",
+                  "|---|---:|---|---:|---:|---:|---|:-:|---:|---|"]
+        for c in rows:
+            rank = f"{c['rank']}/{c['ranked_of']}" if c.get("rank") else ""
+            verdict = _mark(c["assessment"]) or ("no value" if c.get("reason") else "")
+            notes = "; ".join(t for t in (c.get("reason"), c.get("note")) if t)
+            cells = [_title(c), fmt(c["value"], c["unit"]), c.get("benchmark_label") or c["benchmark"],
+                     c["benchmark_year"] or "", fmt(c["benchmark_value"], c["unit"]),
+                     fmt(c["difference"], c["unit"], signed=True) if c["difference"] is not None else "",
+                     verdict, c.get("quartile_band") or "", rank, notes]
+            lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
+        lines.append("")
+    for message in compared["metadata"].get("messages") or []:
+        lines.append(f"> {_md(message)}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---- benchmarks (a published series) ---------------------------------------------------------------------
+
+SERIES_COLUMNS = ("year", "value", "england", "region", "sn_mean", "sn_values_used", "sn_median",
+                  "quartile_band", "rank", "ranked_of", "reason")
+
+
+def _series_cells(series: dict[str, Any], row: dict[str, Any]) -> list[str]:
+    m = series["metadata"]
+    d = m["decimals"]
+    rank = f"{row['rank']}/{row['ranked_of']}" if row.get("rank") else ""
+    sn = fmt(row["sn_mean"], decimals=max(d, 1)) + (f" ({row['sn_values_used']})" if row["sn_mean"] is not None else "")
+    own = fmt(row["value"], decimals=d) if row["value"] is not None else f"– ({row['reason']})"
+    return [str(row["year"]), own, fmt(row["england"], decimals=d), fmt(row["region"], decimals=d), sn,
+            fmt(row["sn_median"], decimals=max(d, 1)), row.get("quartile_band") or "", rank]
+
+
+def _series_headers(series: dict[str, Any]) -> list[str]:
+    m = series["metadata"]
+    return ["Year", m["la_name"], "England", m["region"], "SN mean (n)", "SN median", "Band", "Rank"]
+
+
+def series_rich(series: dict[str, Any]) -> Group:
+    m = series["metadata"]
+    table = Table(title=f"{m['measure']}: {m['measure_name']} (polarity {m['polarity']})", title_justify="left")
+    for i, header in enumerate(_series_headers(series)):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    for row in series["series"]:
+        table.add_row(*_series_cells(series, row))
+    footer = [Text(f"{m['sn_model']}; source: {m['benchmark_source']}", style="dim")]
+    footer += [Text(msg) for msg in m.get("messages") or []]
+    return Group(table, *footer)
+
+
+def series_csv(series: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["la_code", "measure", *SERIES_COLUMNS], lineterminator="\n")
+    writer.writeheader()
+    m = series["metadata"]
+    for row in series["series"]:
+        writer.writerow({"la_code": m["la_code"], "measure": m["measure"], **{k: row.get(k) for k in SERIES_COLUMNS}})
+    return out.getvalue()
+
+
+def series_markdown(series: dict[str, Any]) -> str:
+    m = series["metadata"]
+    headers = _series_headers(series)
+    lines = [f"**{_md(m['measure'])}: {_md(m['measure_name'])}** ({_md(m['la_name'])}, {_md(m['sn_model'])})", "",
+             "| " + " | ".join(_md(h) for h in headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+    lines += ["| " + " | ".join(_md(c) for c in _series_cells(series, row)) + " |" for row in series["series"]]
+    return "\n".join(lines) + "\n"

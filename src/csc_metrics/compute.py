@@ -1,0 +1,273 @@
+"""The `compute` API: read extracts, evaluate indicators for every period, compare with the previous period,
+record the run. Returns the payload of `compute --format json` (the contract in spec/cli.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from csc_metrics import __version__
+from csc_metrics.config import Config
+from csc_metrics.diagnostics import Diagnostic, Severity
+from csc_metrics.engine.calendar import calendar_for_span
+from csc_metrics.engine.periods import Period, parse_granularity_or_labels, periods_between
+from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
+from csc_metrics.errors import CscError, DefinitionsError
+from csc_metrics.spec.indicators import AnyIndicator, RateIndicator
+from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
+from csc_metrics.spec.rules import check_references
+from csc_metrics.spec.tables import ColumnType
+
+MAX_DIAGNOSTICS = 1000
+
+
+@dataclass
+class ComputeOptions:
+    paths: list[Path]
+    definitions: Path | None = None
+    la: str | None = None
+    period: list[str] = field(default_factory=lambda: ["quarter"])
+    as_at: date | None = None
+    indicators: list[str] = field(default_factory=list)
+    section: str | None = None
+    store: Path | None = None
+    use_store: bool = True
+    config: Config = field(default_factory=Config)
+
+
+def load_checked_definitions(path: Path | None) -> Definitions:
+    """Definitions for computing: any error in them stops the run (run `csc-metrics check` for details)."""
+    target = default_definitions_path(path)
+    loaded = load_definitions([target])
+    problems = [d for d in loaded.diagnostics if d.is_error] + check_references(loaded.definitions)
+    if problems:
+        first = problems[0]
+        raise DefinitionsError(
+            f"the definitions in {target} have {len(problems)} problem(s), first: {first.render()}",
+            f"run `csc-metrics check {target}`",
+        )
+    return loaded.definitions
+
+
+def select_indicators(defs: Definitions, ids: list[str], section: str | None) -> list[AnyIndicator]:
+    unknown = [i for i in ids if i not in defs.indicators]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(defs.indicators), n=1)
+        raise CscError(f"unknown indicator `{unknown[0]}`",
+                       f"did you mean `{close[0]}`?" if close else "see `csc-metrics check` or the README list")
+    chosen = [defs.indicators[i] for i in ids] if ids else list(defs.indicators.values())
+    if section:
+        chosen = [i for i in chosen if i.section == section]
+    return chosen
+
+
+def default_as_at(defs: Definitions, frames: dict[str, pl.DataFrame]) -> date | None:
+    """The latest date in any date column other than date of birth (dates after today are typos, ignored)."""
+    today = date.today()
+    latest: date | None = None
+    for table_id, frame in frames.items():
+        table = defs.tables[table_id]
+        cols = [c.name for c in table.columns if c.type is ColumnType.DATE and c.name != table.date_of_birth]
+        if not cols or frame.height == 0:
+            continue
+        row = frame.select(pl.max_horizontal([pl.col(c).filter(pl.col(c) <= today).max() for c in cols])).row(0)
+        if row[0] is not None and (latest is None or row[0] > latest):
+            latest = row[0]
+    return latest
+
+
+def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: date,
+                   config: Config) -> dict[str, tuple[date, date]]:
+    """Each table covers from its stated window start (config) or earliest event date, to the as-at date."""
+    out: dict[str, tuple[date, date]] = {}
+    for table_id, frame in frames.items():
+        table = defs.tables[table_id]
+        start = config.coverage_start.get(table_id) or (table.alias and config.coverage_start.get(table.alias))
+        if start is None and table.event_date and frame.height:
+            start = frame.select(pl.col(table.event_date).min()).item()
+        if start is not None:
+            out[table_id] = (start, as_at)
+    return out
+
+
+def run_periods(spec: list[str], defs: Definitions, indicators: list[AnyIndicator],
+                coverage: dict[str, tuple[date, date]], as_at: date) -> list[Period]:
+    """Explicit labels, or every period of the granularity from the earliest flow coverage to the as-at date."""
+    parsed = parse_granularity_or_labels(spec)
+    if isinstance(parsed, list):
+        return parsed
+    flow_tables = {defs.table(i.table).id for i in indicators
+                   if not isinstance(i, RateIndicator) and i.timing.basis == "flow" and defs.table(i.table)}
+    starts = [cov[0] for t, cov in coverage.items() if t in flow_tables] or [cov[0] for cov in coverage.values()]
+    if not starts:
+        return []
+    return periods_between(min(starts), as_at, parsed)
+
+
+def _population_lookup(la: str | None) -> Any:
+    if la is None:
+        return None
+    from csc_metrics.reference import population_0_17
+
+    @cache
+    def by_year(mid_year: int) -> Population:
+        pop = population_0_17(la, mid_year)
+        return Population(pop.value, pop.year, pop.warning)
+
+    def for_period(p: Period) -> Population:
+        fy_start = p.start.year if p.start.month >= 4 else p.start.year - 1
+        return by_year(fy_start)
+
+    return for_period
+
+
+def _direction(change: float | None) -> str | None:
+    if change is None:
+        return None
+    if abs(change) < 1e-9:
+        return "same"
+    return "up" if change > 0 else "down"
+
+
+def _assessment(direction: str | None, polarity: str) -> str | None:
+    if direction is None or polarity == "none":
+        return None
+    if direction == "same":
+        return "same"
+    better = "down" if polarity == "low" else "up"
+    return "better" if direction == better else "worse"
+
+
+def add_previous(results: list[dict[str, Any]], store_values: dict[tuple[str, str, str | None], float | None]) -> None:
+    """Previous period's value: from this run when complete there, otherwise from the history store."""
+    in_run = {(r["indicator"], r["period"], r["category"]): r for r in results}
+    for r in results:
+        period: Period = r["period_obj"]
+        prev_label = period.previous().label
+        key = (r["indicator"], prev_label, r["category"])
+        prev = in_run.get(key)
+        prev_value = prev["value"] if prev is not None and prev["status"] == "ok" else store_values.get(key)
+        change = None if prev_value is None or r["value"] is None else r["value"] - prev_value
+        direction = _direction(change)
+        r.update(previous_period=prev_label, previous_value=prev_value, change=change, direction=direction,
+                 assessment=_assessment(direction, r["polarity"]))
+
+
+def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str) -> dict[str, Any]:
+    p: Period = r["period_obj"]
+    bench = ind.benchmark.model_dump() if ind.benchmark else None
+    return {
+        "indicator": r["indicator"], "title": ind.title, "section": ind.section.value, "kind": kind,
+        "period": p.label, "period_start": p.start.isoformat(), "period_end": p.end.isoformat(),
+        "complete": r["complete"], "as_at": r["as_at"].isoformat() if r["as_at"] else None,
+        "category": r["category"], "numerator": r["numerator"], "denominator": r["denominator"],
+        "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
+        "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
+        "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
+        "warnings": r["warnings"], "benchmark": bench,
+    }
+
+
+def _diagnostics_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
+    """Data-quality diagnostics for the payload, without cell values (they may be child-level data)."""
+    out = []
+    for d in diags[:MAX_DIAGNOSTICS]:
+        item = {"code": d.code, "severity": d.severity.value, "file": d.file, "row": d.line, "column": d.column,
+                "message": d.message}
+        if d.sheet:
+            item["sheet"] = d.sheet
+        if d.count:
+            item["count"] = d.count
+        out.append(item)
+    if len(diags) > MAX_DIAGNOSTICS:
+        out.append({"code": "CSC213", "severity": "info", "file": None, "row": None, "column": None,
+                    "message": f"{len(diags) - MAX_DIAGNOSTICS} more diagnostics: run `csc-metrics validate` "
+                               "with --output for the full list"})
+    return out
+
+
+@dataclass
+class ComputeResult:
+    payload: dict[str, Any]
+    diagnostics: list[Diagnostic]
+    run_id: str | None = None
+    stored: bool = False
+
+    @property
+    def data_errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+
+def compute(opts: ComputeOptions) -> ComputeResult:
+    """Read, evaluate, compare with the previous period and (unless disabled) record the run."""
+    from csc_metrics.io import read_inputs
+
+    config = opts.config
+    defs = load_checked_definitions(opts.definitions or config.definitions)
+    indicators = select_indicators(defs, opts.indicators, opts.section)
+    la = opts.la or config.la
+    if la is not None:
+        from csc_metrics.reference import la_info
+
+        la_info(la)  # unknown code -> clear error now, not a silent missing rate
+    read = read_inputs(opts.paths, defs)
+    frames = {tid: td.frame for tid, td in read.tables.items()}
+    as_at = opts.as_at or default_as_at(defs, frames)
+    if as_at is None:
+        raise CscError("no dates found in the inputs, so there is no period to compute",
+                       "check that the files are Annex A lists with dates, or pass --as-at")
+    coverage = table_coverage(defs, frames, as_at, config)
+    periods = run_periods(opts.period, defs, indicators, coverage, as_at)
+    if not periods:
+        raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
+    span_start = min([p.start for p in periods] + [c[0] for c in coverage.values()])
+    calendar = calendar_for_span(span_start, max(as_at, periods[-1].end), config.closures, config.working_days)
+    pop = _population_lookup(la)
+    settings = Settings(periods=periods, as_at=as_at, calendar=calendar, coverage=coverage, population=pop)
+    raw = evaluate(defs, indicators, frames, settings)
+    ind_by_id = {i.id: i for i in indicators}
+    for r in raw:
+        r["polarity"] = ind_by_id[r["indicator"]].polarity.value
+    store = None
+    store_values: dict[tuple[str, str, str | None], float | None] = {}
+    if opts.use_store:
+        from csc_metrics.store import HistoryStore, default_store_path
+
+        store = HistoryStore(opts.store or config.store or default_store_path())
+        keys = [(r["indicator"], r["period_obj"].previous().label, r["category"]) for r in raw]
+        store_values = store.previous_values(la, keys)
+    add_previous(raw, store_values)
+    kinds = {i.id: kind_of(i, defs) for i in indicators}
+    results = [_public_result(r, ind_by_id[r["indicator"]], kinds[r["indicator"]]) for r in raw]
+    pop_meta = None
+    if pop is not None:
+        latest = pop(periods[-1])
+        pop_meta = {"source": "ONS mid-year estimates, children aged 0-17", "year": latest.year,
+                    "value": latest.value}
+    inputs = [
+        {"path": s.path, "sheet": s.sheet, "sha256": s.sha256, "table": tid, "rows": s.rows,
+         "coverage": [s.coverage[0].isoformat(), s.coverage[1].isoformat()] if s.coverage else None}
+        for tid, td in read.tables.items() for s in td.sources
+    ]
+    payload = {
+        "schema_version": 1,
+        "metadata": {
+            "tool_version": __version__, "definitions_hash": defs.content_hash, "la_code": la,
+            "as_at": as_at.isoformat(), "inputs": inputs, "calendar": calendar.metadata(), "population": pop_meta,
+            "periods": [p.label for p in periods],
+        },
+        "results": results,
+        "diagnostics": _diagnostics_json([d for d in read.diagnostics if d.severity is not Severity.INFO]),
+    }
+    out = ComputeResult(payload, read.diagnostics)
+    if store is not None:
+        out.run_id, out.stored = store.write_run(payload)
+        payload["metadata"]["run_id"] = out.run_id
+    return out

@@ -1,0 +1,1 @@
+"""The polars engine: periods, working days, compiling definitions to expressions, running them."""

@@ -1,0 +1,534 @@
+"""Run indicators over typed tables: one materialised base per table, then every aggregation in one `collect_all`.
+
+Per table:
+- flows: one `group_by(period)` per (event-date column, granularity) holding the numerator and denominator of
+  every flow indicator on that date;
+- stocks and as-at indicators: one `select` with a masked aggregation per indicator and period;
+- breakdowns: one `group_by(period, category)` each.
+Look-ups across tables are as-of joins computed once into the base.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from csc_metrics.engine.expressions import (
+    Calendar,
+    Ctx,
+    all_of,
+    duration,
+    lookup_key,
+    timescale_validity,
+)
+from csc_metrics.engine.lookups import lookup_flag, window_bound
+from csc_metrics.engine.periods import Period, period_of
+from csc_metrics.spec.indicators import (
+    AnyCondition,
+    AnyIndicator,
+    BreakdownIndicator,
+    CountIndicator,
+    DurationIndicator,
+    NotCondition,
+    ProportionIndicator,
+    RateIndicator,
+    RelatedCondition,
+)
+from csc_metrics.spec.loader import Definitions
+from csc_metrics.spec.tables import TableSchema
+
+UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
+NOT_RECORDED = "NOT_RECORDED"
+ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
+
+
+@dataclass
+class Population:
+    value: int
+    year: int
+    warning: str | None = None
+
+
+@dataclass
+class Settings:
+    """Everything a run needs besides definitions and data."""
+
+    periods: list[Period]
+    as_at: date
+    calendar: Calendar
+    coverage: dict[str, tuple[date, date]] = field(default_factory=dict)  # table id -> covered dates
+    population: Callable[[Period], Population | None] | None = None
+    population_missing_reason: str = "no local authority set: pass --la CODE or set `la` in csc-metrics.toml"
+
+
+def kind_of(ind: AnyIndicator, defs: Definitions) -> str:
+    """flow, stock or as_at (a rate inherits it from its count)."""
+    if isinstance(ind, RateIndicator):
+        return kind_of(defs.indicators[ind.of], defs)
+    return ind.timing.basis
+
+
+def unit_of(ind: AnyIndicator) -> str:
+    if isinstance(ind, CountIndicator):
+        return "children" if ind.counts_children else "count"
+    if isinstance(ind, DurationIndicator):
+        return "working_days" if ind.unit == "working_days" else "days"
+    return UNITS[ind.type]
+
+
+def _event_date(ind: Any) -> str | None:
+    """The date that orders rows and anchors look-ups: the flow date or the stock start."""
+    t = ind.timing
+    return t.date if t.basis == "flow" else t.start
+
+
+def _related_conditions(conds: list[Any]):
+    for c in conds:
+        if isinstance(c, RelatedCondition):
+            yield c
+        elif isinstance(c, AnyCondition):
+            yield from _related_conditions(c.any)
+        elif isinstance(c, NotCondition):
+            yield from _related_conditions([c.not_])
+
+
+def _conditions(ind: Any) -> list[Any]:
+    return [*ind.filters, *(ind.numerator if isinstance(ind, ProportionIndicator) else [])]
+
+
+# ---- period keys for flows ------------------------------------------------------------------------------
+
+
+def _period_columns(d: pl.Expr, granularity: str) -> tuple[pl.Expr, pl.Expr]:
+    """(label, period end) of the period containing each date."""
+    year, month = d.dt.year(), d.dt.month()
+    fy = year - (month < 4).cast(pl.Int32)
+    fy_label = fy.cast(pl.String) + "-" + ((fy + 1) % 100).cast(pl.String).str.zfill(2)
+    if granularity == "month":
+        return d.dt.strftime("%Y-%m"), d.dt.month_end()
+    if granularity == "quarter":
+        q = ((month + 8) % 12) // 3 + 1
+        end = d.dt.truncate("1q").dt.offset_by("2mo").dt.month_end()
+        return fy_label + " Q" + q.cast(pl.String), end
+    return fy_label, pl.date(fy + 1, 3, 31)
+
+
+# ---- the run -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """A lazy aggregation and how to turn its rows into results."""
+
+    query: pl.LazyFrame
+    unpack: Callable[[pl.DataFrame], list[dict[str, Any]]]
+
+
+class Run:
+    def __init__(self, defs: Definitions, frames: dict[str, pl.DataFrame], settings: Settings) -> None:
+        self.defs = defs
+        self.frames = frames
+        self.s = settings
+        self.by_label = {p.label: p for p in settings.periods}
+        self.granularities = sorted({p.granularity for p in settings.periods})
+        self.as_at_period = self._as_at_period()
+
+    def _as_at_period(self) -> Period:
+        for p in self.s.periods:
+            if p.contains(self.s.as_at):
+                return p
+        gran = self.s.periods[0].granularity if self.s.periods else "quarter"
+        return period_of(self.s.as_at, gran)
+
+    # -- helpers
+    def table_of(self, ind: Any) -> TableSchema:
+        table = self.defs.table(ind.table)
+        assert table is not None, f"unknown table {ind.table}"  # `check` guarantees this
+        return table
+
+    def ctx(self, table: TableSchema, period_start: pl.Expr, period_end: pl.Expr, reference: pl.Expr,
+            related: dict[str, str]) -> Ctx:
+        return Ctx(table=table, calendar=self.s.calendar, period_start=period_start, period_end=period_end,
+                   as_at=pl.lit(self.s.as_at), reference=reference, related=related)
+
+    def complete(self, tables: list[str], period: Period) -> bool:
+        for t in tables:
+            cov = self.s.coverage.get(t)
+            if cov is None or cov[0] > period.start or cov[1] < period.end:
+                return False
+        return True
+
+    # -- base frames
+    def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
+        """The table with row ids, look-up flags, period keys and row-order columns, materialised once."""
+        lf = self.frames[table.id].lazy().with_row_index("__rid")
+        related: dict[str, str] = {}
+        for ind in inds:
+            default_from = _event_date(ind)
+            for cond in _related_conditions(_conditions(ind)):
+                key = lookup_key(table.id, cond, default_from)
+                if key in related:
+                    continue
+                name = f"__rel{len(related)}"
+                related[key] = name
+                other_schema = self.defs.table(cond.related.table)
+                assert other_schema is not None
+                other = self.frames.get(other_schema.id)
+                if other is None:  # related table absent: the look-up never matches (status says so)
+                    lf = lf.with_columns(pl.lit(False).alias(name))
+                    continue
+                other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
+                                     pl.lit(self.s.as_at), {})
+                flags = lookup_flag(lf, table, cond.related.from_ or default_from, cond.related, other.lazy(),
+                                    other_schema, other_ctx)
+                lf = lf.join(flags.rename({"__flag": name}), on="__rid", how="left").with_columns(
+                    pl.col(name).fill_null(False))
+        cols: list[pl.Expr] = []
+        flow_dates = {ind.timing.date for ind in inds if ind.timing.basis == "flow"}
+        wanted = {g: [p.label for p in self.s.periods if p.granularity == g] for g in self.granularities}
+        for d in sorted(flow_dates):
+            for g in self.granularities:
+                label, end = _period_columns(pl.col(d), g)
+                cols.append(pl.when(label.is_in(wanted[g])).then(label).alias(f"__k_{d}_{g}"))
+                cols.append(end.alias(f"__e_{d}_{g}"))
+        order_dates = {_event_date(ind) for ind in inds} - {None}
+        for d in sorted(order_dates):
+            cols.append(pl.struct(d, "__rid").rank("ordinal").alias(f"__o_{d}"))
+        if cols:
+            lf = lf.with_columns(cols)
+        return lf, related
+
+    # -- measures shared by flows and stocks
+    def measures(self, ind: Any, ctx: Ctx, open_mask: pl.Expr, group: list[str],
+                 prefix: str) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
+        """Row-level helper columns and named aggregations for one indicator under one period context."""
+        pre: dict[str, pl.Expr] = {}
+        default_from = _event_date(ind)
+        table = ctx.table
+        cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
+        out: dict[str, pl.Expr] = {}
+        if isinstance(ind, DurationIndicator):
+            days = duration(ctx.date(ind.from_), ctx.date(ind.to), ind.unit, ctx)
+            usable = cohort & days.is_not_null()
+            if ind.negative == "exclude":
+                usable = usable & (days >= 0)
+            else:
+                days = days.clip(lower_bound=0)
+            vals = days.filter(usable.fill_null(False))
+            out["value"] = vals.mean() if ind.stat == "mean" else vals.median()
+            out["den"] = usable.fill_null(False).sum()
+            out["excluded"] = (cohort & (days < 0).fill_null(False)).sum() if ind.negative == "exclude" else pl.lit(0)
+            return pre, out
+        valid = pl.lit(True)
+        num_cond = pl.lit(True)
+        if isinstance(ind, ProportionIndicator):
+            valid = timescale_validity(ind.numerator, ctx)
+            num_cond = all_of(ind.numerator, ctx, default_from)
+        den_mask = cohort & valid
+        if ind.counts_children:
+            order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
+            masked = pl.when(den_mask).then(order)
+            best = (masked.max() if ind.keep == "last" else masked.min()).over([table.child_id, *group])
+            rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
+            pre[rep_name] = den_mask & (order == best).fill_null(False)
+            pre[num_name] = pl.col(rep_name) & num_cond
+            child = pl.col(table.child_id)
+            out["den"] = child.filter(pl.col(rep_name)).n_unique()
+            out["num"] = child.filter(pl.col(num_name)).n_unique()
+        else:
+            out["den"] = den_mask.sum()
+            out["num"] = (den_mask & num_cond).sum()
+        out["excluded"] = (cohort & ~valid).sum()
+        for cond in _related_conditions(_conditions(ind)):
+            rel = cond.related
+            other = self.defs.table(rel.table)
+            cov = self.s.coverage.get(other.id) if other else None
+            if cov is None:
+                continue
+            d = pl.col(rel.from_ or default_from)
+            bound = window_bound(d, rel)
+            outside = bound < pl.lit(cov[0]) if rel.window.direction == "before" else bound > pl.lit(cov[1])
+            out[f"uncovered|{rel.table}|{rel.window.direction}"] = (cohort & outside.fill_null(False)).sum()
+        return pre, out
+
+    # -- jobs
+    def jobs(self, table: TableSchema, inds: list[Any]) -> list[_Job]:
+        lf, related = self.base(table, inds)
+        base = lf.collect().lazy()
+        jobs: list[_Job] = []
+        flows: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        snapshots: list[Any] = []
+        for ind in inds:
+            if isinstance(ind, BreakdownIndicator):
+                jobs.extend(self.breakdown_jobs(base, table, ind, related))
+            elif ind.timing.basis == "flow":
+                for g in self.granularities:
+                    flows[(ind.timing.date, g)].append(ind)
+            else:
+                snapshots.append(ind)
+        for (d, g), group in flows.items():
+            jobs.append(self.flow_job(base, table, d, g, group, related))
+        if snapshots:
+            jobs.append(self.snapshot_job(base, table, snapshots, related))
+        return jobs
+
+    def flow_job(self, base: pl.LazyFrame, table: TableSchema, d: str, g: str, inds: list[Any],
+                 related: dict[str, str]) -> _Job:
+        key, end = f"__k_{d}_{g}", pl.col(f"__e_{d}_{g}")
+        ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
+        aggs: list[pl.Expr] = []
+        pre: dict[str, pl.Expr] = {}
+        names: dict[str, list[str]] = {}
+        for ind in inds:
+            extra, m = self.measures(ind, ctx, pl.lit(True), [key], ind.id)
+            pre.update(extra)
+            names[ind.id] = list(m)
+            aggs.extend(expr.alias(f"{ind.id}|{name}") for name, expr in m.items())
+        filtered = base.filter(pl.col(key).is_not_null())
+        for name, expr in pre.items():  # in order: a helper may use the one before it
+            filtered = filtered.with_columns(expr.alias(name))
+        query = filtered.group_by(key).agg(aggs)
+
+        def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
+            rows = {r[key]: r for r in df.iter_rows(named=True)}
+            out = []
+            for ind in inds:
+                for p in self.s.periods:
+                    if p.granularity != g:
+                        continue
+                    row = rows.get(p.label, {})
+                    vals = {n: row.get(f"{ind.id}|{n}") for n in names[ind.id]}
+                    out.append(self.result(ind, table, p, vals, as_at=None))
+            return out
+
+        return _Job(query, unpack)
+
+    def snapshot_job(self, base: pl.LazyFrame, table: TableSchema, inds: list[Any],
+                     related: dict[str, str]) -> _Job:
+        aggs: list[pl.Expr] = []
+        pre: dict[str, pl.Expr] = {}
+        plan: list[tuple[Any, Period, list[str], date | None]] = []
+        for ind in inds:
+            t = ind.timing
+            if t.basis == "stock":
+                targets = [(p, p.end) for p in self.s.periods]
+            else:
+                targets = [(self.as_at_period, self.s.as_at)]
+            for p, day in targets:
+                lit_day = pl.lit(day)
+                open_mask = pl.lit(True)
+                if t.start:
+                    open_mask = open_mask & (pl.col(t.start) <= lit_day).fill_null(False)
+                if t.end:
+                    open_mask = open_mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
+                ref = lit_day
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related)
+                prefix = f"{ind.id}|{p.label}"
+                extra, m = self.measures(ind, ctx, open_mask, [], prefix)
+                pre.update(extra)
+                aggs.extend(expr.alias(f"{prefix}|{n}") for n, expr in m.items())
+                plan.append((ind, p, list(m), day if t.basis == "as_at" else None))
+        with_pre = base
+        reps = {k: v for k, v in pre.items() if k.startswith("__rep|")}
+        nums = {k: v for k, v in pre.items() if k.startswith("__num|")}
+        if reps:
+            with_pre = with_pre.with_columns(**reps).with_columns(**nums)
+        query = with_pre.select(aggs)
+
+        def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
+            row = df.row(0, named=True)
+            return [
+                self.result(ind, table, p, {n: row[f"{ind.id}|{p.label}|{n}"] for n in names}, as_at=as_at)
+                for ind, p, names, as_at in plan
+            ]
+
+        return _Job(query, unpack)
+
+    def breakdown_jobs(self, base: pl.LazyFrame, table: TableSchema, ind: BreakdownIndicator,
+                       related: dict[str, str]) -> list[_Job]:
+        col = table.column(ind.by)
+        codes = (self.defs.code_sets[col.code_set].code_values() if col and col.code_set
+                 else ["Y", "N", "U"])
+        category = pl.col(ind.by).fill_null(NOT_RECORDED).alias("__cat")
+        t = ind.timing
+        default_from = _event_date(ind)
+        parts: list[pl.LazyFrame] = []
+        targets: list[tuple[Period, date | None]] = []
+        if t.basis == "flow":
+            for g in self.granularities:
+                key, end = f"__k_{t.date}_{g}", pl.col(f"__e_{t.date}_{g}")
+                ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
+                mask = all_of(ind.filters, ctx, default_from) & pl.col(key).is_not_null()
+                counted = self._category_counts(base.filter(mask), table, ind, category, [key], default_from)
+                parts.append(counted.rename({key: "__p"}))
+            targets = [(p, None) for p in self.s.periods]
+        else:
+            snap = ([(p, p.end) for p in self.s.periods] if t.basis == "stock"
+                    else [(self.as_at_period, self.s.as_at)])
+            for p, day in snap:
+                lit_day = pl.lit(day)
+                mask = pl.lit(True)
+                if t.start:
+                    mask = mask & (pl.col(t.start) <= lit_day).fill_null(False)
+                if t.end:
+                    mask = mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), lit_day, related)
+                mask = mask & all_of(ind.filters, ctx, default_from)
+                counted = self._category_counts(base.filter(mask), table, ind, category, [], default_from)
+                parts.append(counted.with_columns(pl.lit(p.label).alias("__p")))
+                targets.append((p, day if t.basis == "as_at" else None))
+        query = pl.concat([q.select("__p", "__cat", "__n") for q in parts])
+
+        def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
+            counts: dict[str, dict[str, int]] = defaultdict(dict)
+            for p_label, cat, n in df.iter_rows():
+                counts[p_label][cat] = n
+            out = []
+            for p, as_at in targets:
+                per = counts.get(p.label, {})
+                total = sum(per.values())
+                cats = codes + ([NOT_RECORDED] if per.get(NOT_RECORDED) else [])
+                for cat in cats:
+                    vals = {"num": per.get(cat, 0), "den": total}
+                    out.append(self.result(ind, table, p, vals, as_at=as_at, category=cat))
+            return out
+
+        return [_Job(query, unpack)]
+
+    def _category_counts(self, lf: pl.LazyFrame, table: TableSchema, ind: Any, category: pl.Expr,
+                         group: list[str], default_from: str | None) -> pl.LazyFrame:
+        if not ind.counts_children:
+            return lf.group_by([*group, category]).agg(pl.len().cast(pl.Int64).alias("__n"))
+        order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
+        best = (order.max() if ind.keep == "last" else order.min()).over([table.child_id, *group])
+        return (lf.filter(order == best).group_by([*group, category])
+                .agg(pl.col(table.child_id).n_unique().cast(pl.Int64).alias("__n")))
+
+    # -- results
+    def result(self, ind: Any, table: TableSchema, period: Period, vals: dict[str, Any], *, as_at: date | None,
+               category: str | None = None) -> dict[str, Any]:
+        tables = [table.id, *(self.defs.table(c.related.table).id for c in _related_conditions(_conditions(ind))
+                              if not isinstance(ind, BreakdownIndicator) and self.defs.table(c.related.table))]
+        complete = True if as_at is not None else self.complete(list(dict.fromkeys(tables)), period)
+        warnings: list[str] = []
+        num, den, value = vals.get("num") or 0, vals.get("den") or 0, None
+        if isinstance(ind, DurationIndicator):
+            num = None
+            value = vals.get("value")
+        elif isinstance(ind, CountIndicator):
+            value, num, den = float(den), den, None
+        elif den:
+            value = 100.0 * num / den
+        excluded = vals.get("excluded") or 0
+        if excluded:
+            warnings.append(f"{excluded} row(s) excluded: a date is blank or the end is before the start (CSC304)")
+        for name, n in vals.items():
+            if name.startswith("uncovered|") and n:
+                _, other, direction = name.split("|")
+                what = "look-back" if direction == "before" else "look-forward"
+                warnings.append(f"{what} window not covered by {other} for {n} row(s) (CSC301)")
+        status = "ok"
+        if not complete:
+            status = "incomplete"
+        elif value is None:
+            status = "empty"
+        return {
+            "indicator": ind.id,
+            "period": period.label,
+            "period_obj": period,
+            "complete": complete,
+            "as_at": as_at,
+            "category": category,
+            "numerator": num,
+            "denominator": den,
+            "value": value,
+            "unit": unit_of(ind),
+            "annualised": False,
+            "status": status,
+            "warnings": warnings,
+        }
+
+    def rate(self, ind: RateIndicator, count: dict[str, Any]) -> dict[str, Any]:
+        period: Period = count["period_obj"]
+        res = dict(count, indicator=ind.id, unit="rate_per_10k", warnings=list(count["warnings"]))
+        pop = self.s.population(period) if self.s.population else None
+        flow = kind_of(ind, self.defs) == "flow"
+        annualise = flow and ind.annualise and period.months < 12
+        res["annualised"] = annualise
+        if pop is None:
+            res.update(denominator=None, value=None, status="no_data")
+            res["warnings"].append(self.s.population_missing_reason)
+            return res
+        if pop.warning:
+            res["warnings"].append(pop.warning)
+        count_value = count["numerator"] or 0
+        value = count_value / pop.value * ind.per
+        if annualise:
+            value *= 12 / period.months
+        res.update(numerator=count_value, denominator=pop.value, value=value, population_year=pop.year)
+        return res
+
+    def no_data(self, ind: Any, missing: str) -> list[dict[str, Any]]:
+        periods = [self.as_at_period] if kind_of(ind, self.defs) == "as_at" else self.s.periods
+        return [
+            {"indicator": ind.id, "period": p.label, "period_obj": p, "complete": False, "as_at": None,
+             "category": None, "numerator": None, "denominator": None, "value": None, "unit": unit_of(ind),
+             "annualised": False, "status": "no_data", "warnings": [f"source table `{missing}` not in the inputs"]}
+            for p in periods
+        ]
+
+
+def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
+    """Every table an indicator reads (rates: those of their count)."""
+    if isinstance(ind, RateIndicator):
+        return source_tables(defs.indicators[ind.of], defs)
+    table = defs.table(ind.table)
+    ids = [table.id] if table else [ind.table]
+    for cond in _related_conditions(_conditions(ind)):
+        other = defs.table(cond.related.table)
+        ids.append(other.id if other else cond.related.table)
+    return list(dict.fromkeys(ids))
+
+
+def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str, pl.DataFrame],
+             settings: Settings) -> list[dict[str, Any]]:
+    """Compute the indicators for every period: one collect per table base, one `collect_all` for the rest."""
+    run = Run(defs, frames, settings)
+    wanted = {i.id for i in indicators}
+    # rates need their counts, even when the count itself was not asked for
+    needed: dict[str, AnyIndicator] = {}
+    for ind in indicators:
+        if isinstance(ind, RateIndicator):
+            needed.setdefault(ind.of, defs.indicators[ind.of])
+        needed[ind.id] = ind
+    results: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, list[Any]] = defaultdict(list)
+    for ind in needed.values():
+        if isinstance(ind, RateIndicator):
+            continue
+        table = defs.table(ind.table)
+        missing = next((t for t in source_tables(ind, defs) if t not in frames), None)
+        if table is None or table.id not in frames:
+            results[ind.id] = run.no_data(ind, missing or ind.table)
+        else:
+            by_table[table.id].append(ind)
+    jobs: list[_Job] = []
+    for table_id, inds in by_table.items():
+        jobs.extend(run.jobs(defs.tables[table_id], inds))
+    frames_out = pl.collect_all([j.query for j in jobs]) if jobs else []
+    for job, df in zip(jobs, frames_out, strict=True):
+        for res in job.unpack(df):
+            results.setdefault(res["indicator"], []).append(res)
+    for ind in needed.values():
+        if isinstance(ind, RateIndicator):
+            counts = results.get(ind.of, [])
+            if counts and counts[0]["status"] == "no_data":
+                results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k") for c in counts]
+            else:
+                results[ind.id] = [run.rate(ind, c) for c in counts]
+    return [r for ind in indicators if ind.id in wanted for r in results.get(ind.id, [])]

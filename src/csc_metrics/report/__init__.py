@@ -1,0 +1,1 @@
+"""Renderers: every output format is drawn from the same result payload."""

@@ -1,0 +1,154 @@
+"""Render `compute` results: a rich table per section (the Cabinet layout), csv, markdown, json."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from csc_metrics.report.format import (
+    SECTION_TITLES,
+    SECTIONS,
+    fmt_change,
+    fmt_fraction,
+    fmt_result,
+)
+
+CSV_FIELDS = [
+    "indicator", "title", "section", "kind", "period", "period_start", "period_end", "complete", "as_at",
+    "category", "numerator", "denominator", "value", "unit", "annualised", "polarity", "previous_period",
+    "previous_value", "change", "direction", "assessment", "status", "warnings",
+]
+
+
+def latest_periods(payload: dict[str, Any], n: int) -> list[str]:
+    return payload["metadata"].get("periods", [])[-n:]
+
+
+def _style(assessment: str | None) -> str:
+    return {"better": "green", "worse": "red"}.get(assessment or "", "")
+
+
+def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
+    """One table per section: indicators as rows, the latest periods as columns, then the latest change."""
+    periods = latest_periods(payload, n_periods)
+    by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    order: list[str] = []
+    for r in payload["results"]:
+        if r["category"] is not None:
+            breakdowns[r["indicator"]].append(r)
+            continue
+        if r["indicator"] not in by_ind:
+            order.append(r["indicator"])
+        by_ind[r["indicator"]][r["period"]] = r
+    tables: list[Table] = []
+    for section in SECTIONS:
+        ids = [i for i in order if next(iter(by_ind[i].values()))["section"] == section]
+        if not ids:
+            continue
+        table = Table(title=SECTION_TITLES[section], title_justify="left", title_style="bold", expand=False)
+        table.add_column("Indicator", no_wrap=False, min_width=24, max_width=44)
+        for p in periods:
+            table.add_column(p, justify="right", no_wrap=True)
+        table.add_column("Change", no_wrap=True)
+        for ind_id in ids:
+            cells = by_ind[ind_id]
+            first = next(iter(cells.values()))
+            row: list[Any] = [first["title"]]
+            for p in periods:
+                r = cells.get(p)
+                if r is None:
+                    row.append("")
+                    continue
+                text = Text(fmt_result(r))
+                frac = fmt_fraction(r)
+                if frac:
+                    text.append("\n" + frac, style="dim")
+                row.append(text)
+            latest = next((cells[p] for p in reversed(periods) if p in cells and cells[p]["value"] is not None), None)
+            change = fmt_change(latest) if latest else ""
+            row.append(Text(change, style=_style(latest["assessment"]) if latest else ""))
+            table.add_row(*row)
+        tables.append(table)
+    for ind_id, rows in breakdowns.items():
+        tables.append(breakdown_table(ind_id, rows, periods))
+    return tables
+
+
+def breakdown_table(ind_id: str, rows: list[dict[str, Any]], periods: list[str]) -> Table:
+    """A small table per breakdown: categories as rows, count and share per period."""
+    shown = [p for p in periods if any(r["period"] == p for r in rows)] or sorted({r["period"] for r in rows})[-1:]
+    table = Table(title=rows[0]["title"], title_justify="left", title_style="bold")
+    table.add_column("Category")
+    for p in shown:
+        table.add_column(p, justify="right", no_wrap=True)
+    cells = {(r["category"], r["period"]): r for r in rows}
+    for cat in dict.fromkeys(r["category"] for r in rows):
+        line: list[Any] = [cat]
+        for p in shown:
+            r = cells.get((cat, p))
+            if r is None:
+                line.append("")
+            elif r["status"] in ("no_data", "empty"):
+                line.append(fmt_result(r))
+            else:
+                line.append(f"{r['numerator']:,} ({fmt_result(r)})")
+        table.add_row(*line)
+    return table
+
+
+def caption(payload: dict[str, Any]) -> str:
+    meta = payload["metadata"]
+    la = meta.get("la_code") or "not set (rates need --la)"
+    inputs = meta.get("inputs", [])
+    tables = sorted({i["table"] for i in inputs})
+    return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
+            f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period, better/worse by polarity · "
+            "* period not fully covered by the inputs")
+
+
+def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:
+    console.print(Group(*section_tables(payload, n_periods)))
+    console.print(Text(caption(payload), style="dim"))
+
+
+def render_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+
+
+def render_csv(payload: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in payload["results"]:
+        writer.writerow({**r, "warnings": "; ".join(r["warnings"])})
+    return buf.getvalue()
+
+
+def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
+    periods = latest_periods(payload, n_periods)
+    lines: list[str] = []
+    for section in SECTIONS:
+        rows = [r for r in payload["results"] if r["section"] == section and r["category"] is None]
+        if not rows:
+            continue
+        lines += [f"## {SECTION_TITLES[section]}", "", "| Indicator | " + " | ".join(periods) + " | Change |",
+                  "|---|" + "---:|" * len(periods) + "---|"]
+        by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for r in rows:
+            by_ind[r["indicator"]][r["period"]] = r
+        for cells in by_ind.values():
+            first = next(iter(cells.values()))
+            vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
+            latest = next((cells[p] for p in reversed(periods) if p in cells and cells[p]["value"] is not None), None)
+            lines.append(f"| {first['title']} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
+        lines.append("")
+    lines.append(f"_{caption(payload)}_")
+    return "\n".join(lines) + "\n"

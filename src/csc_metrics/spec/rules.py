@@ -1,0 +1,204 @@
+"""Stage-2 checks across files: every reference in a table schema or indicator points at something real."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from csc_metrics.diagnostics import Diagnostic
+from csc_metrics.spec.indicators import (
+    REFERENCE_DATES,
+    AgeCondition,
+    AnyCondition,
+    AnyIndicator,
+    BreakdownIndicator,
+    ColumnCondition,
+    CountIndicator,
+    DurationIndicator,
+    NotCondition,
+    Op,
+    ProportionIndicator,
+    RateIndicator,
+    RelatedCondition,
+    TimescaleCondition,
+)
+from csc_metrics.spec.loader import Definitions, _pos
+from csc_metrics.spec.tables import ColumnType, TableSchema
+
+POPULATIONS = ("children_0_17",)
+YES_NO_CODES = ("Y", "N", "U")
+ORDERED_TYPES = {ColumnType.DATE, ColumnType.INTEGER, ColumnType.NUMBER}
+
+
+def _suggest(name: str, options: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+class _Checker:
+    def __init__(self, defs: Definitions) -> None:
+        self.defs = defs
+        self.out: list[Diagnostic] = []
+
+    def report(self, code: str, message: str, kind: str, obj_id: str, loc: list[Any], hint: str | None = None,
+               indicator: str | None = None) -> None:
+        located = self.defs.located.get((kind, obj_id))
+        file, line, col = (located.file, *_pos(located.node, loc)) if located else (None, None, None)
+        self.out.append(Diagnostic(code=code, message=message, hint=hint, file=file, line=line, col=col,
+                                   indicator=indicator))
+
+    # ---- tables -----------------------------------------------------------------------------------
+    def tables(self) -> None:
+        for table in self.defs.tables.values():
+            names = table.column_names
+            refs: list[tuple[list[Any], str | None]] = [
+                (["child_id"], table.child_id), (["event_date"], table.event_date),
+                (["date_of_birth"], table.date_of_birth), (["age_years"], table.age_years),
+            ]
+            refs += [(["key", i], k) for i, k in enumerate(table.key)]
+            for i, pair in enumerate(table.date_pairs):
+                refs += [(["date_pairs", i, "start"], pair.start), (["date_pairs", i, "end"], pair.end)]
+            for loc, name in refs:
+                if name is not None and name not in names:
+                    self.report("CSC105", f"table `{table.id}` has no column `{name}`", "tables", table.id, loc,
+                                _suggest(name, names))
+            for i, col in enumerate(table.columns):
+                if col.code_set and col.code_set not in self.defs.code_sets:
+                    self.report("CSC111", f"unknown code set `{col.code_set}`", "tables", table.id,
+                                ["columns", i, "code_set"], _suggest(col.code_set, list(self.defs.code_sets)))
+
+    # ---- indicators -------------------------------------------------------------------------------
+    def indicators(self) -> None:
+        for ind in self.defs.indicators.values():
+            self.indicator(ind)
+
+    def indicator(self, ind: AnyIndicator) -> None:
+        def rep(code: str, message: str, loc: list[Any], hint: str | None = None) -> None:
+            self.report(code, message, "indicators", ind.id, loc, hint, indicator=ind.id)
+
+        if isinstance(ind, RateIndicator):
+            target = self.defs.indicators.get(ind.of)
+            if target is None:
+                rep("CSC112", f"`of` refers to unknown indicator `{ind.of}`", ["of"],
+                    _suggest(ind.of, list(self.defs.indicators)))
+            elif not isinstance(target, CountIndicator):
+                rep("CSC112", f"`of` must name a count indicator; `{ind.of}` is a {target.type}", ["of"])
+            if ind.population not in POPULATIONS:
+                rep("CSC109", f"rate needs a known population; `{ind.population}` is not one", ["population"],
+                    f"use one of: {', '.join(POPULATIONS)}")
+        else:
+            table = self.defs.table(ind.table)
+            if table is None:
+                options = list(self.defs.tables) + [t.alias for t in self.defs.tables.values() if t.alias]
+                rep("CSC104", f"unknown table `{ind.table}`", ["table"], _suggest(ind.table, options))
+            else:
+                for loc, name, want in self._timing_refs(ind):
+                    self._column(rep, table, loc, name, want)
+                for loc, cond in _walk(ind.filters, ["filters"]):
+                    self._condition(rep, table, loc, cond)
+                if isinstance(ind, ProportionIndicator):
+                    for loc, cond in _walk(ind.numerator, ["numerator"]):
+                        self._condition(rep, table, loc, cond)
+                if isinstance(ind, BreakdownIndicator):
+                    self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
+                if isinstance(ind, DurationIndicator):
+                    for key, name in (("from", ind.from_), ("to", ind.to)):
+                        if name not in REFERENCE_DATES:
+                            self._column(rep, table, [key], name, {ColumnType.DATE})
+        if ind.benchmark is not None:
+            codes = _lait_codes()
+            if codes is not None and ind.benchmark.measure not in codes:
+                rep("CSC108", f"unknown LAIT measure `{ind.benchmark.measure}`", ["benchmark", "measure"],
+                    _suggest(ind.benchmark.measure, sorted(codes)) or "see the LAIT measure list in docs/benchmarks.md")
+
+    def _timing_refs(self, ind: Any) -> Iterator[tuple[list[Any], str, set[ColumnType]]]:
+        timing = ind.timing
+        for key in ("date", "start", "end"):
+            name = getattr(timing, key, None)
+            if name is not None:
+                yield ["timing", key], name, {ColumnType.DATE}
+
+    def _column(self, rep: Any, table: TableSchema, loc: list[Any], name: str, want: set[ColumnType] | None):
+        col = table.column(name)
+        if col is None:
+            rep("CSC105", f"table `{table.id}` has no column `{name}`", loc, _suggest(name, table.column_names))
+            return None
+        if want and col.type not in want:
+            kinds = " or ".join(sorted(t.value for t in want))
+            rep("CSC110", f"column `{name}` is {col.type.value}, but {kinds} is needed here", loc)
+        return col
+
+    def _condition(self, rep: Any, table: TableSchema, loc: list[Any], cond: Any) -> None:
+        if isinstance(cond, ColumnCondition):
+            self._column_condition(rep, table, loc, cond)
+        elif isinstance(cond, TimescaleCondition):
+            ts = cond.timescale
+            for key, name in (("from", ts.from_), ("to", ts.to)):
+                if name not in REFERENCE_DATES:
+                    self._column(rep, table, [*loc, "timescale", key], name, {ColumnType.DATE})
+        elif isinstance(cond, AgeCondition):
+            if table.date_of_birth is None and table.age_years is None:
+                rep("CSC105", f"table `{table.id}` declares no `date_of_birth` or `age_years` for ages", loc)
+        elif isinstance(cond, RelatedCondition):
+            rel = cond.related
+            other = self.defs.table(rel.table)
+            if other is None:
+                rep("CSC104", f"unknown table `{rel.table}`", [*loc, "related", "table"],
+                    _suggest(rel.table, list(self.defs.tables)))
+                return
+            self._column(rep, other, [*loc, "related", "date"], rel.date, {ColumnType.DATE})
+            if rel.from_ is not None:
+                self._column(rep, table, [*loc, "related", "from"], rel.from_, {ColumnType.DATE})
+            for sub_loc, sub in _walk(rel.filters, [*loc, "related", "filters"]):
+                self._condition(rep, other, sub_loc, sub)
+
+    def _column_condition(self, rep: Any, table: TableSchema, loc: list[Any], cond: ColumnCondition) -> None:
+        col = self._column(rep, table, [*loc, "column"], cond.column, None)
+        if col is None:
+            return
+        if cond.op in (Op.is_yes, Op.not_yes) and col.type is not ColumnType.YES_NO:
+            rep("CSC110", f"`{cond.op.value}` needs a yes_no column; `{col.name}` is {col.type.value}", [*loc, "op"])
+        if cond.op in (Op.lt, Op.le, Op.gt, Op.ge, Op.between) and col.type not in ORDERED_TYPES:
+            rep("CSC110", f"`{cond.op.value}` needs a number or date column; `{col.name}` is {col.type.value}",
+                [*loc, "op"])
+        values = cond.value if isinstance(cond.value, list) else [cond.value] if cond.value is not None else []
+        allowed: list[str] | None = None
+        if col.type is ColumnType.CODE and col.code_set in self.defs.code_sets:
+            allowed = self.defs.code_sets[col.code_set].code_values()
+        elif col.type is ColumnType.YES_NO:
+            allowed = list(YES_NO_CODES)
+        if allowed is not None:
+            for i, v in enumerate(values):
+                if str(v) not in allowed:
+                    where = [*loc, "value", i] if isinstance(cond.value, list) else [*loc, "value"]
+                    rep("CSC106", f"`{v}` is not a code of `{col.name}`", where,
+                        _suggest(str(v), allowed) or f"codes: {', '.join(allowed[:20])}")
+
+
+def _walk(conds: list[Any], base: list[Any]) -> Iterator[tuple[list[Any], Any]]:
+    """Every condition with its location, descending into any/not (related filters are handled by the caller)."""
+    for i, cond in enumerate(conds):
+        loc = [*base, i]
+        if isinstance(cond, AnyCondition):
+            yield from _walk(cond.any, [*loc, "any"])
+        elif isinstance(cond, NotCondition):
+            yield from _walk([cond.not_], [*loc, "not"])
+        else:
+            yield loc, cond
+
+
+def _lait_codes() -> set[str] | None:
+    try:
+        from csc_metrics.reference import lait_measure_codes
+    except ImportError:  # bundled benchmark data not built into this checkout
+        return None
+    return lait_measure_codes()
+
+
+def check_references(defs: Definitions) -> list[Diagnostic]:
+    """All cross-reference problems in the definitions."""
+    checker = _Checker(defs)
+    checker.tables()
+    checker.indicators()
+    return checker.out
