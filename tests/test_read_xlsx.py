@@ -14,14 +14,14 @@ from csc_metrics.spec.tables import ColumnType
 DAY = date(2025, 3, 2)
 
 
-def cell(column, i: int):
+def cell(column, i: int, code_sets=CODE_SETS):
     """A realistic cell for a column: (value, how to write it)."""
     if column.type is ColumnType.ID:
         return 1001 + i, "number"
     if column.type is ColumnType.DATE:
         return datetime(DAY.year, DAY.month, DAY.day - i), "date"
     if column.type is ColumnType.CODE:
-        code = CODE_SETS[column.code_set].codes[-1]
+        code = code_sets[column.code_set].codes[-1]
         return f"z) {code.code}: {code.label}", "string"
     if column.type is ColumnType.YES_NO:
         return "a) Yes", "string"
@@ -30,18 +30,18 @@ def cell(column, i: int):
     return "text", "string"
 
 
-def write_workbook(path, start_col: int = 0) -> None:
+def write_workbook(path, start_col: int = 0, tables=TABLES, code_sets=CODE_SETS) -> None:
     wb = xlsxwriter.Workbook(str(path))
     fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     notes = wb.add_worksheet("Notes")
     notes.write(0, 0, "Annex A extract produced for inspection")
-    for t in TABLES:
+    for t in tables:
         ws = wb.add_worksheet(f"List {t.annex_a_list}")
         ws.write(0, start_col, f"{t.title} - extract")  # title row; row 2 left blank
         for j, c in enumerate(t.columns):
             ws.write_string(2, start_col + j, c.header)
             for i in range(2):
-                value, how = cell(c, i)
+                value, how = cell(c, i, code_sets)
                 if how == "date":
                     ws.write_datetime(3 + i, start_col + j, value, fmt)
                 elif how == "number":
@@ -95,3 +95,22 @@ def test_columns_offset_in_the_sheet_keep_their_excel_letters(tmp_path):
     assert (bad.sheet, bad.line, bad.column, bad.value) == ("Referrals", 2, "G", "31/02/2025")
     offset = read_inputs([path], definitions(), today=date(2025, 10, 1))
     assert offset.tables["annex_a_list_1"].sources[0].headers[0]["letter"] == "C"
+
+
+def test_shipped_definitions_recognise_every_list_in_a_workbook(tmp_path):
+    from csc_metrics.spec.loader import load_definitions, standard_definitions_path
+
+    defs = load_definitions([standard_definitions_path() / "tables"]).definitions
+    tables = sorted((t for t in defs.tables.values() if t.annex_a_list), key=lambda t: t.annex_a_list)
+    assert len(tables) == 11
+    path = tmp_path / "annex_a.xlsx"
+    write_workbook(path, tables=tables, code_sets=defs.code_sets)
+    result = read_inputs([path], defs, today=date(2025, 10, 1))
+    assert sorted(result.tables) == sorted(t.id for t in tables)
+    assert [d.render() for d in result.diagnostics if d.is_error] == []
+    for t in tables:
+        frame = result.tables[t.id].frame
+        assert frame.height == 2 and frame[ROW].to_list() == [4, 5]
+        for c in t.columns:
+            if c.type is ColumnType.CODE:
+                assert frame[c.name].to_list() == [defs.code_sets[c.code_set].codes[-1].code] * 2, (t.id, c.name)
