@@ -50,7 +50,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
                            for u in unrecognised[:3])
         raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
-                         hint="check the header row against `csc-metrics validate --help`, or pass --definitions")
+                         hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     tables: dict[str, TableData] = {}
     for table_id, items in parts.items():
         schema = definitions.tables[table_id]
