@@ -27,8 +27,8 @@ def definitions():
         defs = load_definitions([path]).definitions
         if defs.table("annex_a_list_3") is not None:
             return defs
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from test_read_support import definitions as test_definitions
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_read_support import definitions as test_definitions
 
     return test_definitions()
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.test_read_support import CODE_SETS, definitions
 
 from csc_metrics.errors import InputError
 from csc_metrics.io import ROW, SRC, frame_from_rows, read_inputs
 from csc_metrics.spec.loader import Definitions
 from csc_metrics.spec.tables import Column, TableSchema
-from test_read_support import CODE_SETS, definitions
 
 TODAY = date(2025, 10, 1)
 L3 = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of referral",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import xlsxwriter
-from test_read_support import CODE_SETS, TABLES, definitions
+from tests.test_read_support import CODE_SETS, TABLES, definitions
 
 from csc_metrics.io import ROW, read_inputs
 from csc_metrics.spec.tables import ColumnType

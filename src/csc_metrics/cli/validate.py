@@ -67,10 +67,10 @@ def validate_cmd(
 
 def _read(paths: list[Path], definitions: Path | None):
     from csc_metrics.io import read_inputs
-    from csc_metrics.spec.loader import default_definitions_path, load_definitions
+    from csc_metrics.spec.loader import default_definitions_path
 
     target = default_definitions_path(definitions)
-    loaded = load_definitions([target])
+    loaded = _load(target)
     if not loaded.definitions.tables:
         problems = [d.render() for d in loaded.diagnostics if d.is_error]
         raise DefinitionsError(f"no table schemas could be loaded from {target}"
@@ -80,3 +80,18 @@ def _read(paths: list[Path], definitions: Path | None):
         err_console.print(f"warning: the definitions in {target} have problems; run `csc-metrics check {target}`",
                           highlight=False)
     return read_inputs(paths, loaded.definitions)
+
+
+_CACHE: dict[tuple, object] = {}
+
+
+def _load(target: Path):
+    """Load definitions, reusing the last result while no YAML file changed (repeated runs in one process)."""
+    from csc_metrics.spec.loader import find_yaml_files, load_definitions
+
+    files = find_yaml_files([target]) if target.exists() else []
+    key = (str(target.resolve()), tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = load_definitions([target])
+    return _CACHE[key]
