@@ -64,12 +64,7 @@ def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str,
             exprs.append(_id_expr(raw[name], col).alias(name))
         else:
             conv = convert_unique(uniques[name][0].to_frame(RAW), col, code_sets)  # type: ignore[index]
-            known = conv.filter(pl.col(RAW).is_not_null() & pl.col(VALUE).is_not_null())
-            if known.is_empty():
-                exprs.append(pl.lit(None, dtype=dtype_of(col)).alias(name))
-            else:
-                exprs.append(pl.col(name).replace_strict(known[RAW], known[VALUE], default=None,
-                                                         return_dtype=dtype_of(col)).alias(name))
+            exprs.append(_mapping_expr(conv, col).alias(name))
             bad = conv.filter(pl.col(PROBLEM).is_not_null())
             if not bad.is_empty():
                 null_problem = bad.filter(pl.col(RAW).is_null())
@@ -88,6 +83,20 @@ def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str,
                                         pl.col(col.name).alias("value")))
     probs = pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_COLUMNS)
     return out, probs
+
+
+def _mapping_expr(conv: pl.DataFrame, col: Column) -> pl.Expr:
+    """Map raw values onto converted ones: directly when conversion changes nothing (clean text or codes,
+    plain integers), else through `replace_strict` on the distinct values."""
+    known = conv.filter(pl.col(RAW).is_not_null() & pl.col(VALUE).is_not_null())
+    if known.is_empty():
+        return pl.lit(None, dtype=dtype_of(col))
+    clean = known.height == conv.filter(pl.col(RAW).is_not_null()).height  # every value converted, none blank
+    if clean and col.type in (ColumnType.TEXT, ColumnType.CODE) and (known[RAW] == known[VALUE]).all():
+        return pl.col(col.name)
+    if clean and col.type is ColumnType.INTEGER and known[RAW].str.contains(r"^-?\d{1,18}$").all():
+        return pl.col(col.name).cast(pl.Int64)
+    return pl.col(col.name).replace_strict(known[RAW], known[VALUE], default=None, return_dtype=dtype_of(col))
 
 
 def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
