@@ -50,6 +50,8 @@ def issues(result, code: str) -> list:
     ("utf-8", b"", "utf-8"),
     ("utf-16-le", b"\xff\xfe", "utf-16-le"),
     ("utf-16-be", b"\xfe\xff", "utf-16-be"),
+    ("utf-16-le", b"", "utf-16-le"),  # no BOM: recognised from the NUL bytes
+    ("cp1252", b"", "cp1252"),
 ])
 def test_encodings_are_detected_and_recorded(tmp_path, encoding, bom, expected):
     path = write_csv(tmp_path / "referrals.csv", [L3, l3_row(cid="Zoë1", team="Équipe – Nord")], encoding, bom)

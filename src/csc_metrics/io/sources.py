@@ -105,8 +105,11 @@ def detect_encoding(data: bytes) -> str:
         return "utf-16-le"
     if data.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
+    head = data[:HEAD_BYTES]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
+        return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(data[:HEAD_BYTES], final=len(data) <= HEAD_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEAD_BYTES)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
@@ -119,7 +122,8 @@ def _to_utf8(data: bytes, encoding: str) -> bytes:
     if encoding == "utf-8-sig":
         return data[len(codecs.BOM_UTF8):]
     if encoding.startswith("utf-16"):
-        text = data[2:].decode(encoding, errors="replace")
+        bom = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        text = data[2 if bom else 0:].decode(encoding, errors="replace")
     else:
         text = data.decode("cp1252", errors="replace")  # five undefined bytes become U+FFFD, never a crash
     return text.encode("utf-8")
