@@ -329,7 +329,8 @@ def test_conflicting_birth_dates_across_lists(tmp_path):
     result = read(tmp_path)
     (conflict,) = issues(result, "CSC209")
     assert (Path(conflict.file).name, conflict.line, conflict.column) == ("l3.csv", 2, "D")
-    assert "l1.csv row 2: 02/01/2015" in conflict.message
+    assert conflict.message.endswith("l1.csv row 2") and conflict.value == "2015-01-01"
+    assert "2015" not in conflict.message  # values stay out of messages (child-level data)
 
 
 # --- unreadable input ---------------------------------------------------------------------------------------

@@ -70,10 +70,9 @@ def _date_pairs(table: TableData) -> list[Diagnostic]:
         bad = table.frame.filter(pl.col(pair.end) < pl.col(pair.start))
         if bad.is_empty():
             continue
-        bad = bad.select(SRC, ROW, pl.col(pair.end).alias("value"),
-                         pl.col(pair.start).dt.to_string("%d/%m/%Y").alias("detail"))
+        bad = bad.select(SRC, ROW, pl.col(pair.end).alias("value"))
         out += rows_to_diagnostics(bad, table.sources, code="CSC205", field=pair.end,
-                                   message=f"`{_header(table, pair.end)}` is before `{_header(table, pair.start)}` ({{detail}})",
+                                   message=f"`{_header(table, pair.end)}` is before `{_header(table, pair.start)}`",
                                    hint="check both dates in the source system")
     return out
 
@@ -103,9 +102,9 @@ def _before_birth(table: TableData) -> list[Diagnostic]:
             continue
         bad = table.frame.filter(pl.col(name) < pl.col(dob))
         if not bad.is_empty():
-            bad = bad.select(SRC, ROW, pl.col(name).alias("value"), pl.col(dob).dt.to_string("%d/%m/%Y").alias("detail"))
+            bad = bad.select(SRC, ROW, pl.col(name).alias("value"))
             out += rows_to_diagnostics(bad, table.sources, code="CSC207", field=name,
-                                       message=f"`{_header(table, name)}` is before the child's date of birth ({{detail}})",
+                                       message=f"`{_header(table, name)}` is before the child's date of birth",
                                        hint="check the date and the date of birth")
     return out
 
@@ -125,9 +124,9 @@ def _over_25(table: TableData) -> list[Diagnostic]:
                                          age_years(pl.col(dob), pl.col(event)).alias("age"))
                .filter(pl.col("age") > MAX_AGE).collect())
         if not bad.is_empty():
-            bad = bad.select(SRC, ROW, "value", pl.col("age").cast(pl.String).alias("detail"))
+            bad = bad.select(SRC, ROW, "value")
             out += rows_to_diagnostics(bad, table.sources, code="CSC208", field=dob,
-                                       message=f"the child is over {MAX_AGE} at `{_header(table, event)}` (aged {{detail}})",
+                                       message=f"the child is over {MAX_AGE} at `{_header(table, event)}`",
                                        hint="check the date of birth and the event date")
     if _present(table, age):
         cond = pl.col(age) > MAX_AGE
@@ -175,12 +174,12 @@ def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
         schema={"__rt": pl.UInt16, "__rsrc": pl.UInt16, "__rname": pl.String}, orient="row",
     )
     bad = bad.join(names, on=["__rt", "__rsrc"], how="left").with_columns(
-        pl.format("{} row {}: {}", "__rname", "__rrow", pl.col("__rdob").dt.to_string("%d/%m/%Y")).alias("detail"))
+        pl.format("{} row {}", "__rname", "__rrow").alias("detail"))
     out: list[Diagnostic] = []
     for (t_index,), group in bad.group_by(["__t"], maintain_order=True):
         table = tables[t_index]
         rows = group.select(SRC, ROW, pl.col("__dob").alias("value"), "detail")
         out += rows_to_diagnostics(rows, table.sources, code="CSC209", field=table.schema.date_of_birth or "",
-                                   message="the same child has a different date of birth in {detail}",
+                                   message="the same child has a different date of birth in {detail}",  # no values
                                    hint="correct the date of birth so that every list agrees")
     return out

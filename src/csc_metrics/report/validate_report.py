@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -77,8 +78,8 @@ def render_csv(result: ReadResult) -> str:
     return buf.getvalue()
 
 
-def _where(d: Diagnostic) -> str:
-    parts = [d.file or ""]
+def _where(d: Diagnostic, short: bool = False) -> str:
+    parts = [Path(d.file).name if short and d.file else d.file or ""]
     if d.sheet:
         parts.append(f"[{d.sheet}]")
     if d.line is not None:
@@ -126,10 +127,12 @@ def issues_table(diags: list[Diagnostic], show_values: bool) -> Table:
     table = Table(title=f"Issues ({len(diags)})", title_justify="left")
     for name in ("Code", "Severity", "Where", "Field", *(["Value"] if show_values else []), "Problem"):
         table.add_column(name)
+    files = {d.file for d in diags if d.file}
+    short = len({Path(f).name for f in files}) == len(files)  # file names alone are unambiguous
     for d in diags:
         problem = d.message + (f"\nfix: {d.hint}" if d.hint else "")
         values = [d.value or ""] if show_values else []
-        table.add_row(d.code, _severity_text(d.severity), _where(d), d.field or "", *values, problem)
+        table.add_row(d.code, _severity_text(d.severity), _where(d, short), d.field or "", *values, problem)
     return table
 
 
