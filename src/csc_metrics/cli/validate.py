@@ -11,7 +11,7 @@ import typer
 from csc_metrics.cli import app
 from csc_metrics.cli.common import DefinitionsOpt, OutputOpt, console, err_console, write_output
 from csc_metrics.diagnostics import ExitCode
-from csc_metrics.errors import CscError, DefinitionsError
+from csc_metrics.errors import DefinitionsError
 
 
 class ValidateFormat(StrEnum):
@@ -45,11 +45,7 @@ def validate_cmd(
     Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file cannot be read (not CSV/xlsx,
     empty, or no table recognised).
     """
-    try:
-        result = _read(paths, definitions)
-    except CscError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(ExitCode.ERROR) from None
+    result = _read(paths, definitions)  # CscError -> one stderr line, exit 2 (the app's command guard)
     from csc_metrics.report import validate_report as report
 
     if fmt is ValidateFormat.json:
