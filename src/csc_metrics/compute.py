@@ -43,7 +43,7 @@ class ComputeOptions:
 def load_checked_definitions(path: Path | None) -> Definitions:
     """Definitions for computing: any error in them stops the run (run `csc-metrics check` for details)."""
     target = default_definitions_path(path)
-    loaded = load_definitions([target])
+    loaded = load_definitions([target], cache=True)
     problems = [d for d in loaded.diagnostics if d.is_error] + check_references(loaded.definitions)
     if problems:
         first = problems[0]

@@ -78,16 +78,7 @@ def _read(paths: list[Path], definitions: Path | None):
     return read_inputs(paths, loaded.definitions)
 
 
-_CACHE: dict[tuple, object] = {}
-
-
 def _load(target: Path):
-    """Load definitions, reusing the last result while no YAML file changed (repeated runs in one process)."""
-    from csc_metrics.spec.loader import find_yaml_files, load_definitions
+    from csc_metrics.spec.loader import load_definitions
 
-    files = find_yaml_files([target]) if target.exists() else []
-    key = (str(target.resolve()), tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = load_definitions([target])
-    return _CACHE[key]
+    return load_definitions([target], cache=True)
