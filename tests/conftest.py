@@ -23,6 +23,13 @@ def run_cli(args: list[str], code: int = 0):
     return result
 
 
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path, monkeypatch):
+    """Each test runs in its own folder: no config, store or definitions from the repository leak in."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CSC_METRICS_STORE", raising=False)
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -36,10 +36,23 @@ class Config(StrictModel):
     sn_model: str | None = Field(default=None, description="Statistical-neighbour model: `2025` or `2021`.")
 
 
-def load_config(path: Path | None = None) -> Config:
+def find_config(inputs: list[Path] | None = None) -> Path | None:
+    """`csc-metrics.toml` in the working directory, else beside the extracts (a folder given, or a file's folder)."""
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    for item in inputs or []:
+        folder = item if item.is_dir() else item.parent
+        if (folder / DEFAULT_CONFIG.name).exists():
+            return folder / DEFAULT_CONFIG.name
+    return None
+
+
+def load_config(path: Path | None = None, inputs: list[Path] | None = None) -> Config:
     """Read the config file; a missing default file is an empty config, a missing explicit one an error."""
     explicit = path is not None
-    path = path or DEFAULT_CONFIG
+    path = path or find_config(inputs)
+    if path is None:
+        return Config()
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: config file not found", "check the --config path")

@@ -54,7 +54,7 @@ def compute_cmd(
 
     Exit codes: 0 success, 1 data-quality errors with --strict, 2 unreadable input, bad options or definitions.
     """
-    cfg = load_config(config)
+    cfg = load_config(config, paths)
     try:
         as_at_date = date.fromisoformat(as_at) if as_at else None
     except ValueError as exc:

@@ -48,7 +48,7 @@ def explain_cmd(
 
     Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
     """
-    cfg = load_config(config)
+    cfg = load_config(config, paths)
     defs = load_checked_definitions(definitions or cfg.definitions)
     ind = select_indicators(defs, [indicator], None)[0]
     if not paths:
