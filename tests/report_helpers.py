@@ -4,7 +4,9 @@ figures from a seeded generator (the arithmetic of each result is consistent: va
 from __future__ import annotations
 
 import random
+import re
 from functools import cache
+from html.parser import HTMLParser
 from typing import Any
 
 from tests.conftest import DEFINITIONS
@@ -129,3 +131,41 @@ def catalogue_payload(seed: int = 7, la: str | None = "808", quarters_this_year:
     link_previous(results)
     labels = [p["period"] for p in periods]
     return {"schema_version": 1, "metadata": metadata(labels, la), "results": results, "diagnostics": []}
+
+
+class _Refs(HTMLParser):
+    """Every attribute that would make a browser fetch something, and the CSS of <style> blocks."""
+
+    FETCHING = {"src", "href", "xlink:href", "action", "poster", "data", "srcset", "background", "formaction"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: set[str] = set()
+        self.css = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self._in_style = tag == "style"
+        self.refs += [v or "" for k, v in attrs if k in self.FETCHING]
+        self.refs += [v or "" for k, v in attrs if k == "style" and "url(" in (v or "")]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.css += data
+
+
+def external_references(page: str) -> list[str]:
+    """Anything in the page that points outside it: links other than #fragments, CSS url()/@import, scripts,
+    stylesheets, frames, images."""
+    parser = _Refs()
+    parser.feed(page)
+    bad = [r for r in parser.refs if not r.startswith("#")]
+    bad += re.findall(r"url\([^)]*\)|@import[^;]*", parser.css)
+    bad += sorted(parser.tags & {"script", "link", "img", "iframe", "object", "embed", "image", "use", "video",
+                                 "audio", "source", "base"})
+    return bad
