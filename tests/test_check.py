@@ -135,6 +135,13 @@ def test_table_reference_codes(tmp_path):
     assert {"CSC111", "CSC105"} <= {d.code for d in report.diagnostics}
 
 
+def test_header_variant_collision_and_compile_error(tmp_path):
+    tables = TABLES.replace("header: NFA, type: yes_no}", "header: NFA, type: yes_no, variants: [\"  SOURCE\"]}")
+    ind = GOOD.replace("{column: source, op: eq, value: \"6\"}", "{column: referral_date, op: gt, value: soon}")
+    codes = {d.code for d in check_definitions([write(tmp_path, tables=tables, ind=ind)]).diagnostics}
+    assert {"CSC117", "CSC113"} <= codes
+
+
 def test_unreadable_and_empty(tmp_path):
     (tmp_path / "bad.yaml").write_bytes(b"\xff\xfe\x00bad")
     assert "CSC116" in {d.code for d in check_definitions([tmp_path]).diagnostics}

@@ -160,9 +160,19 @@ def add_previous(results: list[dict[str, Any]], store_values: dict[tuple[str, st
                  assessment=_assessment(direction, r["polarity"]))
 
 
-def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str) -> dict[str, Any]:
+def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
+    by = getattr(ind, "by", None)
+    table = defs.table(getattr(ind, "table", "")) if by else None
+    column = table.column(by) if table else None
+    if column is None or column.code_set not in defs.code_sets:
+        return {}
+    return {c.code: c.label for c in defs.code_sets[column.code_set].codes}
+
+
+def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str, labels: dict[str, str]) -> dict[str, Any]:
     p: Period = r["period_obj"]
     bench = ind.benchmark.model_dump() if ind.benchmark else None
+    extra = {"category_label": labels.get(r["category"])} if r["category"] is not None else {}
     return {
         "indicator": r["indicator"], "title": ind.title, "section": ind.section.value, "kind": kind,
         "period": p.label, "period_start": p.start.isoformat(), "period_end": p.end.isoformat(),
@@ -171,7 +181,7 @@ def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str) -> dict[str,
         "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
         "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
         "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
-        "warnings": r["warnings"], "benchmark": bench,
+        "warnings": r["warnings"], "benchmark": bench, **extra,
     }
 
 
@@ -245,7 +255,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         store_values = store.previous_values(la, keys)
     add_previous(raw, store_values)
     kinds = {i.id: kind_of(i, defs) for i in indicators}
-    results = [_public_result(r, ind_by_id[r["indicator"]], kinds[r["indicator"]]) for r in raw]
+    labels = {i.id: _category_labels(defs, i) for i in indicators}
+    results = [_public_result(r, ind_by_id[r["indicator"]], kinds[r["indicator"]], labels[r["indicator"]]) for r in raw]
     pop_meta = None
     if pop is not None:
         latest = pop(periods[-1])

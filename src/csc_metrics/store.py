@@ -1,235 +1,520 @@
-"""The history store: every `compute` run in an embedded SQLite database.
+"""The history store: every `compute` run, with provenance and results, in an embedded SQLite database.
 
-Each run is written in one transaction (`BEGIN IMMEDIATE`, WAL journal, busy timeout), so concurrent writers
-queue instead of corrupting it and a run killed half-way leaves nothing behind. Re-running the same inputs with the
-same definitions, LA and as-at date returns the stored run instead of adding a copy. For display, the latest run
-covering a period supersedes earlier ones; all stay queryable.
+- Default path `.csc-metrics/history.sqlite` under the working directory; `--store` or `CSC_METRICS_STORE`
+  moves it.
+- The schema is created and migrated by the tool (`PRAGMA user_version`, `MIGRATIONS` applied in order).
+- Each run is written in one `BEGIN IMMEDIATE` transaction: a run killed half-way leaves nothing, and two
+  processes writing at once wait for each other (WAL mode, busy timeout) instead of corrupting the file.
+- Re-running on the same inputs (set of sha256s), definitions hash, LA, as-at date, with the same figures,
+  does not duplicate: `write_run` returns the existing run id. Different figures (e.g. other indicators or
+  periods asked for, a changed calendar or population) make a new run.
+- For display, the latest run covering an (indicator, period) supersedes earlier ones; earlier runs stay
+  queryable. A run whose figure for that period is complete beats a later one where it is incomplete, and a
+  run without the source list (`no_data`) never supersedes one with data.
+
+Only aggregates are stored (no child-level data).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from csc_metrics.engine.periods import parse_period
 from csc_metrics.errors import CscError
 
+STORE_ENV = "CSC_METRICS_STORE"
 DEFAULT_STORE = Path(".csc-metrics") / "history.sqlite"
+BUSY_TIMEOUT_MS = 60_000
 
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE runs (
-        run_id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        tool_version TEXT NOT NULL,
-        definitions_hash TEXT NOT NULL,
-        la_code TEXT,
-        as_at TEXT NOT NULL,
-        fingerprint TEXT NOT NULL UNIQUE,
-        metadata TEXT NOT NULL
-    );
-    CREATE TABLE inputs (
-        run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        table_id TEXT NOT NULL,
-        rows INTEGER NOT NULL
-    );
-    CREATE TABLE results (
-        run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
-        indicator TEXT NOT NULL,
-        period TEXT NOT NULL,
-        period_start TEXT NOT NULL,
-        period_end TEXT NOT NULL,
-        category TEXT NOT NULL DEFAULT '',
-        numerator REAL,
-        denominator REAL,
-        value REAL,
-        unit TEXT NOT NULL,
-        status TEXT NOT NULL,
-        complete INTEGER NOT NULL,
-        annualised INTEGER NOT NULL,
-        as_at TEXT,
-        result TEXT NOT NULL
-    );
-    CREATE INDEX results_lookup ON results(indicator, period, category);
-    CREATE INDEX results_run ON results(run_id);
-    """,
+# Each migration is a list of statements; the store's schema version is the number applied.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            tool_version TEXT,
+            definitions_hash TEXT,
+            la_code TEXT,
+            as_at TEXT,
+            dedup_key TEXT NOT NULL UNIQUE,
+            n_results INTEGER NOT NULL,
+            payload_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_la ON runs (la_code, id)",
+        """CREATE TABLE inputs (
+            run_pk INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            path TEXT,
+            sha256 TEXT,
+            table_id TEXT,
+            rows INTEGER,
+            PRIMARY KEY (run_pk, seq)
+        )""",
+        # numerator, denominator, value: no declared type, so integers stay integers and floats floats
+        """CREATE TABLE results (
+            run_pk INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            indicator TEXT NOT NULL,
+            period TEXT NOT NULL,
+            period_start TEXT,
+            period_end TEXT,
+            granularity TEXT,
+            category TEXT,
+            numerator,
+            denominator,
+            value,
+            unit TEXT,
+            status TEXT,
+            complete INTEGER,
+            annualised INTEGER,
+            as_at TEXT,
+            result_json TEXT NOT NULL,
+            PRIMARY KEY (run_pk, seq)
+        )""",
+        "CREATE INDEX results_key ON results (indicator, period, category)",
+    ],
 ]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_RESULT_COLUMNS = (
+    "period, period_start, period_end, granularity, category, value, numerator, denominator, unit, status, "
+    "complete, annualised, as_at"
+)
+# Which run wins an (indicator, period) for display: complete beats incomplete beats no_data, then the latest.
+_QUALITY = "MAX(CASE WHEN r.status = 'no_data' THEN 0 WHEN r.complete THEN 2 ELSE 1 END)"
 
 
-def default_store_path() -> Path:
-    env = os.environ.get("CSC_METRICS_STORE")
-    return Path(env) if env else DEFAULT_STORE
+def default_store_path(cwd: Path | None = None) -> Path:
+    """`$CSC_METRICS_STORE` if set, else `.csc-metrics/history.sqlite` under the working directory."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env)
+    return (cwd or Path.cwd()) / DEFAULT_STORE
 
 
-def _fingerprint(payload: dict[str, Any]) -> str:
-    meta = payload["metadata"]
-    shas = sorted(i["sha256"] for i in meta.get("inputs", []))
-    periods = ",".join(meta.get("periods", []))
-    return "|".join([meta["definitions_hash"], meta.get("la_code") or "", meta["as_at"], periods, *shas])
+def resolve_store_path(option: Path | None, config_store: Path | None = None) -> tuple[Path, bool]:
+    """The store to use and whether the user named it: `--store` or env, the config file, else the default."""
+    if option is not None:
+        return option, True
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV]), True
+    if config_store is not None:
+        return config_store, True
+    return default_store_path(), False
+
+
+def _json_default(obj: object) -> str:
+    if isinstance(obj, date | datetime):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _num_key(v: object) -> object:
+    """Numbers rounded to 9 significant digits, so float noise does not defeat de-duplication."""
+    return f"{v:.9g}" if isinstance(v, float) else v
+
+
+def _granularity(label: str) -> str | None:
+    try:
+        return parse_period(label).granularity
+    except CscError:
+        return None
+
+
+def _la(la_code: object) -> str | None:
+    return None if la_code is None else str(la_code)
+
+
+def _as_bool(v: object) -> bool | None:
+    return None if v is None else bool(v)
 
 
 class HistoryStore:
-    """Read and write runs; the schema is created and migrated on first use."""
+    """Runs and results of `compute` in a SQLite file. Reading a missing store creates nothing."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                self._migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            raise CscError(f"{self.path}: not a csc-metrics history store ({exc})",
-                           "move the file away or pass another --store path") from exc
-        except OSError as exc:
-            raise CscError(f"{self.path}: cannot open the history store ({exc})", "check --store") from exc
+        self._migrated = False
+
+    # -- connection -------------------------------------------------------------------------------------
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _error(self, exc: sqlite3.Error) -> CscError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return CscError(
+                f"{self.path}: the history store is busy (another csc-metrics is writing to it)", "try again"
+            )
+        if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+            return CscError(
+                f"{self.path}: not a readable csc-metrics history store ({text})",
+                "move the file away (e.g. rename it to history.sqlite.bad) and run again, or use --store",
+            )
+        return CscError(
+            f"{self.path}: history store error: {text}", "check the --store path and its permissions"
+        )
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+    def _connect(self, create: bool) -> Iterator[sqlite3.Connection | None]:
+        """A connection (WAL, busy timeout, schema up to date); None when reading a missing store."""
+        if self.path.is_dir():
+            raise CscError(f"{self.path}: is a folder, not a history store", "give --store a file path")
+        if not self.path.exists():
+            if not create:
+                yield None
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn.execute("PRAGMA busy_timeout = 60000")
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.row_factory = sqlite3.Row
+            if not self._migrated:
+                self._migrate(conn)
+                self._migrated = True
             yield conn
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         finally:
             conn.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise CscError(
+                f"{self.path}: history store written by a newer csc-metrics (store schema {version}, "
+                f"this version reads {SCHEMA_VERSION})",
+                "upgrade csc-metrics, or use another --store",
+            )
         conn.execute("BEGIN IMMEDIATE")
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {i}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            if version == 0:
+                foreign = conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                ).fetchall()
+                if foreign:
+                    raise CscError(
+                        f"{self.path}: an SQLite database that is not a csc-metrics history store",
+                        "move the file away, or point --store at another path",
+                    )
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
-    # ---- writing --------------------------------------------------------------------------------------
+    # -- writing ----------------------------------------------------------------------------------------
+
     def write_run(self, payload: dict[str, Any]) -> tuple[str, bool]:
-        """Store a compute payload atomically; returns (run id, created). The same run twice is stored once."""
-        meta = payload["metadata"]
-        fingerprint = _fingerprint(payload)
+        """Record a `compute --format json` payload as one run; returns (run_id, created).
+
+        `created` is False when an identical run (same input sha256s, definitions hash, LA, as-at and figures)
+        is already stored; its run id is returned and nothing is written.
+        """
+        meta = payload.get("metadata")
+        results = payload.get("results")
+        if not isinstance(meta, dict) or not isinstance(results, list):
+            raise ValueError("payload needs a `metadata` dict and a `results` list")
+        la_code = _la(meta.get("la_code"))
+        as_at = meta.get("as_at")
+        as_at = as_at.isoformat() if isinstance(as_at, date) else as_at
+        inputs = list(meta.get("inputs") or [])
+        result_rows = [self._result_row(i, r) for i, r in enumerate(results)]
+        key = self._dedup_key(meta, la_code, as_at, inputs, results)
+        # the results are stored row by row; the run id is the store's (latest_payload puts it back)
+        shell = {k: ([] if k == "results" else v) for k, v in payload.items()}
+        shell["metadata"] = {k: v for k, v in meta.items() if k != "run_id"}
         run_id = uuid.uuid4().hex
-        with self._connect() as conn:
+        created_at = datetime.now(UTC).isoformat(timespec="microseconds")
+
+        with self._connect(create=True) as conn:
+            assert conn is not None
             conn.execute("BEGIN IMMEDIATE")
             try:
-                row = conn.execute("SELECT run_id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
-                if row is not None:
+                found = conn.execute("SELECT run_id FROM runs WHERE dedup_key = ?", (key,)).fetchone()
+                if found is not None:
                     conn.execute("ROLLBACK")
-                    return row["run_id"], False
-                stored_meta = {k: v for k, v in meta.items() if k != "run_id"}
-                conn.execute(
-                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, datetime.now(UTC).isoformat(timespec="seconds"), meta["tool_version"],
-                     meta["definitions_hash"], meta.get("la_code"), meta["as_at"], fingerprint,
-                     json.dumps({"metadata": stored_meta, "diagnostics": payload.get("diagnostics", [])})),
+                    return found[0], False
+                cur = conn.execute(
+                    "INSERT INTO runs (run_id, created_at, tool_version, definitions_hash, la_code, as_at, "
+                    "dedup_key, n_results, payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        created_at,
+                        meta.get("tool_version"),
+                        meta.get("definitions_hash"),
+                        la_code,
+                        as_at,
+                        key,
+                        len(results),
+                        _dumps(shell),
+                    ),
                 )
+                pk = cur.lastrowid
                 conn.executemany(
-                    "INSERT INTO inputs VALUES (?, ?, ?, ?, ?)",
-                    [(run_id, i["path"], i["sha256"], i["table"], i["rows"]) for i in meta.get("inputs", [])],
+                    "INSERT INTO inputs (run_pk, seq, path, sha256, table_id, rows) VALUES (?,?,?,?,?,?)",
+                    [
+                        (pk, i, str(x.get("path")), x.get("sha256"), x.get("table"), x.get("rows"))
+                        for i, x in enumerate(inputs)
+                    ],
                 )
-                conn.executemany(
-                    "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(run_id, r["indicator"], r["period"], r["period_start"], r["period_end"], r["category"] or "",
-                      r["numerator"], r["denominator"], r["value"], r["unit"], r["status"], int(r["complete"]),
-                      int(r["annualised"]), r["as_at"], json.dumps(r)) for r in payload["results"]],
-                )
-                if os.environ.get("CSC_METRICS_TEST_PAUSE_IN_WRITE"):  # lets a test kill us mid-transaction
-                    import time
-
-                    time.sleep(float(os.environ["CSC_METRICS_TEST_PAUSE_IN_WRITE"]))
+                self._insert_results(conn, [(pk, *row) for row in result_rows])
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         return run_id, True
 
-    # ---- reading --------------------------------------------------------------------------------------
-    def _la_clause(self, la_code: str | None, alias: str = "runs") -> tuple[str, tuple[Any, ...]]:
-        if la_code is None:
-            return "", ()
-        return f" AND {alias}.la_code IS ?", (la_code,)
+    @staticmethod
+    def _insert_results(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        conn.executemany(
+            "INSERT INTO results (run_pk, seq, indicator, period, period_start, period_end, granularity, "
+            "category, numerator, denominator, value, unit, status, complete, annualised, as_at, "
+            "result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
-    def runs(self, la_code: str | None = None) -> list[dict[str, Any]]:
-        where, args = self._la_clause(la_code)
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT runs.*, (SELECT COUNT(*) FROM results r WHERE r.run_id = runs.run_id) AS n_results "
-                f"FROM runs WHERE 1=1{where} ORDER BY created_at, rowid", args).fetchall()
-            inputs = conn.execute("SELECT * FROM inputs").fetchall()
-        by_run: dict[str, list[dict[str, Any]]] = {}
-        for i in inputs:
-            by_run.setdefault(i["run_id"], []).append(
-                {"path": i["path"], "sha256": i["sha256"], "table": i["table_id"], "rows": i["rows"]})
-        return [{"run_id": r["run_id"], "created_at": r["created_at"], "tool_version": r["tool_version"],
-                 "la_code": r["la_code"], "as_at": r["as_at"], "definitions_hash": r["definitions_hash"],
-                 "inputs": by_run.get(r["run_id"], []), "n_results": r["n_results"]} for r in rows]
+    @staticmethod
+    def _result_row(i: int, r: dict[str, Any]) -> tuple[Any, ...]:
+        if not isinstance(r, dict) or not r.get("indicator") or not r.get("period"):
+            raise ValueError(f"result {i} has no indicator or period")
+        text = json.loads(_dumps(r))  # dates as ISO strings, exactly as stored
+        cat = text.get("category")
+        return (
+            i,
+            text["indicator"],
+            text["period"],
+            text.get("period_start"),
+            text.get("period_end"),
+            _granularity(text["period"]),
+            None if cat is None else str(cat),
+            text.get("numerator"),
+            text.get("denominator"),
+            text.get("value"),
+            text.get("unit"),
+            text.get("status"),
+            None if text.get("complete") is None else int(bool(text["complete"])),
+            None if text.get("annualised") is None else int(bool(text["annualised"])),
+            text.get("as_at"),
+            _dumps(text),
+        )
+
+    @staticmethod
+    def _dedup_key(
+        meta: dict[str, Any], la_code: str | None, as_at: str | None, inputs: list[dict], results: list[dict]
+    ) -> str:
+        figures = sorted(
+            (
+                [str(r.get(k)) for k in ("indicator", "period", "category", "status", "complete")]
+                + [str(_num_key(r.get(k))) for k in ("numerator", "denominator", "value")]
+            )
+            for r in results
+        )
+        ident = {
+            "inputs": sorted(str(x.get("sha256")) for x in inputs),
+            "definitions_hash": meta.get("definitions_hash"),
+            "la_code": la_code,
+            "as_at": as_at,
+            "figures": figures,
+        }
+        return hashlib.sha256(_dumps(ident).encode()).hexdigest()
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def _la_of_latest(self, conn: sqlite3.Connection, la_code: str | None) -> tuple[bool, str | None]:
+        """(any runs, LA): the given LA, or the LA of the most recent run when none is given."""
+        if la_code is not None:
+            return True, str(la_code)
+        row = conn.execute("SELECT la_code FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return (False, None) if row is None else (True, row[0])
 
     def latest_payload(self, la_code: str | None = None) -> dict[str, Any] | None:
-        """The most recent run as `compute --format json` wrote it."""
-        where, args = self._la_clause(la_code)
-        with self._connect() as conn:
-            run = conn.execute(f"SELECT * FROM runs WHERE 1=1{where} ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                               args).fetchone()
-            if run is None:
+        """The most recent run's payload (for `la_code`, or of any LA), as written, with `metadata.run_id`."""
+        with self._connect(create=False) as conn:
+            if conn is None:
                 return None
-            results = conn.execute("SELECT result FROM results WHERE run_id = ? ORDER BY rowid",
-                                   (run["run_id"],)).fetchall()
-        stored = json.loads(run["metadata"])
-        meta = {**stored["metadata"], "run_id": run["run_id"]}
-        return {"schema_version": 1, "metadata": meta, "results": [json.loads(r["result"]) for r in results],
-                "diagnostics": stored.get("diagnostics", [])}
+            sql = "SELECT id, run_id, payload_json FROM runs"
+            args: tuple[Any, ...] = ()
+            if la_code is not None:
+                sql, args = sql + " WHERE la_code = ?", (str(la_code),)
+            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+            if row is None:
+                return None
+            payload = json.loads(row[2])
+            payload["metadata"]["run_id"] = row[1]
+            payload["results"] = [
+                json.loads(t)
+                for (t,) in conn.execute(
+                    "SELECT result_json FROM results WHERE run_pk = ? ORDER BY seq", (row[0],)
+                )
+            ]
+            return payload
 
-    def _latest_rows(self, la_code: str | None, extra: str = "", args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """For each (indicator, period, category): the row of the latest run that has it with a value or status."""
-        where, la_args = self._la_clause(la_code)
-        sql = f"""
-            SELECT r.*, runs.created_at FROM results r JOIN runs ON runs.run_id = r.run_id
-            WHERE r.status != 'no_data'{where}{extra}
-            ORDER BY r.indicator, r.period, r.category, runs.created_at DESC, runs.rowid DESC
+    def previous_values(
+        self, la_code: str | None, keys: list[tuple[str, str, str | None]]
+    ) -> dict[tuple[str, str, str | None], float | None]:
+        """(indicator, period label, category) -> the stored value, None when there is none.
+
+        `la_code` is matched exactly (None matches runs without an LA). Only rows with status ok or
+        incomplete and a value count; a complete figure beats an incomplete one, then the latest run wins.
         """
-        with self._connect() as conn:
-            rows = conn.execute(sql, la_args + args).fetchall()
-        seen: set[tuple[str, str, str]] = set()
-        latest = []
-        for row in rows:
-            key = (row["indicator"], row["period"], row["category"])
-            if key not in seen:
-                seen.add(key)
-                latest.append(row)
-        return latest
-
-    def previous_values(self, la_code: str | None,
-                        keys: list[tuple[str, str, str | None]]) -> dict[tuple[str, str, str | None], float | None]:
-        """The latest stored value for each (indicator, period, category)."""
-        wanted = {(i, p, c or "") for i, p, c in keys}
-        out: dict[tuple[str, str, str | None], float | None] = {}
-        for row in self._latest_rows(la_code):
-            key = (row["indicator"], row["period"], row["category"])
-            if key in wanted and row["value"] is not None:
-                out[(key[0], key[1], key[2] or None)] = row["value"]
+        out: dict[tuple[str, str, str | None], float | None] = dict.fromkeys(keys)
+        if not keys:
+            return out
+        indicators = sorted({k[0] for k in keys})
+        periods = sorted({k[1] for k in keys})
+        with self._connect(create=False) as conn:
+            if conn is None:
+                return out
+            marks_i, marks_p = ",".join("?" * len(indicators)), ",".join("?" * len(periods))
+            sql = f"""
+                SELECT indicator, period, category, value FROM (
+                    SELECT r.indicator, r.period, r.category, r.value, ROW_NUMBER() OVER (
+                        PARTITION BY r.indicator, r.period, r.category
+                        ORDER BY COALESCE(r.complete, 0) DESC, r.run_pk DESC) AS rn
+                    FROM results r JOIN runs u ON u.id = r.run_pk
+                    WHERE u.la_code IS ? AND r.status IN ('ok', 'incomplete') AND r.value IS NOT NULL
+                      AND r.indicator IN ({marks_i}) AND r.period IN ({marks_p})
+                ) WHERE rn = 1"""
+            for ind, per, cat, value in conn.execute(sql, (_la(la_code), *indicators, *periods)):
+                if (ind, per, cat) in out:
+                    out[(ind, per, cat)] = value
         return out
 
-    def series(self, indicator: str, la_code: str | None = None, category: str | None = None) -> list[dict[str, Any]]:
-        rows = self._latest_rows(la_code, " AND r.indicator = ? AND r.category = ?", (indicator, category or ""))
-        rows.sort(key=lambda r: (r["period_start"], r["period_end"]))
-        return [{"period": r["period"], "period_start": r["period_start"], "value": r["value"],
-                 "numerator": r["numerator"], "denominator": r["denominator"], "status": r["status"],
-                 "run_id": r["run_id"], "created_at": r["created_at"]} for r in rows]
+    def runs(self, la_code: str | None = None) -> list[dict[str, Any]]:
+        """Stored runs, oldest first (for one LA, or all): provenance, inputs and the number of results."""
+        with self._connect(create=False) as conn:
+            if conn is None:
+                return []
+            where, args = ("WHERE la_code = ?", (str(la_code),)) if la_code is not None else ("", ())
+            runs = conn.execute(
+                "SELECT id, run_id, created_at, tool_version, la_code, as_at, definitions_hash, n_results "
+                f"FROM runs {where} ORDER BY id",
+                args,
+            ).fetchall()
+            inputs: dict[int, list[dict[str, Any]]] = {}
+            for pk, path, sha, table, rows in conn.execute(
+                "SELECT run_pk, path, sha256, table_id, rows FROM inputs ORDER BY run_pk, seq"
+            ):
+                inputs.setdefault(pk, []).append({"path": path, "sha256": sha, "table": table, "rows": rows})
+        keys = ("run_id", "created_at", "tool_version", "la_code", "as_at", "definitions_hash", "n_results")
+        return [dict(zip(keys, row[1:], strict=True)) | {"inputs": inputs.get(row[0], [])} for row in runs]
+
+    def _winners_cte(self, indicator_filter: bool) -> str:
+        cond = "AND r.indicator = ?" if indicator_filter else ""
+        return f"""
+            WITH cand AS (
+                SELECT r.indicator, r.period, r.run_pk, {_QUALITY} AS quality
+                FROM results r JOIN runs u ON u.id = r.run_pk
+                WHERE u.la_code IS ? {cond}
+                GROUP BY r.indicator, r.period, r.run_pk
+            ), win AS (
+                SELECT indicator, period, run_pk, ROW_NUMBER() OVER (
+                    PARTITION BY indicator, period ORDER BY quality DESC, run_pk DESC) AS rn
+                FROM cand
+            )"""
+
+    def series(
+        self,
+        indicator: str,
+        la_code: str | None = None,
+        category: str | None = None,
+        all_runs: bool = False,
+    ) -> list[dict[str, Any]]:
+        """One row per period for an indicator and category, by period start: the winning run's figure.
+
+        With no `la_code`, the LA of the most recent run. `all_runs` lists every stored figure instead, each
+        with `superseded` set.
+        """
+        with self._connect(create=False) as conn:
+            if conn is None:
+                return []
+            has_runs, la = self._la_of_latest(conn, la_code)
+            if not has_runs:
+                return []
+            only_winners = "" if all_runs else "AND w.rn = 1"
+            sql = f"""{self._winners_cte(True)}
+                SELECT {", ".join("r." + c.strip() for c in _RESULT_COLUMNS.split(","))},
+                       u.run_id, u.created_at, w.rn > 1 AS superseded
+                FROM results r
+                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.run_pk = r.run_pk
+                JOIN runs u ON u.id = r.run_pk
+                WHERE r.category IS ? {only_winners}
+                ORDER BY r.period_start, r.period_end, r.period, u.id"""
+            cur = conn.execute(sql, (la, indicator, category))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for row in rows:
+            row["indicator"] = indicator
+            for k in ("complete", "annualised", "superseded"):
+                row[k] = _as_bool(row[k])
+            if not all_runs:
+                del row["superseded"]
+        return rows
 
     def latest_results(self, la_code: str | None = None) -> list[dict[str, Any]]:
-        """Every stored result, the latest run winning for each (indicator, period, category)."""
-        return [json.loads(r["result"]) for r in self._latest_rows(la_code)]
+        """For every (indicator, period): the result dicts of the winning run, all categories (for reports).
+
+        With no `la_code`, the LA of the most recent run.
+        """
+        with self._connect(create=False) as conn:
+            if conn is None:
+                return []
+            has_runs, la = self._la_of_latest(conn, la_code)
+            if not has_runs:
+                return []
+            sql = f"""{self._winners_cte(False)}
+                SELECT r.result_json FROM results r
+                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.run_pk = r.run_pk
+                WHERE w.rn = 1
+                ORDER BY r.period_start, r.period_end, r.run_pk, r.seq"""
+            return [json.loads(t) for (t,) in conn.execute(sql, (la,))]
+
+    def indicators(self, la_code: str | None = None) -> dict[str, list[str]]:
+        """Stored indicator ids (for the LA, or of the most recent run's LA) -> their categories, sorted."""
+        with self._connect(create=False) as conn:
+            if conn is None:
+                return {}
+            has_runs, la = self._la_of_latest(conn, la_code)
+            if not has_runs:
+                return {}
+            out: dict[str, list[str]] = {}
+            for ind, cat in conn.execute(
+                "SELECT DISTINCT r.indicator, r.category FROM results r JOIN runs u ON u.id = r.run_pk "
+                "WHERE u.la_code IS ? ORDER BY r.indicator, r.category",
+                (la,),
+            ):
+                cats = out.setdefault(ind, [])
+                if cat is not None:
+                    cats.append(cat)
+            return out

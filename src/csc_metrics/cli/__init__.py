@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import typer
+from rich.markup import escape
 
 from csc_metrics.cli.common import err_console
 from csc_metrics.errors import CscError
 
-app = typer.Typer(
+
+class _Typer(typer.Typer):
+    """Commands turn library errors into one stderr line and exit code 2 (also under typer's test runner)."""
+
+    def command(self, *args, **kwargs):  # type: ignore[override]
+        register = super().command(*args, **kwargs)
+
+        def decorator(func):
+            @functools.wraps(func)
+            def guarded(*a, **kw):
+                try:
+                    return func(*a, **kw)
+                except CscError as exc:
+                    if "--debug" in sys.argv:
+                        raise
+                    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+                    raise typer.Exit(exc.exit_code) from None
+
+            return register(guarded)
+
+        return decorator
+
+
+app = _Typer(
     name="csc-metrics",
     help="Children's social care performance indicators from Ofsted Annex A extracts.",
     rich_markup_mode="markdown",
@@ -39,7 +64,7 @@ def main() -> None:
     except CscError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # an internal error must not look like "findings" (exit 1)
         if debug:

@@ -1,80 +1,258 @@
-"""`csc-metrics history`: stored runs, and one indicator over periods."""
+"""`csc-metrics history`: stored runs, and one indicator's values over periods."""
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
-from typing import Annotated
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, Format, LaOpt, StoreOpt, console, err_console, write_output
+from csc_metrics.cli.common import ConfigOpt, LaOpt, OutputOpt, StoreOpt, console, err_console, write_output
 from csc_metrics.config import load_config
 from csc_metrics.errors import CscError
-from csc_metrics.report.format import fmt_value
-from csc_metrics.store import HistoryStore, default_store_path
+from csc_metrics.store import HistoryStore, resolve_store_path
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+RUN_FIELDS = ("run_id", "created_at", "tool_version", "la_code", "as_at", "definitions_hash", "n_results")
+SERIES_FIELDS = (
+    "period",
+    "period_start",
+    "period_end",
+    "granularity",
+    "category",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "status",
+    "complete",
+    "annualised",
+    "as_at",
+    "run_id",
+    "created_at",
+)
 
 
 @app.command()
 def history(
-    indicator: Annotated[str | None, typer.Option("--indicator", "-i", help="Show this indicator over periods.")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="Category of a breakdown, e.g. 6.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")] = Format.table,
-    la: LaOpt = None,
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", "-i", help="Show this indicator's values over periods.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="For a breakdown indicator: the category code, e.g. 6.")
+    ] = None,
+    all_runs: Annotated[
+        bool, typer.Option("--all-runs", help="With --indicator: also show figures later runs superseded.")
+    ] = False,
     store: StoreOpt = None,
+    la: LaOpt = None,
+    fmt: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", case_sensitive=False, help="table, json or csv.")
+    ] = HistoryFormat.table,
+    output: OutputOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """List the runs in the history store, or show one indicator over periods (the latest run wins for each
-    period; earlier runs stay stored).
+    """List the runs in the history store, or show one indicator's values over periods.
 
-    Example: `csc-metrics history --indicator re_referrals_12m`
+    Every `csc-metrics compute` records a run (inputs with their sha256, definitions hash, results).
+    When several runs cover a period, the latest one is shown (a complete figure beats a later
+    incomplete one); `--all-runs` shows the superseded figures as well.
 
-    Exit codes: 0 success, 2 the store cannot be read or an explicit --store does not exist.
+    **Examples**
+
+    ```
+    csc-metrics history
+    csc-metrics history --indicator re_referrals_12m
+    csc-metrics history -i referrals_by_source --category 6 --format csv -o sources.csv
+    ```
+
+    **Exit codes:** 0 success (also when nothing is stored yet); 2 the store named by `--store`,
+    `CSC_METRICS_STORE` or the config file does not exist or is unreadable, or an unknown indicator or
+    category.
     """
     cfg = load_config(config)
-    path = store or cfg.store or default_store_path()
-    if store is not None and not path.exists():
-        raise CscError(f"{path}: no history store here", "check --store, or run `csc-metrics compute` first")
+    path, explicit = resolve_store_path(store, cfg.store)
+    la_code = la or cfg.la
     if not path.exists():
-        err_console.print(f"No history yet ({path}): run `csc-metrics compute` first.")
+        if explicit:
+            raise CscError(
+                f"{path}: history store not found",
+                "check --store / CSC_METRICS_STORE, or run `csc-metrics compute` to create it",
+            )
+        _nothing_yet(path, fmt, output, indicator)
         return
     hs = HistoryStore(path)
-    la_code = la or cfg.la
-    if indicator:
-        rows = hs.series(indicator, la_code, category)
-        if not rows:
-            raise CscError(f"no stored results for `{indicator}`", "check the id, or run `csc-metrics compute`")
-        keys = ["period", "value", "numerator", "denominator", "status", "run_id", "created_at"]
-    else:
-        rows = hs.runs(la_code)
-        keys = ["run_id", "created_at", "la_code", "as_at", "tool_version", "definitions_hash", "n_results"]
-    if fmt is Format.json:
-        write_output(json.dumps(rows, indent=2), None)
-    elif fmt is Format.csv:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        write_output(buf.getvalue(), None)
-    else:
-        table = Table(title=f"{indicator}{f' ({category})' if category else ''} over periods" if indicator
-                      else f"Stored runs ({path})", title_justify="left")
-        if indicator:
-            for name in ("Period", "Value", "Numerator", "Denominator", "Status", "Run"):
-                table.add_column(name, justify="right" if name in ("Value", "Numerator", "Denominator") else "left")
-            for r in rows:
-                table.add_row(r["period"], fmt_value(r["value"], "number"),
-                              "" if r["numerator"] is None else f"{r['numerator']:,.0f}",
-                              "" if r["denominator"] is None else f"{r['denominator']:,.0f}", r["status"],
-                              r["run_id"][:8])
-        else:
-            for name in ("Run", "Time (UTC)", "LA", "As at", "Inputs", "Results"):
-                table.add_column(name)
-            for r in rows:
-                tables = ", ".join(sorted({i["table"].replace("annex_a_", "") for i in r["inputs"]}))
-                table.add_row(r["run_id"][:8], r["created_at"], r["la_code"] or "–", r["as_at"], tables,
-                              str(r["n_results"]))
+    if indicator is None:
+        runs = hs.runs(la_code)
+        if not runs:
+            _nothing_yet(path, fmt, output, None, la_code)
+            return
+        _show_runs(runs, path, fmt, output)
+        return
+    if not hs.runs(la_code):
+        _nothing_yet(path, fmt, output, indicator, la_code)
+        return
+    _check_indicator(hs, indicator, category, la_code)
+    rows = hs.series(indicator, la_code, category, all_runs=all_runs)
+    _show_series(rows, indicator, category, path, fmt, output, all_runs)
+
+
+def _nothing_yet(
+    path: Path, fmt: HistoryFormat, output: Path | None, indicator: str | None, la_code: str | None = None
+) -> None:
+    who = f" for LA {la_code}" if la_code else ""
+    err_console.print(f"No runs stored{who} in {path} yet: run `csc-metrics compute PATH...` first.")
+    if fmt is HistoryFormat.json:
+        key = "series" if indicator else "runs"
+        write_output(json.dumps({"schema_version": 1, "store": str(path), key: []}, indent=2), output)
+    elif fmt is HistoryFormat.csv:
+        write_output(_csv([], SERIES_FIELDS if indicator else (*RUN_FIELDS, "inputs")), output)
+
+
+def _check_indicator(hs: HistoryStore, indicator: str, category: str | None, la_code: str | None) -> None:
+    stored = hs.indicators(la_code)
+    if indicator not in stored:
+        close = difflib.get_close_matches(indicator, list(stored), n=3)
+        hint = (
+            f"did you mean {', '.join(close)}?" if close else "`csc-metrics history --format json` lists runs"
+        )
+        raise CscError(f"indicator `{indicator}` has no stored results", hint)
+    categories = stored[indicator]
+    if category is None and categories and not hs.series(indicator, la_code, None):
+        raise CscError(
+            f"`{indicator}` is a breakdown: choose a category", f"--category one of {', '.join(categories)}"
+        )
+    if category is not None and category not in categories:
+        options = f"--category one of {', '.join(categories)}" if categories else "drop --category"
+        raise CscError(f"`{indicator}` has no stored category `{category}`", options)
+
+
+def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _show_runs(runs: list[dict[str, Any]], path: Path, fmt: HistoryFormat, output: Path | None) -> None:
+    if fmt is HistoryFormat.json:
+        write_output(json.dumps({"schema_version": 1, "store": str(path), "runs": runs}, indent=2), output)
+        return
+    if fmt is HistoryFormat.csv:
+        flat = [r | {"inputs": ";".join(f"{i['table']}:{i['sha256']}" for i in r["inputs"])} for r in runs]
+        write_output(_csv(flat, (*RUN_FIELDS, "inputs")), output)
+        return
+    headers = ("Run", "Time (UTC)", "LA", "As at", "Defs", "Inputs", "Results")
+    cells = [
+        (
+            r["run_id"][:8],
+            (r["created_at"] or "")[:16].replace("T", " "),
+            r["la_code"] or "-",
+            r["as_at"] or "-",
+            (r["definitions_hash"] or "-").removeprefix("sha256:")[:8],
+            str(len(r["inputs"])),
+            str(r["n_results"]),
+        )
+        for r in runs
+    ]
+    _print_table(_table("Stored runs", f"{path} (oldest first)", headers, cells, n_left=5), output)
+
+
+def _fmt_number(v: Any, unit: str | None) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float) and not (unit in ("count", "children") and v.is_integer()):
+        return f"{v:,.1f}"
+    return f"{int(v):,}"
+
+
+def _show_series(
+    rows: list[dict[str, Any]],
+    indicator: str,
+    category: str | None,
+    path: Path,
+    fmt: HistoryFormat,
+    output: Path | None,
+    all_runs: bool,
+) -> None:
+    fields = (*SERIES_FIELDS, "superseded") if all_runs else SERIES_FIELDS
+    if fmt is HistoryFormat.json:
+        doc = {
+            "schema_version": 1,
+            "store": str(path),
+            "indicator": indicator,
+            "category": category,
+            "series": [{k: r.get(k) for k in fields} for r in rows],
+        }
+        write_output(json.dumps(doc, indent=2), output)
+        return
+    if fmt is HistoryFormat.csv:
+        write_output(_csv(rows, fields), output)
+        return
+    unit = rows[0]["unit"] if rows else None
+    title = indicator + (f" [{category}]" if category else "")
+    headers = ("Period", "Value", "Numerator", "Denominator", "Status", "Run") + (
+        ("Shown",) if all_runs else ()
+    )
+    cells = []
+    for r in rows:
+        row = [
+            r["period"],
+            _fmt_number(r["value"], r["unit"]),
+            _fmt_number(r["numerator"], "count"),
+            _fmt_number(r["denominator"], "count"),
+            r["status"] or "-",
+            r["run_id"][:8],
+        ]
+        if all_runs:
+            row.append("superseded" if r["superseded"] else "latest")
+        cells.append(row)
+    caption = f"{path}" + (f"; unit: {unit}" if unit else "")
+    _print_table(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
+
+
+def _table(
+    title: str,
+    caption: str,
+    headers: tuple[str, ...],
+    cells: list[Any],
+    n_left: int,
+    right: tuple[int, ...] | None = None,
+) -> Table:
+    """A table whose columns never shrink below their widest cell (numbers and ids are not truncated)."""
+    right = right if right is not None else tuple(range(n_left, len(headers)))
+    table = Table(
+        title=title, caption=caption, box=box.SIMPLE_HEAD, title_justify="left", caption_justify="left"
+    )
+    for i, name in enumerate(headers):
+        width = max([len(name), *(len(str(row[i])) for row in cells)])
+        table.add_column(name, justify="right" if i in right else "left", no_wrap=True, min_width=width)
+    for row in cells:
+        table.add_row(*(str(c) for c in row))
+    return table
+
+
+def _print_table(table: Table, output: Path | None) -> None:
+    if output is None:
         console.print(table)
+        return
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=160, no_color=True, highlight=False).print(table)
+    write_output(buf.getvalue(), output)

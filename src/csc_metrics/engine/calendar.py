@@ -1,47 +1,103 @@
-"""Working days: Monday to Friday except England and Wales bank holidays (python-holidays) and local closures.
+"""Working days for England: bank holidays from `holidays`, counted with polars' business-day functions.
 
-`polars.business_day_count` counts days in [start, end); a duration "working days d with start < d <= end" is
-therefore business_day_count(start + 1 day, end + 1 day). Wrapped here so any API change touches one file.
+Convention (spec, "Working days"): the duration from start to end is the number of working days d with
+start < d <= end, so the same day is 0 and Friday to the next Monday is 1. polars' `business_day_count`
+counts [start, end), so (start, end] is `business_day_count(start + 1 day, end + 1 day)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
-import holidays
+import holidays as holidays_pkg
 import polars as pl
+
+HOLIDAYS_SOURCE = "python-holidays"
+
+
+def england_bank_holidays(first_year: int, last_year: int) -> set[date]:
+    """England and Wales bank holidays, substitute days and one-off days included, for the years given.
+
+    `subdiv="ENG"` is required (without it Easter Monday and the late summer holiday are missing) and the
+    years must be explicit (without them the object fills lazily and lists nothing).
+    """
+    years = range(first_year, last_year + 1)
+    return set(holidays_pkg.country_holidays("GB", subdiv="ENG", years=years))
 
 
 class WorkingCalendar:
-    """England and Wales bank holidays for explicit years, plus local closures, minus days the LA worked."""
+    """Monday to Friday, less England and Wales bank holidays and local closures, plus bank holidays worked.
 
-    def __init__(self, first_year: int, last_year: int, closures: Iterable[date] = (),
-                 working_days: Iterable[date] = ()) -> None:
-        self.first_year, self.last_year = first_year, last_year
-        bank = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
-        self.closures = tuple(sorted(set(closures)))
-        self.worked = tuple(sorted(set(working_days)))
-        days = (set(bank) | set(self.closures)) - set(self.worked)
+    `holidays` holds the resulting non-working weekdays, sorted.
+
+    Only dates inside `first_year`..`last_year` know their bank holidays: build the calendar over the span of
+    the data (see `calendar_for_span`).
+    """
+
+    def __init__(
+        self,
+        first_year: int,
+        last_year: int,
+        closures: Iterable[date] = (),
+        working_days: Iterable[date] = (),
+    ) -> None:
+        if first_year > last_year:
+            raise ValueError(f"first_year {first_year} is after last_year {last_year}")
+        self.first_year = first_year
+        self.last_year = last_year
+        self.closures: tuple[date, ...] = tuple(sorted(set(closures)))
+        self.working_days: tuple[date, ...] = tuple(sorted(set(working_days)))
+        bank = england_bank_holidays(first_year, last_year)
+        days = (bank | set(self.closures)) - set(self.working_days)
+        # weekend dates (e.g. Sunday 25 Dec 2022) are dropped: the week mask already excludes them
         self.holidays: tuple[date, ...] = tuple(sorted(d for d in days if d.weekday() < 5))
 
     def working_days_between(self, start: pl.Expr, end: pl.Expr) -> pl.Expr:
-        """Working days d with start < d <= end (same day 0, Friday to Monday 1); negative when end < start;
-        null when either date is null."""
-        one = pl.duration(days=1)
-        return pl.business_day_count(start + one, end + one, holidays=self.holidays).cast(pl.Int64)
+        """Number of working days d with start < d <= end (same day = 0; Friday -> next Monday = 1).
 
-    def metadata(self) -> dict[str, object]:
+        Null when either is null. When end < start the result is negative (-(count of d with
+        end < d <= start)), so callers can detect and exclude it. Both expressions must be of type Date.
+        """
+        reversed_ = end < start
+        lo = pl.when(reversed_).then(end).otherwise(start)
+        hi = pl.when(reversed_).then(start).otherwise(end)
+        count = pl.business_day_count(lo.dt.offset_by("1d"), hi.dt.offset_by("1d"), holidays=self.holidays)
+        return pl.when(reversed_).then(-count).otherwise(count).cast(pl.Int64)
+
+    def is_working_day(self, d: pl.Expr) -> pl.Expr:
+        """True on a working day, null when the date is null."""
+        return d.dt.is_business_day(holidays=self.holidays)
+
+    def covers(self, d: date) -> bool:
+        """Whether the calendar knows the bank holidays of `d`'s year."""
+        return self.first_year <= d.year <= self.last_year
+
+    def metadata(self) -> dict[str, Any]:
+        """Provenance for result metadata: the holidays package version, the years and local overrides."""
         return {
-            "holidays_source": "python-holidays",
-            "holidays_version": holidays.__version__,
+            "holidays_source": HOLIDAYS_SOURCE,
+            "holidays_version": holidays_pkg.__version__,
             "years": [self.first_year, self.last_year],
             "closures": [d.isoformat() for d in self.closures],
-            "working_days": [d.isoformat() for d in self.worked],
+            "working_days": [d.isoformat() for d in self.working_days],
         }
 
+    def __repr__(self) -> str:
+        return (
+            f"WorkingCalendar({self.first_year}, {self.last_year}, closures={len(self.closures)}, "
+            f"working_days={len(self.working_days)})"
+        )
 
-def calendar_for_span(min_date: date, max_date: date, closures: Iterable[date] = (),
-                      working_days: Iterable[date] = ()) -> WorkingCalendar:
-    """A calendar covering the data's dates, with a year's margin for look-forwards."""
-    return WorkingCalendar(min_date.year, (max_date + timedelta(days=366)).year, closures, working_days)
+
+def calendar_for_span(
+    min_date: date,
+    max_date: date,
+    closures: Iterable[date] = (),
+    working_days: Iterable[date] = (),
+) -> WorkingCalendar:
+    """A calendar covering `min_date`..`max_date`, plus one year after for look-forward windows."""
+    if min_date > max_date:
+        min_date, max_date = max_date, min_date
+    return WorkingCalendar(min_date.year, max_date.year + 1, closures, working_days)

@@ -76,9 +76,9 @@ def column_condition(cond: ColumnCondition, table: TableSchema) -> pl.Expr:
     if op is Op.ne:
         return (col != pl.lit(values)).fill_null(True)
     if op is Op.in_:
-        return col.is_in(pl.lit(pl.Series(values))).fill_null(False)
+        return col.is_in(pl.Series(values).implode()).fill_null(False)
     if op is Op.not_in:
-        return ~col.is_in(pl.lit(pl.Series(values))).fill_null(False)
+        return ~col.is_in(pl.Series(values).implode()).fill_null(False)
     if op is Op.between:
         return col.is_between(pl.lit(values[0]), pl.lit(values[1]), closed="both").fill_null(False)
     if op is Op.is_null:

@@ -194,7 +194,7 @@ class Run:
         for d in sorted(flow_dates):
             for g in self.granularities:
                 label, end = _period_columns(pl.col(d), g)
-                cols.append(pl.when(label.is_in(wanted[g])).then(label).alias(f"__k_{d}_{g}"))
+                cols.append(pl.when(label.is_in(pl.Series(wanted[g], dtype=pl.String).implode())).then(label).alias(f"__k_{d}_{g}"))
                 cols.append(end.alias(f"__e_{d}_{g}"))
         order_dates = {_event_date(ind) for ind in inds} - {None}
         for d in sorted(order_dates):
@@ -513,7 +513,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
             continue
         table = defs.table(ind.table)
         missing = next((t for t in source_tables(ind, defs) if t not in frames), None)
-        if table is None or table.id not in frames:
+        if table is None or missing is not None:
             results[ind.id] = run.no_data(ind, missing or ind.table)
         else:
             by_table[table.id].append(ind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -31,6 +32,25 @@ def latest_periods(payload: dict[str, Any], n: int) -> list[str]:
     return payload["metadata"].get("periods", [])[-n:]
 
 
+def latest_ok(cells: dict[str, dict[str, Any]], periods: list[str]) -> dict[str, Any] | None:
+    """The latest fully covered result: a change from a part-covered quarter would mislead."""
+    return next((cells[p] for p in reversed(periods) if p in cells and cells[p]["status"] == "ok"), None)
+
+
+def no_data_line(payload: dict[str, Any]) -> str | None:
+    """Indicators whose source list is absent, listed once per list."""
+    missing: dict[str, set[str]] = defaultdict(set)
+    for r in payload["results"]:
+        if r["status"] == "no_data":
+            reason = r["warnings"][0] if r["warnings"] else "no data"
+            match = re.search(r"`([^`]+)`", reason)
+            missing[match.group(1) if match else reason].add(r["indicator"])
+    if not missing:
+        return None
+    parts = [f"{table} ({len(ids)} indicator{'s' if len(ids) > 1 else ''})" for table, ids in missing.items()]
+    return "Not computed, list not in the inputs: " + ", ".join(parts)
+
+
 def _style(assessment: str | None) -> str:
     return {"better": "green", "worse": "red"}.get(assessment or "", "")
 
@@ -42,6 +62,8 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
     breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     order: list[str] = []
     for r in payload["results"]:
+        if r["status"] == "no_data":
+            continue
         if r["category"] is not None:
             breakdowns[r["indicator"]].append(r)
             continue
@@ -72,7 +94,7 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
                 if frac:
                     text.append("\n" + frac, style="dim")
                 row.append(text)
-            latest = next((cells[p] for p in reversed(periods) if p in cells and cells[p]["value"] is not None), None)
+            latest = latest_ok(cells, periods)
             change = fmt_change(latest) if latest else ""
             row.append(Text(change, style=_style(latest["assessment"]) if latest else ""))
             table.add_row(*row)
@@ -91,7 +113,10 @@ def breakdown_table(ind_id: str, rows: list[dict[str, Any]], periods: list[str])
         table.add_column(p, justify="right", no_wrap=True)
     cells = {(r["category"], r["period"]): r for r in rows}
     for cat in dict.fromkeys(r["category"] for r in rows):
-        line: list[Any] = [cat]
+        if not any((cells.get((cat, p)) or {}).get("numerator") for p in shown):
+            continue  # categories with nothing in the periods shown (the JSON keeps them)
+        label = next((r.get("category_label") for r in rows if r["category"] == cat and r.get("category_label")), None)
+        line: list[Any] = [f"{cat}: {label}" if label else cat]
         for p in shown:
             r = cells.get((cat, p))
             if r is None:
@@ -117,6 +142,9 @@ def caption(payload: dict[str, Any]) -> str:
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:
     console.print(Group(*section_tables(payload, n_periods)))
     console.print(Text(caption(payload), style="dim"))
+    missing = no_data_line(payload)
+    if missing:
+        console.print(Text(missing, style="dim"))
 
 
 def render_json(payload: dict[str, Any]) -> str:
@@ -136,7 +164,8 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
     periods = latest_periods(payload, n_periods)
     lines: list[str] = []
     for section in SECTIONS:
-        rows = [r for r in payload["results"] if r["section"] == section and r["category"] is None]
+        rows = [r for r in payload["results"]
+                if r["section"] == section and r["category"] is None and r["status"] != "no_data"]
         if not rows:
             continue
         lines += [f"## {SECTION_TITLES[section]}", "", "| Indicator | " + " | ".join(periods) + " | Change |",
@@ -147,8 +176,11 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
         for cells in by_ind.values():
             first = next(iter(cells.values()))
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
-            latest = next((cells[p] for p in reversed(periods) if p in cells and cells[p]["value"] is not None), None)
+            latest = latest_ok(cells, periods)
             lines.append(f"| {first['title']} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
         lines.append("")
     lines.append(f"_{caption(payload)}_")
+    missing = no_data_line(payload)
+    if missing:
+        lines += ["", f"_{missing}_"]
     return "\n".join(lines) + "\n"

@@ -24,7 +24,7 @@ from csc_metrics.spec.indicators import (
     TimescaleCondition,
 )
 from csc_metrics.spec.loader import Definitions, _pos
-from csc_metrics.spec.tables import ColumnType, TableSchema
+from csc_metrics.spec.tables import ColumnType, TableSchema, normalise_header
 
 POPULATIONS = ("children_0_17",)
 YES_NO_CODES = ("Y", "N", "U")
@@ -63,7 +63,15 @@ class _Checker:
                 if name is not None and name not in names:
                     self.report("CSC105", f"table `{table.id}` has no column `{name}`", "tables", table.id, loc,
                                 _suggest(name, names))
+            seen: dict[str, str] = {}
             for i, col in enumerate(table.columns):
+                for j, text in enumerate([col.header, *col.variants]):
+                    key = normalise_header(text)
+                    if key in seen and seen[key] != col.name:
+                        loc = ["columns", i, "header"] if j == 0 else ["columns", i, "variants", j - 1]
+                        self.report("CSC117", f"header `{text}` of `{col.name}` also names `{seen[key]}`", "tables",
+                                    table.id, loc, "each header spelling must map to one column")
+                    seen.setdefault(key, col.name)
                 if col.code_set and col.code_set not in self.defs.code_sets:
                     self.report("CSC111", f"unknown code set `{col.code_set}`", "tables", table.id,
                                 ["columns", i, "code_set"], _suggest(col.code_set, list(self.defs.code_sets)))
