@@ -246,7 +246,8 @@ def test_report_command_errors(store, tmp_path):
 
 
 def test_compute_and_compare_one_off_outputs(payload, tmp_path):
-    from csc_metrics.report.publish import write_compute_report
+    from csc_metrics.compare import compare_results
+    from csc_metrics.report.publish import write_compare_report, write_compute_report
 
     write_compute_report(payload, tmp_path / "c.html", "html")
     page = (tmp_path / "c.html").read_text()
@@ -259,10 +260,11 @@ def test_compute_and_compare_one_off_outputs(payload, tmp_path):
              "--output", tmp_path / "cmp.html"])
     cmp_page = (tmp_path / "cmp.html").read_text()
     assert "Re-referrals within 12 months" in cmp_page and "England" in cmp_page
-    run_cli(["compare", "--results", results, "--la", "808", "--period", "2024-25", "--format", "xlsx",
-             "--output", tmp_path / "cmp.xlsx"])
+    compared = compare_results(payload, la_code="808", benchmarks=["england"], benchmark_year=None,
+                               targets={}, period="2024-25", indicator_meta={})
+    write_compare_report(compared, tmp_path / "cmp.xlsx", "xlsx")
     ws = openpyxl.load_workbook(tmp_path / "cmp.xlsx")["Inputs"]
-    row = next(r for r in ws.iter_rows(min_row=4, values_only=True)
-               if r[0] == "Re-referrals within 12 months" and r[5] == "England")
-    assert row[6] == 2025 and row[7] == pytest.approx(lait_value("ReReferral", "970", 2025).value)
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "Re-referrals within 12 months")
+    assert row[5] == "England" and row[6] == 2025
+    assert row[7] == pytest.approx(lait_value("ReReferral", "970", 2025).value)
     assert "writes a file" in run_cli(["compare", "--results", results, "--format", "html"], code=2).stderr

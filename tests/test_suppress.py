@@ -12,7 +12,7 @@ from rich.console import Console
 from tests.report_helpers import link_previous, metadata, quarter, result
 
 from csc_metrics.report import results as render
-from csc_metrics.report.model import ReportOptions, periods_report
+from csc_metrics.report.model import ReportOptions
 from csc_metrics.report.publish import write_compute_report
 from csc_metrics.report.suppress import Suppressed, suppress, suppress_compare
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -333,15 +333,27 @@ def _breakdown(rows: list[dict[str, Any]], columns: list[str], info: IndicatorIn
         n = r.get("numerator")
         return (-(n if isinstance(n, int | float) and not is_suppressed(n) else 0.5), str(r["category"]))
 
-    current.sort(key=size)
-    first = current[0]
     prev = shown[-2] if len(shown) > 1 else None
+    before = {category_name(r): r for r in by_period.get(prev, [])} if prev else {}
+
+    def shown_row(r: dict[str, Any]) -> bool:  # categories with nothing now or before are left out
+        return any(x is not None and x.get("numerator") != 0 for x in (r, before.get(category_name(r))))
+
+    current = sorted((r for r in current if shown_row(r)), key=size)
+    if not current:
+        return None
+    first = current[0]
     total = next((r.get("denominator") for r in current if r.get("denominator") is not None), None)
     return Breakdown(indicator=first["indicator"], title=first.get("title") or first["indicator"],
                      section=first.get("section") or "outputs", period=period,
-                     categories=[(str(r["category"]), r) for r in current], previous_period=prev,
-                     previous={str(r["category"]): r for r in by_period.get(prev, [])} if prev else {},
-                     total=total, sources=list(info.sources) if info else [])
+                     categories=[(category_name(r), r) for r in current], previous_period=prev,
+                     previous=before, total=total, sources=list(info.sources) if info else [])
+
+
+def category_name(r: dict[str, Any]) -> str:
+    """`6: Police` when compute gave the code set's label, else the category as recorded."""
+    label = r.get("category_label")
+    return f"{r['category']}: {label}" if label and str(label) != str(r["category"]) else str(r["category"])
 
 
 # ---- headlines -------------------------------------------------------------------------------------------
