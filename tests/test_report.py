@@ -4,6 +4,7 @@ commentary, the Excel workbook read back with openpyxl, and the `report` command
 from __future__ import annotations
 
 import json
+import re
 import statistics
 
 import openpyxl
@@ -268,3 +269,33 @@ def test_compute_and_compare_one_off_outputs(payload, tmp_path):
     assert row[5] == "England" and row[6] == 2025
     assert row[7] == pytest.approx(lait_value("ReReferral", "970", 2025).value)
     assert "writes a file" in run_cli(["compare", "--results", results, "--format", "html"], code=2).stderr
+
+
+def test_compute_format_html_and_xlsx_end_to_end(tmp_path):
+    """A real `compute` run on a small referrals list, written through the same renderers; the report
+    command then reads the run back from the store."""
+    from tests.test_compute_cli import referrals, write_list
+
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    rows = referrals([(f"C{i}", f"{d:02d}/0{m}/2024") for i, (d, m) in
+                      enumerate([(1, 4), (2, 5), (3, 6), (4, 7), (5, 8), (6, 9), (7, 7), (8, 8)])])
+    write_list(folder, "annex_a_list_3", rows)
+    store = tmp_path / "h.sqlite"
+    run_cli(["compute", folder, "--la", "808", "--store", store, "--as-at", "2024-09-30", "--format", "html",
+             "--output", tmp_path / "c.html"])
+    page = (tmp_path / "c.html").read_text()
+    row = page[page.index('id="row-referrals"'):]
+    row = row[: row.index("</tr>")]
+    # Q1 2024-25: 1 Apr, 2 May, 3 Jun = 3 referrals; Q2: 4 Jul, 5 Aug, 6 Sep, 7 Jul, 8 Aug = 5
+    assert re.findall(r'<span class="v">([^<]*)</span>', row) == ["3", "5"]
+    run_cli(["compute", folder, "--la", "808", "--store", store, "--as-at", "2024-09-30", "--format", "xlsx",
+             "--output", tmp_path / "c.xlsx", "--no-store"])
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx")["Inputs"]
+    ref = next(r for r in ws.iter_rows(min_row=6, values_only=True) if r[0] == "Referrals")
+    assert ref[3] == 3 and ref[8] == 5  # Q1 value, then Q2 value five columns on
+    run_cli(["report", "--store", store, "--out", tmp_path / "r.html", "--suppress-below", "5"])
+    report_row = (tmp_path / "r.html").read_text()
+    report_row = report_row[report_row.index('id="row-referrals"'):]
+    report_row = report_row[: report_row.index("</tr>")]
+    assert re.findall(r'<span class="v">([^<]*)</span>', report_row) == ["c", "5"]  # 3 < 5 suppressed

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.cdp import Browser, find_chromium
+from tests.report_cdp import Browser, find_chromium
 from tests.report_helpers import catalogue_payload, external_references
 
 from csc_metrics.report.commentary import parse_commentary

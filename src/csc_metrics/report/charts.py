@@ -138,7 +138,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
         if r is None:
             continue
         if is_suppressed(r.get("value")):
-            parts.append(f'<text x="{x(i):.1f}" y="{top + ph - 4}" class="marker" text-anchor="middle">'
+            parts.append(f'<text x="{x(i):.1f}" y="{top + ph - 8}" class="marker" text-anchor="middle">'
                          f'{_e(r["value"])}</text>')
             continue
         v = _num(r.get("value"))
@@ -242,12 +242,13 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
             parts.append(f'<rect x="{left}" y="{yy}" width="{bw:.1f}" height="{bar_h}" fill="{INK}"/>')
             label = f"{number_text(count)} ({value_text(share, 'percent')})"
         end = left + (pw * share / smax if share else 0)
-        parts.append(f'<text x="{end + 5:.1f}" y="{yy + bar_h - 3.5}" class="bar-label">{_e(label)}</text>')
         prev = prev_shares[i]
         if prev is not None:
             px, cy = left + pw * prev / smax, yy + bar_h / 2
+            end = max(end, px + 5)  # the label starts clear of the diamond
             parts.append(f'<path d="M{px:.1f} {cy - 6:.1f} L{px + 5:.1f} {cy:.1f} L{px:.1f} {cy + 6:.1f} '
                          f'L{px - 5:.1f} {cy:.1f} Z" fill="#ffffff" stroke="{SN}" stroke-width="1.6"/>')
+        parts.append(f'<text x="{end + 5:.1f}" y="{yy + bar_h - 3.5}" class="bar-label">{_e(label)}</text>')
     if b.previous_period:
         ly = h - 5
         parts.append(f'<g class="legend"><rect x="{left}" y="{ly - 8}" width="14" height="9" fill="{INK}"/>'
