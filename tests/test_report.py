@@ -271,8 +271,8 @@ def test_compute_and_compare_one_off_outputs(payload, tmp_path):
     assert "writes a file" in run_cli(["compare", "--results", results, "--format", "html"], code=2).stderr
 
 
-def test_compute_format_html_and_xlsx_end_to_end(tmp_path):
-    """A real `compute` run on a small referrals list, written through the same renderers; the report
+def test_compute_format_html_end_to_end(tmp_path):
+    """A real `compute` run on a small referrals list, written through the report renderer; the report
     command then reads the run back from the store."""
     from tests.test_compute_cli import referrals, write_list
 
@@ -289,13 +289,37 @@ def test_compute_format_html_and_xlsx_end_to_end(tmp_path):
     row = row[: row.index("</tr>")]
     # Q1 2024-25: 1 Apr, 2 May, 3 Jun = 3 referrals; Q2: 4 Jul, 5 Aug, 6 Sep, 7 Jul, 8 Aug = 5
     assert re.findall(r'<span class="v">([^<]*)</span>', row) == ["3", "5"]
-    run_cli(["compute", folder, "--la", "808", "--store", store, "--as-at", "2024-09-30", "--format", "xlsx",
-             "--output", tmp_path / "c.xlsx", "--no-store"])
-    ws = openpyxl.load_workbook(tmp_path / "c.xlsx")["Inputs"]
-    ref = next(r for r in ws.iter_rows(min_row=6, values_only=True) if r[0] == "Referrals")
-    assert ref[3] == 3 and ref[8] == 5  # Q1 value, then Q2 value five columns on
     run_cli(["report", "--store", store, "--out", tmp_path / "r.html", "--suppress-below", "5"])
     report_row = (tmp_path / "r.html").read_text()
     report_row = report_row[report_row.index('id="row-referrals"'):]
     report_row = report_row[: report_row.index("</tr>")]
     assert re.findall(r'<span class="v">([^<]*)</span>', report_row) == ["c", "5"]  # 3 < 5 suppressed
+
+
+# ---- charts ----------------------------------------------------------------------------------------------
+
+
+def test_chart_scale_reference_lines_and_markers():
+    """Values 10% and 20%, England 25%: the axis tops at nice_max(25 x 1.05 = 26.25) = 50, so on a plot 104
+    high starting at y=22 the England line sits at 22 + 104 - 25/50 x 104 = 74.0. The suppressed Q3 shows `c`
+    and no dot; the incomplete Q4 a hollow dot."""
+    from csc_metrics.report.charts import nice_max, trend_chart
+    from csc_metrics.report.model import Level, Row
+
+    assert [nice_max(x) for x in (0.7, 1, 26.25, 101, 3000)] == [1, 1, 50, 200, 5000]
+    periods = [quarter(2025, q) for q in range(1, 5)]
+    points = [result("x", "X", "inputs", "percent", periods[0], num=1, den=10),
+              result("x", "X", "inputs", "percent", periods[1], num=2, den=10),
+              dict(result("x", "X", "inputs", "percent", periods[2], num=3, den=10), value="c"),
+              result("x", "X", "inputs", "percent", periods[3], num=1, den=10, complete=False)]
+    row = Row("x", "X <b>", "inputs", "percent", "low", "flow", trend=[(r["period"], r) for r in points],
+              england=Level(25.0, 2025, "England"), sn=Level(30.0, 2025, "SN mean (10/10)"))
+    svg = trend_chart(row, "c-x", "Stockton-on-Tees")
+    assert 'y1="74.0" y2="74.0" stroke="#4a4a4a" stroke-width="1.6" stroke-dasharray="6 4"' in svg
+    assert 'stroke-dasharray="1.5 3"' in svg  # SN: dotted, England: dashed, the authority: solid with dots
+    assert ">England 25.0%</text>" in svg and ">SN 30.0%</text>" in svg
+    assert svg.count("<circle") == 3 + 1  # Q1, Q2, Q4 and the legend's dot; none for the suppressed Q3
+    assert 'fill="#ffffff" stroke="#1d3557"' in svg  # hollow: Q4 not fully covered
+    assert 'class="marker" text-anchor="middle">c</text>' in svg
+    assert "<title id=\"c-x-t\">X &lt;b&gt;: trend by quarter</title>" in svg
+    assert "2025-26 Q3: c (suppressed: small number)" in svg and "England (2025): 25.0%" in svg

@@ -153,12 +153,13 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
         r = points[last_i][1]
         assert r is not None
         v = _num(r["value"]) or 0.0
-        if last_i < n - 1:  # room on the right: beside the point
+        label = value_text(r["value"], row.unit)
+        if x(last_i) + 7 + 6.5 * len(label) <= left + pw:  # room on the right: beside the point
             tx, ty, anchor = x(last_i) + 7, y(v) + 4, "start"
         else:
             tx, ty, anchor = x(last_i), (y(v) - 8 if y(v) - 8 > top else y(v) + 15), "middle"
         parts.append(f'<text x="{tx:.1f}" y="{ty:.1f}" class="point-label" text-anchor="{anchor}">'
-                     f'{_e(value_text(r["value"], row.unit))}</text>')
+                     f'{_e(label)}</text>')
     parts.append(_legend(refs, top + ph + 46, left, la_label))
     parts.append("</svg>")
     return "".join(parts)

@@ -60,6 +60,7 @@ thead th { background: var(--ink); color: #fff; font-weight: 600; text-align: ce
 thead th.ind { text-align: left; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.ind { width: 27%; }
 td.ind .t { font-weight: 600; display: block; }
 td.ind .m, .sub { color: var(--muted); font-size: 11px; display: block; }
 .v { font-weight: 600; }
@@ -107,6 +108,7 @@ footer { margin-top: 30px; font-size: 12px; color: var(--muted); border-top: 1px
   thead { display: table-header-group; }
   h2, h3 { break-after: avoid; }
   .charts { grid-template-columns: repeat(3, 1fr); gap: 6px; }
+  figcaption { font-size: 8pt; }
 }
 """
 
