@@ -115,6 +115,12 @@ def test_headlines_rank_relative_movements():
     assert [h.row.indicator for h in section.better] == ["a", "b"]
     assert [h.row.indicator for h in section.worse] == ["c"]
     assert section.better[0].size == pytest.approx(0.5) and section.better[1].size == pytest.approx(0.1)
+    # a part-covered Q3 for C (30% -> 90% so far) is not a headline: its Q2 movement still is
+    res.append(result("c", "C", "inputs", "percent", quarter(2025, 3), num=90, den=100, polarity="low",
+                      complete=False))
+    link_previous(res)
+    worse = quarterly_report(res, metadata([], la=None), ReportOptions()).sections[0].worse
+    assert [(h.row.indicator, h.result["period"]) for h in worse] == [("c", "2025-26 Q2")]
 
 
 def test_year_choice_and_errors(payload):

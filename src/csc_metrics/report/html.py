@@ -325,13 +325,14 @@ def about_block(report: Report) -> str:
 
 
 def summary_block(report: Report) -> str:
-    latest = [r.latest for r in report.rows if r.latest is not None]
+    latest = [ok[-1] for r in report.rows if (ok := [c for c in r.cells if c and c.get("status") == "ok"])]
     column = max((r["period"] for r in latest), default=None, key=lambda p: report.columns.index(p)
                  if p in report.columns else -1)
     now = [r for r in latest if r["period"] == column]
     counts = {k: sum(1 for r in now if r.get("assessment") == k) for k in ("better", "worse", "same")}
     line = (f"In {column}, {counts['better']} indicator(s) moved in the better direction and {counts['worse']} in"
-            f" the worse direction since the previous quarter ({counts['same']} unchanged).") if column else ""
+            f" the worse direction since the previous quarter ({counts['same']} unchanged; latest fully covered"
+            " quarter).") if column else ""
     return ('<section id="summary"><h2>Summary</h2>' + (f"<p>{_e(line)}</p>" if line else "")
             + commentary_block(report.summary, "Summary") + key_block(report) + "</section>")
 

@@ -368,12 +368,15 @@ def movement(r: dict[str, Any]) -> float | None:
 
 
 def headlines(rows: list[Row], column: str | None) -> tuple[list[Headline], list[Headline]]:
-    """The biggest movements into the latest column, better and worse (relative size of the change)."""
+    """The biggest movements into the latest fully covered quarter, better and worse (relative size of the
+    change)."""
     if column is None:
         return [], []
     found: dict[str, list[Headline]] = {"better": [], "worse": []}
     for row in rows:
-        r = next((c for c in row.cells if c is not None and c["period"] == column), None)
+        # each row's latest fully covered quarter up to the column: a part-covered quarter's change misleads
+        upto = [c for c in row.cells if c is not None and c["period"] <= column and c.get("status") == "ok"]
+        r = upto[-1] if upto else None
         if r is None or r.get("assessment") not in found:
             continue
         size = movement(r)
