@@ -43,7 +43,7 @@ class ComputeOptions:
 def load_checked_definitions(path: Path | None) -> Definitions:
     """Definitions for computing: any error in them stops the run (run `csc-metrics check` for details)."""
     target = default_definitions_path(path)
-    loaded = load_definitions([target])
+    loaded = load_definitions([target], cache=True)
     problems = [d for d in loaded.diagnostics if d.is_error] + check_references(loaded.definitions)
     if problems:
         first = problems[0]
@@ -83,15 +83,33 @@ def default_as_at(defs: Definitions, frames: dict[str, pl.DataFrame]) -> date | 
     return latest
 
 
+def event_columns(defs: Definitions) -> dict[str, set[str]]:
+    """Per table, the dates that record events: flow dates, stock end dates and the schema's event date."""
+    cols: dict[str, set[str]] = {}
+    for ind in defs.indicators.values():
+        if isinstance(ind, RateIndicator) or (table := defs.table(ind.table)) is None:
+            continue
+        t = ind.timing
+        found = cols.setdefault(table.id, {table.event_date} - {None})
+        found.update({t.date} if t.basis == "flow" else {t.end} - {None})
+    return cols
+
+
 def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: date,
                    config: Config) -> dict[str, tuple[date, date]]:
-    """Each table covers from its stated window start (config) or earliest event date, to the as-at date."""
+    """What each list covers, to the as-at date (all lists are extracted on one date). It starts at the stated
+    window start (config `coverage_start`), else where every kind of event the list records has begun: the latest
+    of the earliest dates of its event columns. Referrals, plan endings, cessations all start at the window,
+    while open cases keep older start dates that do not count as coverage."""
     out: dict[str, tuple[date, date]] = {}
+    events = event_columns(defs)
     for table_id, frame in frames.items():
         table = defs.tables[table_id]
         start = config.coverage_start.get(table_id) or (table.alias and config.coverage_start.get(table.alias))
-        if start is None and table.event_date and frame.height:
-            start = frame.select(pl.col(table.event_date).min()).item()
+        cols = sorted(events.get(table_id) or ({table.event_date} - {None}))
+        if start is None and cols and frame.height:
+            firsts = [d for d in frame.select(pl.col(c).min() for c in cols).row(0) if d is not None]
+            start = max(firsts) if firsts else None
         if start is not None:
             out[table_id] = (start, as_at)
     return out
@@ -99,16 +117,17 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
 
 def run_periods(spec: list[str], defs: Definitions, indicators: list[AnyIndicator],
                 coverage: dict[str, tuple[date, date]], as_at: date) -> list[Period]:
-    """Explicit labels, or every period of the granularity from the earliest flow coverage to the as-at date."""
+    """Explicit labels, or every period of the granularity from the earliest list coverage to the as-at date."""
     parsed = parse_granularity_or_labels(spec)
     if isinstance(parsed, list):
         return parsed
-    flow_tables = {defs.table(i.table).id for i in indicators
-                   if not isinstance(i, RateIndicator) and i.timing.basis == "flow" and defs.table(i.table)}
-    starts = [cov[0] for t, cov in coverage.items() if t in flow_tables] or [cov[0] for cov in coverage.values()]
-    if not starts:
+    with_indicators = {t.id for i in defs.indicators.values()
+                       if not isinstance(i, RateIndicator) and (t := defs.table(i.table)) is not None}
+    starts = [cov[0] for t, cov in coverage.items() if t in with_indicators]
+    start = min(starts) if starts else None
+    if start is None:
         return []
-    return periods_between(min(starts), as_at, parsed)
+    return periods_between(start, as_at, parsed)
 
 
 def _population_lookup(la: str | None) -> Any:

@@ -34,7 +34,14 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
     key = [k for k in table.schema.key if table.schema.column(k) is not None]
     if not key or not all(_present(table, k) for k in key) or table.frame.is_empty():
         return []
-    f = table.frame.with_row_index("__i").filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    # hash first (cheap), then work exactly on the few rows whose hashes repeat
+    hashes = table.frame.select(pl.struct(key).hash().alias("h"))["h"]
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))  # a sort is much cheaper than a hash table here
+    if repeated.is_empty():
+        return []
+    f = table.frame.with_row_index("__i").filter(hashes.is_in(repeated.unique().implode()))
+    f = f.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     f = f.with_columns(pl.col("__i").min().over(key).alias("__first"))
     dups = f.filter(pl.col("__i") != pl.col("__first"))
     if dups.is_empty():
@@ -63,10 +70,9 @@ def _date_pairs(table: TableData) -> list[Diagnostic]:
         bad = table.frame.filter(pl.col(pair.end) < pl.col(pair.start))
         if bad.is_empty():
             continue
-        bad = bad.select(SRC, ROW, pl.col(pair.end).alias("value"),
-                         pl.col(pair.start).dt.to_string("%d/%m/%Y").alias("detail"))
+        bad = bad.select(SRC, ROW, pl.col(pair.end).alias("value"))
         out += rows_to_diagnostics(bad, table.sources, code="CSC205", field=pair.end,
-                                   message=f"`{_header(table, pair.end)}` is before `{_header(table, pair.start)}` ({{detail}})",
+                                   message=f"`{_header(table, pair.end)}` is before `{_header(table, pair.start)}`",
                                    hint="check both dates in the source system")
     return out
 
@@ -96,9 +102,9 @@ def _before_birth(table: TableData) -> list[Diagnostic]:
             continue
         bad = table.frame.filter(pl.col(name) < pl.col(dob))
         if not bad.is_empty():
-            bad = bad.select(SRC, ROW, pl.col(name).alias("value"), pl.col(dob).dt.to_string("%d/%m/%Y").alias("detail"))
+            bad = bad.select(SRC, ROW, pl.col(name).alias("value"))
             out += rows_to_diagnostics(bad, table.sources, code="CSC207", field=name,
-                                       message=f"`{_header(table, name)}` is before the child's date of birth ({{detail}})",
+                                       message=f"`{_header(table, name)}` is before the child's date of birth",
                                        hint="check the date and the date of birth")
     return out
 
@@ -114,12 +120,13 @@ def _over_25(table: TableData) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     has_dob = _present(table, dob)
     if has_dob and _present(table, event):
-        bad = table.frame.filter(age_years(pl.col(dob), pl.col(event)) > MAX_AGE)
+        bad = (table.frame.lazy().select(SRC, ROW, pl.col(dob).alias("value"),
+                                         age_years(pl.col(dob), pl.col(event)).alias("age"))
+               .filter(pl.col("age") > MAX_AGE).collect())
         if not bad.is_empty():
-            bad = bad.select(SRC, ROW, pl.col(dob).alias("value"),
-                             age_years(pl.col(dob), pl.col(event)).cast(pl.String).alias("detail"))
+            bad = bad.select(SRC, ROW, "value")
             out += rows_to_diagnostics(bad, table.sources, code="CSC208", field=dob,
-                                       message=f"the child is over {MAX_AGE} at `{_header(table, event)}` (aged {{detail}})",
+                                       message=f"the child is over {MAX_AGE} at `{_header(table, event)}`",
                                        hint="check the date of birth and the event date")
     if _present(table, age):
         cond = pl.col(age) > MAX_AGE
@@ -146,6 +153,13 @@ def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
     if not parts:
         return []
     allrows = pl.concat(parts).with_row_index("__i")
+    # children whose earliest and latest birth dates differ, found on hashed ids, then checked exactly
+    hashed = allrows.lazy().select(pl.col("__cid").hash().alias("h"), "__dob")
+    conflicting = hashed.group_by("h").agg(pl.col("__dob").min().alias("lo"), pl.col("__dob").max().alias("hi"))
+    conflicting = conflicting.filter(pl.col("lo") != pl.col("hi")).select("h").collect()
+    if conflicting.is_empty():
+        return []
+    allrows = allrows.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode()))
     allrows = allrows.filter(pl.col("__dob").n_unique().over("__cid") > 1)
     if allrows.is_empty():
         return []
@@ -154,16 +168,18 @@ def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
                                                         pl.col("__t").alias("__rt"), pl.col(SRC).alias("__rsrc"),
                                                         pl.col(ROW).alias("__rrow"))
     bad = allrows.join(ref, on="__cid").filter(pl.col("__dob") != pl.col("__rdob"))
+    names = pl.DataFrame(
+        [(ti, si, src.path + (f" [{src.sheet}]" if src.sheet else "")) for ti, t in enumerate(tables)
+         for si, src in enumerate(t.sources)],
+        schema={"__rt": pl.UInt16, "__rsrc": pl.UInt16, "__rname": pl.String}, orient="row",
+    )
+    bad = bad.join(names, on=["__rt", "__rsrc"], how="left").with_columns(
+        pl.format("{} row {}", "__rname", "__rrow").alias("detail"))
     out: list[Diagnostic] = []
     for (t_index,), group in bad.group_by(["__t"], maintain_order=True):
         table = tables[t_index]
-        details = [
-            f"{tables[rt].sources[rs].path}{' [' + tables[rt].sources[rs].sheet + ']' if tables[rt].sources[rs].sheet else ''}"
-            f" row {rr}: {rd:%d/%m/%Y}"
-            for rt, rs, rr, rd in group.select("__rt", "__rsrc", "__rrow", "__rdob").iter_rows()
-        ]
-        rows = group.select(SRC, ROW, pl.col("__dob").alias("value")).with_columns(pl.Series("detail", details))
+        rows = group.select(SRC, ROW, pl.col("__dob").alias("value"), "detail")
         out += rows_to_diagnostics(rows, table.sources, code="CSC209", field=table.schema.date_of_birth or "",
-                                   message="the same child has a different date of birth in {detail}",
+                                   message="the same child has a different date of birth in {detail}",  # no values
                                    hint="correct the date of birth so that every list agrees")
     return out

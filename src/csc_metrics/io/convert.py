@@ -11,7 +11,7 @@ from datetime import date
 import polars as pl
 
 from csc_metrics.io.model import ROW
-from csc_metrics.io.normalise import is_blank, norm_key, norm_value
+from csc_metrics.io.normalise import PLACEHOLDERS, is_blank, norm_key, norm_value
 from csc_metrics.spec.tables import Code, CodeSet, Column, ColumnType, TableSchema
 
 RAW, VALUE, PROBLEM = "raw", "value", "problem"
@@ -47,56 +47,89 @@ def dtype_of(column: Column) -> pl.DataType:
 def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str, CodeSet]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`raw`: String columns named by canonical column (any subset) plus `__row`.
     Returns the typed frame (every schema column, in schema order, plus `__row`) and the problems
-    (`__row`, `field`, `code`, `value`), one row per bad cell."""
-    typed: list[pl.Series | pl.Expr] = []
+    (`__row`, `field`, `code`, `value`), one row per bad cell.
+
+    Columns other than IDs are converted on their distinct values (one parallel pass finds them), then mapped
+    back with `replace_strict`; problem rows are found with `is_in` on the few bad values."""
+    cols = [c for c in schema.columns if c.name in raw.columns]
+    few = [c for c in cols if c.type is not ColumnType.ID]
+    uniques = raw.lazy().select(pl.col(c.name).unique().implode() for c in few).collect() if few else None
+    exprs: list[pl.Expr] = []
     problems: list[pl.DataFrame] = []
-    work = raw
     for col in schema.columns:
-        if col.name not in raw.columns:
-            typed.append(pl.lit(None, dtype=dtype_of(col)).alias(col.name))
-            continue
-        if col.type in (ColumnType.ID, ColumnType.TEXT):
-            value, problem = _direct(raw[col.name], col)
+        name = col.name
+        if name not in raw.columns:
+            exprs.append(pl.lit(None, dtype=dtype_of(col)).alias(name))
+        elif col.type is ColumnType.ID:
+            exprs.append(_id_expr(raw[name], col).alias(name))
         else:
-            value, problem = _via_uniques(raw[col.name], col, code_sets)
-        typed.append(value.alias(col.name))
-        if problem.null_count() < problem.len():
-            bad = pl.DataFrame({ROW: raw[ROW], "code": problem, "value": raw[col.name]}).filter(pl.col("code").is_not_null())
-            problems.append(bad.select(ROW, pl.lit(col.name).alias("field"), "code", "value"))
-    out = work.select(*typed, pl.col(ROW))
+            conv = convert_unique(uniques[name][0].to_frame(RAW), col, code_sets)  # type: ignore[index]
+            exprs.append(_mapping_expr(conv, col).alias(name))
+            bad = conv.filter(pl.col(PROBLEM).is_not_null())
+            if not bad.is_empty():
+                null_problem = bad.filter(pl.col(RAW).is_null())
+                mask = pl.col(name).is_in(bad[RAW].drop_nulls().implode())
+                if not null_problem.is_empty():
+                    mask = mask | pl.col(name).is_null()
+                rows = raw.lazy().filter(mask).select(ROW, pl.col(name).alias(RAW)).collect()
+                rows = rows.join(bad.select(RAW, PROBLEM), on=RAW, how="left", nulls_equal=True)
+                problems.append(rows.select(ROW, pl.lit(name).alias("field"), pl.col(PROBLEM).alias("code"),
+                                            pl.col(RAW).alias("value")))
+    out = raw.lazy().select(*exprs, pl.col(ROW)).collect()
+    for col in cols:
+        if col.type is ColumnType.ID and col.required and out[col.name].null_count():
+            rows = raw.filter(out[col.name].is_null())
+            problems.append(rows.select(ROW, pl.lit(col.name).alias("field"), pl.lit("CSC203").alias("code"),
+                                        pl.col(col.name).alias("value")))
     probs = pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_COLUMNS)
     return out, probs
 
 
-def _direct(s: pl.Series, col: Column) -> tuple[pl.Series, pl.Series]:
-    """IDs and free text: trimmed (IDs upper-cased, Excel's `.0` removed from all-numeric columns)."""
-    frame = s.to_frame(RAW)
+def _mapping_expr(conv: pl.DataFrame, col: Column) -> pl.Expr:
+    """Map raw values onto converted ones: directly when conversion changes nothing (clean text or codes,
+    plain integers), else through `replace_strict` on the distinct values."""
+    known = conv.filter(pl.col(RAW).is_not_null() & pl.col(VALUE).is_not_null())
+    if known.is_empty():
+        return pl.lit(None, dtype=dtype_of(col))
+    clean = known.height == conv.filter(pl.col(RAW).is_not_null()).height  # every value converted, none blank
+    if clean and col.type in (ColumnType.TEXT, ColumnType.CODE) and (known[RAW] == known[VALUE]).all():
+        return pl.col(col.name)
+    if clean and col.type is ColumnType.INTEGER and known[RAW].str.contains(r"^-?\d{1,18}$").all():
+        return pl.col(col.name).cast(pl.Int64)
+    return pl.col(col.name).replace_strict(known[RAW], known[VALUE], default=None, return_dtype=dtype_of(col))
+
+
+def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
+    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric."""
+    clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
+    value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)
+    if s.str.ends_with(".0").any():
+        numeric = s.drop_nulls().str.strip_chars().str.contains(r"^\d+(?:\.0+)?$").all()
+        if numeric:
+            value = value.str.replace(r"\.0+$", "")
+    return value
+
+
+def convert_unique(uniq: pl.DataFrame, col: Column, code_sets: dict[str, CodeSet]) -> pl.DataFrame:
+    """Distinct raw values (`raw`) -> `raw`, `value`, `problem` for one column."""
+    if col.type is ColumnType.DATE:
+        return convert_dates(uniq, col)
+    if col.type in (ColumnType.CODE, ColumnType.YES_NO):
+        code_set = YES_NO if col.type is ColumnType.YES_NO else code_sets.get(col.code_set or "")
+        return convert_codes(uniq, col, code_set)
+    if col.type is ColumnType.TEXT:
+        return convert_text(uniq, col)
+    return convert_numbers(uniq, col)
+
+
+def convert_text(uniq: pl.DataFrame, col: Column) -> pl.DataFrame:
+    """Free text: spaces collapsed and trimmed; blank and placeholders become null."""
     clean = pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars()
     blank = is_blank(clean.str.to_uppercase())
-    value = pl.when(blank).then(None).otherwise(clean)
-    if col.type is ColumnType.ID:
-        value = value.str.to_uppercase()
-    frame = frame.with_columns(value.alias(VALUE), blank.alias("blank"))
-    if col.type is ColumnType.ID:
-        numeric = frame.select(pl.col(VALUE).drop_nulls().str.contains(r"^\d+(?:\.0+)?$").all()).item()
-        if numeric:
-            frame = frame.with_columns(pl.col(VALUE).str.replace(r"\.0+$", ""))
-    problem = pl.when(pl.col("blank") & pl.lit(col.required)).then(pl.lit("CSC203")).otherwise(None)
-    frame = frame.with_columns(problem.alias(PROBLEM))
-    return frame[VALUE], frame[PROBLEM]
-
-
-def _via_uniques(s: pl.Series, col: Column, code_sets: dict[str, CodeSet]) -> tuple[pl.Series, pl.Series]:
-    uniq = s.unique().to_frame(RAW)
-    if col.type is ColumnType.DATE:
-        conv = convert_dates(uniq, col)
-    elif col.type in (ColumnType.CODE, ColumnType.YES_NO):
-        code_set = YES_NO if col.type is ColumnType.YES_NO else code_sets.get(col.code_set or "")
-        conv = convert_codes(uniq, col, code_set)
-    else:
-        conv = convert_numbers(uniq, col)
-    joined = s.to_frame(RAW).join(conv, on=RAW, how="left", nulls_equal=True, maintain_order="left")
-    return joined[VALUE], joined[PROBLEM]
+    return uniq.with_columns(
+        pl.when(blank).then(None).otherwise(clean).alias(VALUE),
+        pl.when(blank & pl.lit(col.required)).then(pl.lit("CSC203")).otherwise(pl.lit(None, dtype=pl.String)).alias(PROBLEM),
+    )
 
 
 def _problem(blank: pl.Expr, bad: pl.Expr, code: pl.Expr | str, required: bool) -> pl.Expr:

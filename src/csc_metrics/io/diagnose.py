@@ -85,12 +85,10 @@ def rows_to_diagnostics(rows: pl.DataFrame, sources: list[SourceInfo], *, code: 
     """Check findings (`__src`, `__row`, `value`, optional `detail`) -> Diagnostics; `{detail}` in message."""
     out: list[Diagnostic] = []
     has_detail = "detail" in rows.columns
-    counts: dict[int, int] = {}
-    for rec in rows.sort(SRC, ROW).iter_rows(named=True):
+    counts = dict(rows.group_by(SRC).len().iter_rows())
+    rows = rows.sort(SRC, ROW).filter(pl.int_range(pl.len()).over(SRC) < MAX_PER_GROUP)
+    for rec in rows.iter_rows(named=True):
         src = sources[rec[SRC]]
-        n = counts[rec[SRC]] = counts.get(rec[SRC], 0) + 1
-        if n > MAX_PER_GROUP:
-            continue
         text = message.format(detail=rec["detail"]) if has_detail else message
         out.append(Diagnostic.model_construct(
             **{**_defaults(), "code": code, "severity": SEVERITY[code], "message": text, "hint": hint,

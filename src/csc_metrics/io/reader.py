@@ -50,12 +50,13 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
                            for u in unrecognised[:3])
         raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
-                         hint="check the header row against `csc-metrics validate --help`, or pass --definitions")
+                         hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     tables: dict[str, TableData] = {}
     for table_id, items in parts.items():
         schema = definitions.tables[table_id]
-        frames = [f.with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)) for i, (_, f) in enumerate(items)]
-        frame = pl.concat(frames, how="vertical").select(*schema.column_names, SRC, ROW)
+        frames = [f.lazy().with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)) for i, (_, f) in enumerate(items)]
+        combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
+        frame = combined.select(*schema.column_names, SRC, ROW).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
         diags += check_table(tables[table_id], today)
     diags += check_birth_dates(list(tables.values()))
@@ -102,19 +103,8 @@ def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -
                                 message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
                                 hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
 
-    child_col = next((i for i, c in match.mapping.items() if c == schema.child_id), None)
-    data = data.with_row_index("__i")
-    cells = [c for c in data.columns if c != "__i"]
-    filled = pl.sum_horizontal(pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) > 0 for c in cells) if cells else pl.lit(0)
-    data = data.with_columns(filled.alias("__n"))
-    last_full = data.filter(pl.col("__n") >= 2)["__i"].max()
-    keep = pl.col("__n") > 0
-    if last_full is not None:
-        keep = keep & ~((pl.col("__i") > last_full) & (pl.col("__n") <= 1))
-    if child_col is not None:
-        keep = keep & ~pl.col(f"c{child_col}").str.contains(FOOTER).fill_null(False)
-    kept = data.filter(keep)
-    skipped = rec.header_index + (data.height - kept.height)
+    kept, skipped_data = skip_rows(data, match.mapping, schema.child_id)
+    skipped = rec.header_index + skipped_data
     rows = kept.select(
         (pl.col("__i") + first_row).cast(pl.UInt32).alias(ROW),
         *[pl.col(f"c{i}").alias(name) for i, name in match.mapping.items() if f"c{i}" in kept.columns],
@@ -137,6 +127,31 @@ def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -
                                 file=raw.path, sheet=raw.sheet, hint="export the list again if rows were expected"))
     diags += problems_to_diagnostics(problems, source, schema, code_sets)
     return source, typed, diags
+
+
+def skip_rows(data: pl.DataFrame, mapping: dict[int, str], child_id: str) -> tuple[pl.DataFrame, int]:
+    """Drop blank rows, trailing rows with one filled cell (footers) and rows whose child id mentions a filter.
+    Returns the kept rows (with `__i`, the index below the header) and how many were dropped."""
+    data = data.with_row_index("__i")
+    cells = [c for c in data.columns if c != "__i"]
+    if not cells or data.is_empty():
+        return data, 0
+    filled = data.select(pl.sum_horizontal(pl.col(c).is_not_null() for c in cells).alias("n"))["n"]
+    sparse = data.filter(filled <= 2)  # footers and blank rows are sparse; only these are inspected
+    if sparse.is_empty():
+        return data, 0
+    n_sparse = filled.filter(filled <= 2)
+    last_full = data["__i"].filter(filled >= 2).max()
+    drop = n_sparse == 0
+    if last_full is not None:
+        drop = drop | ((sparse["__i"] > last_full) & (n_sparse <= 1))
+    child_col = next((f"c{i}" for i, c in mapping.items() if c == child_id), None)
+    if child_col is not None:
+        drop = drop | sparse[child_col].str.contains(FOOTER).fill_null(False)
+    dropped = sparse["__i"].filter(drop)
+    if dropped.is_empty():
+        return data, 0
+    return data.filter(~pl.col("__i").is_in(dropped.implode())), dropped.len()
 
 
 def _letter(letters: list[str], index: int) -> str:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,13 @@ class RawSheet:
     path: str
     sheet: str | None
     encoding: str | None
-    sha256: str
+    _digest: Future[str]
     head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
-    _loader: Callable[[int], tuple[pl.DataFrame, list[str]]]
+    _loader: Callable[[RawSheet, int], tuple[pl.DataFrame, list[str]]]
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.result()
 
     @property
     def name_hint(self) -> str:
@@ -44,7 +49,7 @@ class RawSheet:
     def load(self, header_index: int) -> tuple[pl.DataFrame, list[str]]:
         """The rows below the header row as String columns `c0..cN` and each column's Excel letter.
         Data row i is Excel row `header_index + 2 + i`."""
-        return self._loader(header_index)
+        return self._loader(self, header_index)
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
@@ -72,12 +77,15 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
     return files, ignored
 
 
+_HASHER = ThreadPoolExecutor(max_workers=1)
+
+
 def open_path(path: Path) -> Iterator[RawSheet]:
     """Every raw sheet in one file."""
     data = path.read_bytes()
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if not data.lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())  # hashes while polars parses
     if path.suffix.lower() in CSV_SUFFIXES:
         yield _csv_sheet(path, data, digest)
     else:
@@ -86,16 +94,22 @@ def open_path(path: Path) -> Iterator[RawSheet]:
 
 # --- CSV ------------------------------------------------------------------------------------------------
 
+HEAD_BYTES = 262_144
+
+
 def detect_encoding(data: bytes) -> str:
-    """BOM first, then UTF-8, else Windows-1252."""
+    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE):
         return "utf-16-le"
     if data.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
+    head = data[:HEAD_BYTES]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
+        return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
-        data.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEAD_BYTES)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
@@ -108,29 +122,36 @@ def _to_utf8(data: bytes, encoding: str) -> bytes:
     if encoding == "utf-8-sig":
         return data[len(codecs.BOM_UTF8):]
     if encoding.startswith("utf-16"):
-        text = data[2:].decode(encoding, errors="replace")
+        bom = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        text = data[2 if bom else 0:].decode(encoding, errors="replace")
     else:
         text = data.decode("cp1252", errors="replace")  # five undefined bytes become U+FFFD, never a crash
     return text.encode("utf-8")
 
 
-def _csv_sheet(path: Path, data: bytes, digest: str) -> RawSheet:
+def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
     encoding = detect_encoding(data)
     utf8 = _to_utf8(data, encoding)
-    head_text = utf8[:262_144].decode("utf-8", errors="ignore")
+    head_text = utf8[:HEAD_BYTES].decode("utf-8", errors="ignore")
     head: list[list[str | None]] = []
     for record in csv.reader(io.StringIO(head_text)):
         head.append([c if c.strip() else None for c in record])
         if len(head) >= SCAN_ROWS:
             break
 
-    def load(header_index: int) -> tuple[pl.DataFrame, list[str]]:
+    def load(sheet: RawSheet, header_index: int) -> tuple[pl.DataFrame, list[str]]:
         width = max(len(head[header_index]), 1)
         names = [f"c{i}" for i in range(width)]
-        frame = pl.read_csv(
-            utf8, has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
-            truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False,
-        )
+        options = dict(has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
+                       truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False)
+        try:
+            frame = pl.read_csv(utf8, **options)
+        except pl.exceptions.ComputeError as exc:
+            if "utf-8" not in str(exc).lower() or sheet.encoding != "utf-8":
+                raise InputError(f"{path}: cannot be read as CSV ({exc})".splitlines()[0],
+                                 hint="open it in Excel and save it again as CSV UTF-8") from None
+            sheet.encoding = "cp1252"  # valid UTF-8 at the start only
+            frame = pl.read_csv(_to_utf8(data, "cp1252"), **options)
         return frame, [column_letter(i) for i in range(width)]
 
     return RawSheet(str(path), None, encoding, digest, head, load)
@@ -138,7 +159,7 @@ def _csv_sheet(path: Path, data: bytes, digest: str) -> RawSheet:
 
 # --- Excel ----------------------------------------------------------------------------------------------
 
-def _excel_sheets(path: Path, data: bytes, digest: str) -> Iterator[RawSheet]:
+def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawSheet]:
     import fastexcel
 
     try:
@@ -149,7 +170,7 @@ def _excel_sheets(path: Path, data: bytes, digest: str) -> Iterator[RawSheet]:
                          hint="open it in Excel and save it again as .xlsx") from None
     for name in names:
         # header_row=None, skip_rows=0: row 0 of the frame is Excel row 1, even when the first rows are empty
-        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
         if sheet.width == 0:
             continue
         frame = sheet.to_polars()
@@ -158,7 +179,7 @@ def _excel_sheets(path: Path, data: bytes, digest: str) -> Iterator[RawSheet]:
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
         head = [list(r) for r in frame.head(SCAN_ROWS).rows()]
 
-        def load(header_index: int, frame: pl.DataFrame = frame, letters: list[str] = letters):
+        def load(_: RawSheet, header_index: int, frame: pl.DataFrame = frame, letters: list[str] = letters):
             return frame.slice(header_index + 1), letters
 
         yield RawSheet(str(path), name, None, digest, head, load)

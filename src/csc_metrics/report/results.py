@@ -55,9 +55,10 @@ def _style(assessment: str | None) -> str:
     return {"better": "green", "worse": "red"}.get(assessment or "", "")
 
 
-def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
-    """One table per section: indicators as rows, the latest periods as columns, then the latest change."""
-    periods = latest_periods(payload, n_periods)
+def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120) -> list[Table]:
+    """One table per section: indicators as rows, the latest periods as columns, then the latest change.
+    Narrow terminals get fewer period columns rather than cropped ones."""
+    periods = latest_periods(payload, max(1, min(n_periods, (width - 42) // 13)))
     by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     order: list[str] = []
@@ -71,15 +72,18 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4) -> list[Table]:
             order.append(r["indicator"])
         by_ind[r["indicator"]][r["period"]] = r
     tables: list[Table] = []
+    titles = [next(iter(c.values()))["title"] for c in by_ind.values()]
+    # one indicator-column width for every section, within the terminal
+    name_width = max(16, min(44, max(map(len, titles), default=16), width - 13 * len(periods) - 24))
     for section in SECTIONS:
         ids = [i for i in order if next(iter(by_ind[i].values()))["section"] == section]
         if not ids:
             continue
         table = Table(title=SECTION_TITLES[section], title_justify="left", title_style="bold", expand=False)
-        table.add_column("Indicator", no_wrap=False, min_width=24, max_width=44)
+        table.add_column("Indicator", width=name_width)
         for p in periods:
             table.add_column(p, justify="right", no_wrap=True)
-        table.add_column("Change", no_wrap=True)
+        table.add_column("Change", min_width=10)
         for ind_id in ids:
             cells = by_ind[ind_id]
             first = next(iter(cells.values()))
@@ -140,7 +144,7 @@ def caption(payload: dict[str, Any]) -> str:
 
 
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:
-    console.print(Group(*section_tables(payload, n_periods)))
+    console.print(Group(*section_tables(payload, n_periods, console.width)))
     console.print(Text(caption(payload), style="dim"))
     missing = no_data_line(payload)
     if missing:

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pydantic
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from csc_metrics import __version__
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.spec.files import DefinitionsFile
 from csc_metrics.spec.indicators import AnyIndicator
@@ -95,8 +99,52 @@ def find_yaml_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def load_definitions(paths: list[Path]) -> LoadResult:
-    """Parse and validate every definitions file; structural problems become diagnostics (never raised)."""
+_MEMORY: dict[str, LoadResult] = {}
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "csc-metrics"
+
+
+def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
+    """Parse and validate every definitions file; structural problems become diagnostics (never raised).
+
+    With `cache`, an unchanged set of files (same names and contents, same tool and pydantic versions) is
+    loaded from a pickle in the user's cache folder instead of being parsed again; source positions are then
+    not kept (only `check` needs them, and it never uses the cache).
+    """
+    if not cache:
+        return _load_all(paths)
+    digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}".encode())
+    for path in find_yaml_files(paths):
+        try:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            return _load_all(paths)
+    key = digest.hexdigest()
+    if key in _MEMORY:
+        return _MEMORY[key]
+    cached = _cache_dir() / f"definitions-{key[:32]}.pickle"
+    try:
+        result = pickle.loads(cached.read_bytes())
+    except Exception:  # missing, stale or unreadable cache: parse again
+        result = _load_all(paths)
+        if result.has_errors:  # keep positions for the error message; nothing worth caching
+            return result
+        result.definitions.located = {}
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(result))
+            tmp.replace(cached)
+        except OSError:
+            pass  # a read-only home: no cache, same result
+    _MEMORY[key] = result
+    return result
+
+
+def _load_all(paths: list[Path]) -> LoadResult:
     defs = Definitions()
     diags: list[Diagnostic] = []
     digest = hashlib.sha256()

@@ -1,0 +1,91 @@
+"""Benchmark: `read_inputs` of a 1-million-row List 3 CSV against a plain `polars.read_csv` of it.
+
+    PYTHONPATH=src python bench/bench_read.py [--rows 1000000] [--keep]
+
+Target: reading and converting costs at most about twice the plain read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+from csc_metrics.io import read_inputs
+
+
+def definitions():
+    """The shipped definitions when they hold List 3, else the test suite's Python-built schemas."""
+    from csc_metrics.spec.loader import default_definitions_path, load_definitions
+
+    path = default_definitions_path(None)
+    if path.is_dir():
+        defs = load_definitions([path]).definitions
+        if defs.table("annex_a_list_3") is not None:
+            return defs
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_read_support import definitions as test_definitions
+
+    return test_definitions()
+
+
+def generate(rows: int, path: Path, seed: int = 1) -> None:
+    """A realistic List 3: labelled codes, dd/mm/yyyy dates, a few blanks; built with polars expressions."""
+    n = pl.int_range(0, rows, eager=True)
+    rnd = (n * 2654435761 + seed) % 4294967296  # cheap deterministic hash
+    child = pl.col("r") % 400_000
+    dob = pl.date(2005, 1, 1) + pl.duration(days=(child * 7919 % 6500))  # one date of birth per child
+    ref = pl.date(2024, 4, 1) + pl.duration(days=(pl.col("r") // 400_000 * 37 + pl.col("n") % 29) % 540)
+    frame = pl.DataFrame({"r": rnd, "n": n}).select(
+        ("C" + child.cast(pl.String)).alias("Child Unique ID"),
+        pl.when(pl.col("r") % 2 == 0).then(pl.lit("a) Male")).otherwise(pl.lit("b) Female")).alias("Gender"),
+        pl.when(pl.col("r") % 5 == 0).then(pl.lit("s) NOBT")).otherwise(pl.lit("a) WBRI")).alias("Ethnicity"),
+        dob.dt.to_string("%d/%m/%Y").alias("Date of Birth"),
+        (pl.col("r") % 18).cast(pl.String).alias("Age of Child (Years)"),
+        ref.dt.to_string("%d/%m/%Y").alias("Date of referral"),
+        pl.when(pl.col("r") % 3 == 0).then(pl.lit("q) 6: Police")).otherwise(pl.lit("e) 2A: Schools")).alias("Referral Source"),
+        pl.when(pl.col("r") % 4 == 0).then(pl.lit("a) Yes")).otherwise(pl.lit("b) No")).alias("Referral NFA?"),
+        (pl.col("r") % 4).cast(pl.String).alias("Number of Referrals in Last 12 Months"),
+        ("Team " + (pl.col("r") % 12).cast(pl.String)).alias("Allocated Team"),
+        ("Worker " + (pl.col("r") % 300).cast(pl.String)).alias("Allocated Worker"),
+    )
+    frame.write_csv(path)
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    defs = definitions()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "list_3_referrals.csv"
+        generate(args.rows, path)
+        size = path.stat().st_size / 1e6
+        plain = best_of(lambda: pl.read_csv(path), args.repeat)
+        strings = best_of(lambda: pl.read_csv(path, infer_schema=False), args.repeat)
+        result = read_inputs([path], defs)
+        full = best_of(lambda: read_inputs([path], defs), args.repeat)
+    table = result.tables["annex_a_list_3"]
+    print(f"rows: {table.frame.height:,} ({size:.0f} MB), diagnostics: {len(result.diagnostics)}")
+    print(f"polars.read_csv (inferred types): {plain:.3f} s")
+    print(f"polars.read_csv (all strings):    {strings:.3f} s")
+    print(f"read_inputs:                      {full:.3f} s")
+    print(f"ratio read_inputs / read_csv:     {full / plain:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

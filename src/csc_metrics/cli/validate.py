@@ -1,0 +1,84 @@
+"""`csc-metrics validate`: a data-quality report on extracts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csc_metrics.cli import app
+from csc_metrics.cli.common import DefinitionsOpt, OutputOpt, console, err_console, write_output
+from csc_metrics.diagnostics import ExitCode
+from csc_metrics.errors import DefinitionsError
+
+
+class ValidateFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Extract files (CSV, xlsx) or folders of them.")],
+    definitions: DefinitionsOpt = None,
+    fmt: Annotated[ValidateFormat, typer.Option("--format", "-f", help="table, json or csv.")] = ValidateFormat.table,
+    output: OutputOpt = None,
+    show_values: Annotated[bool, typer.Option("--show-values", help="Show cell values in the table format "
+                                              "(they may be child-level data).")] = False,
+) -> None:
+    """Data-quality report on Annex A extracts: which list each file or sheet is, how its headers were
+    matched, rows read and skipped, the dates it covers, and every problem with file, Excel row and column.
+
+    Checks: unparseable dates (CSC201), unknown codes (CSC202), blank required values (CSC203), duplicate rows
+    (CSC204), end before start (CSC205), future dates (CSC206), dates before birth (CSC207), over-25s (CSC208),
+    conflicting dates of birth across lists (CSC209), numbers (CSC210, CSC217), headers (CSC211-CSC218).
+
+    Cell values can be child-level data: the table format shows them only with `--show-values`; `--format
+    json` and `--format csv` always include them (field `value`), so treat those outputs as sensitive.
+    With many issues the table is summarised per code; `--output FILE` writes the full list.
+
+    Example: `csc-metrics validate extracts/ --format json --output dq.json`
+
+    Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file cannot be read (not CSV/xlsx,
+    empty, or no table recognised).
+    """
+    result = _read(paths, definitions)  # CscError -> one stderr line, exit 2 (the app's command guard)
+    from csc_metrics.report import validate_report as report
+
+    if fmt is ValidateFormat.json:
+        write_output(report.render_json(result), output)
+    elif fmt is ValidateFormat.csv:
+        write_output(report.render_csv(result), output)
+    else:
+        for part in report.render_table(result, show_values):
+            console.print(part)
+        if output is not None:
+            write_output(report.render_text(result, show_values), output)
+    errors = any(d.is_error for d in result.diagnostics)
+    raise typer.Exit(ExitCode.FINDINGS if errors else ExitCode.OK)
+
+
+def _read(paths: list[Path], definitions: Path | None):
+    from csc_metrics.io import read_inputs
+    from csc_metrics.spec.loader import default_definitions_path
+
+    target = default_definitions_path(definitions)
+    loaded = _load(target)
+    if not loaded.definitions.tables:
+        problems = [d.render() for d in loaded.diagnostics if d.is_error]
+        raise DefinitionsError(f"no table schemas could be loaded from {target}"
+                               + (f" ({problems[0]})" if problems else ""),
+                               hint="pass --definitions with a folder holding tables/*.yaml, or run `csc-metrics check`")
+    if loaded.has_errors:
+        err_console.print(f"warning: the definitions in {target} have problems; run `csc-metrics check {target}`",
+                          highlight=False)
+    return read_inputs(paths, loaded.definitions)
+
+
+def _load(target: Path):
+    from csc_metrics.spec.loader import load_definitions
+
+    return load_definitions([target], cache=True)
