@@ -72,9 +72,9 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     if row.sn is not None:
         refs.append(("SN", row.sn, SN, "1.5 3"))
     top_value = max(values + [lv.value for _, lv, _, _ in refs] + [0.0])
-    if row.unit == "percent":
-        top_value = min(top_value, 100.0) if top_value <= 100 else top_value
     ymax = nice_max(top_value * 1.05) if top_value else 1.0
+    if row.unit == "percent" and top_value <= 100:
+        ymax = min(ymax, 100.0)  # a share never needs an axis past 100%
     n = max(len(points), 1)
     step = pw / max(n - 1, 1)
 
