@@ -101,7 +101,8 @@ def compare(
     la: LaOpt = None,
     sn_model: Annotated[SnModel | None, typer.Option("--sn-model", help="Statistical-neighbour model: 2025 "
                                                       "(default) or 2021.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or "
+                                        "xlsx (html and xlsx need --output).")] = Format.table,
     output: OutputOpt = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="`worse`: exit 1 when any indicator is "
                                                    "worse than a benchmark.")] = None,
@@ -133,8 +134,8 @@ def compare(
     from csc_metrics.compare.render import compare_csv, compare_markdown, compare_rich
     from csc_metrics.config import load_config
 
-    if fmt not in (Format.table, Format.json, Format.csv, Format.markdown):
-        raise ConfigError(f"--format {fmt.value} is not available for compare", "use table, json, csv or markdown")
+    if fmt in (Format.html, Format.xlsx) and output is None:
+        raise ConfigError(f"--format {fmt.value} writes a file", f"add --output compare.{fmt.value}")
     cfg = load_config(config)
     if results is not None:
         payload = read_results_file(results)
@@ -154,7 +155,12 @@ def compare(
     )
     for message in compared["metadata"]["messages"]:
         err_console.print(f"warning: {message}", highlight=False, markup=False)
-    if fmt is Format.json:
+    if fmt in (Format.html, Format.xlsx) and output is not None:
+        from csc_metrics.report.publish import write_compare_report
+
+        write_compare_report(compared, output, fmt.value)
+        err_console.print(f"wrote {output}")
+    elif fmt is Format.json:
         write_output(json.dumps(compared, indent=2, ensure_ascii=False), output)
     elif fmt is Format.csv:
         write_output(compare_csv(compared), output)

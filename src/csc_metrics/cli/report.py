@@ -1,0 +1,74 @@
+"""`csc-metrics report`: the quarterly performance report (HTML with charts, or an Excel workbook)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csc_metrics.cli import app
+from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, StoreOpt, err_console
+from csc_metrics.errors import ConfigError, CscError
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="report.html (a self-contained page) or report.xlsx.")],
+    year: Annotated[str | None, typer.Option("--year", "-y", help="Financial year, e.g. 2025-26 (default: the "
+                                             "latest year with quarterly results).")] = None,
+    commentary: Annotated[Path | None, typer.Option("--commentary", help="Markdown file with `## Summary`, "
+                                                    "`## Inputs`, `## Processes`, `## Outputs` sections.")] = None,
+    suppress_below: Annotated[int | None, typer.Option("--suppress-below", min=0, help="Show counts 1..N-1 (and "
+                                                       "figures derived from them) as c, for publication.")] = None,
+    sn_model: Annotated[str | None, typer.Option("--sn-model", help="Statistical-neighbour model: 2025 (default) "
+                                                 "or 2021.")] = None,
+    la: LaOpt = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    definitions: DefinitionsOpt = None,
+) -> None:
+    """Write the quarterly activity and performance report from the history store.
+
+    For each indicator, by section (Inputs, Processes, Outputs): last year's figure, Q1-Q4 of the year with the
+    direction of travel from the previous quarter (▲/▼, better/worse), England and statistical-neighbour
+    figures, the LAIT quartile band and the source list; the biggest movements; a trend chart per indicator
+    and the breakdowns (referral sources, categories of abuse, legal status). `.html` gives one self-contained
+    page (no network needed, prints on A4); `.xlsx` a workbook with a sheet per section and a metadata sheet.
+
+    Example:
+
+        csc-metrics compute extracts/ --la 808
+        csc-metrics report --year 2025-26 --commentary notes.md --suppress-below 5 --out report.html
+
+    Exit codes: 0 written; 2 no stored runs, no data for the year, or bad options.
+    """
+    from csc_metrics.config import load_config
+    from csc_metrics.report.commentary import read_commentary
+    from csc_metrics.report.model import ReportOptions
+    from csc_metrics.report.publish import build_quarterly_report, format_for, write_report
+    from csc_metrics.store import HistoryStore, default_store_path
+
+    fmt = format_for(out)
+    cfg = load_config(config)
+    model = sn_model or cfg.sn_model or "2025"
+    if model not in ("2025", "2021"):
+        raise ConfigError(f"--sn-model {model!r} is not a statistical-neighbour model", "use 2025 or 2021")
+    path = store or cfg.store or default_store_path()
+    la_code = la or cfg.la
+    if not Path(path).exists():
+        raise CscError(f"CSC404 no stored runs: {path} does not exist", "run csc-metrics compute first")
+    history = HistoryStore(Path(path))
+    payload = history.latest_payload(la_code)
+    if payload is None:
+        who = f" for LA {la_code}" if la_code else ""
+        raise CscError(f"CSC404 no stored runs{who} in {path}", "run csc-metrics compute first")
+    results = history.latest_results(la_code)
+    below = suppress_below if suppress_below is not None else cfg.suppress_below
+    opts = ReportOptions(la_code=la_code or payload["metadata"].get("la_code"), year=year, sn_model=model,
+                         definitions=definitions or cfg.definitions,
+                         commentary=read_commentary(commentary) if commentary else {},
+                         suppress_below=below, targets=cfg.targets)
+    report = build_quarterly_report(results, payload["metadata"], opts)
+    write_report(report, out, fmt)
+    err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)

@@ -1,0 +1,74 @@
+"""Publishing: the quarterly report and one-off `compute`/`compare` outputs as HTML or Excel files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from csc_metrics.errors import ConfigError, InputError
+from csc_metrics.report.model import Report, ReportOptions, periods_report, quarterly_report
+
+FORMATS = ("html", "xlsx")
+
+
+def format_for(out: Path) -> str:
+    """`.html`/`.htm` -> html, `.xlsx` -> xlsx; anything else is a usage error."""
+    suffix = out.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    if suffix == ".xlsx":
+        return "xlsx"
+    raise ConfigError(f"--out {out}: unknown report format {suffix or '(no extension)'!r}",
+                      "name the file report.html or report.xlsx")
+
+
+def write_report(report: Report, out: Path, fmt: str) -> None:
+    """Write the report model as an HTML page or an Excel workbook."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown report format {fmt!r}", "use html or xlsx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if fmt == "html":
+            from csc_metrics.report.html import render_html
+
+            out.write_text(render_html(report), encoding="utf-8")
+        else:
+            from csc_metrics.report.xlsx import write_workbook
+
+            write_workbook(report, out)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot be written: {exc.strerror or exc}",
+                         "check the folder exists and the file is not open in another program") from exc
+
+
+def build_quarterly_report(results: list[dict[str, Any]], metadata: dict[str, Any],
+                           opts: ReportOptions | None = None) -> Report:
+    """The Cabinet report for one financial year from stored results (see `report.model`)."""
+    return quarterly_report(results, metadata, opts or ReportOptions())
+
+
+def write_compute_report(payload: dict[str, Any], out: Path, fmt: str, *,
+                         opts: ReportOptions | None = None) -> None:
+    """A `compute` payload as an HTML page or a workbook: the report layout over its latest four periods, with
+    England and statistical-neighbour figures when the payload names its local authority."""
+    report = periods_report(payload, opts or ReportOptions())
+    write_report(report, out, fmt)
+
+
+def write_compare_report(compared: dict[str, Any], out: Path, fmt: str) -> None:
+    """A `compare` payload as an HTML page or a workbook: a table per section of each comparison."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown report format {fmt!r}", "use html or xlsx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if fmt == "html":
+            from csc_metrics.report.compare_page import render_compare_html
+
+            out.write_text(render_compare_html(compared), encoding="utf-8")
+        else:
+            from csc_metrics.report.xlsx import write_compare_workbook
+
+            write_compare_workbook(compared, out)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot be written: {exc.strerror or exc}",
+                         "check the folder exists and the file is not open in another program") from exc

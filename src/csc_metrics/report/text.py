@@ -1,0 +1,64 @@
+"""Cell text for the published report: the shared number formats, with the suppression marker passed through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csc_metrics.report.format import ARROWS, fmt_change, fmt_value
+from csc_metrics.report.suppress import is_suppressed
+
+UNIT_NAMES = {"count": "Number", "children": "Children", "percent": "Per cent", "rate_per_10k": "Per 10,000 children",
+              "working_days": "Working days", "days": "Days"}
+POLARITY_TEXT = {"low": "lower is better", "high": "higher is better", "none": "no better or worse"}
+
+
+def value_text(value: Any, unit: str) -> str:
+    if is_suppressed(value):
+        return str(value)
+    return fmt_value(value, unit)
+
+
+def number_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if is_suppressed(value):
+        return str(value)
+    return f"{value:,.0f}"
+
+
+def result_text(r: dict[str, Any] | None) -> str:
+    """A result's figure: value, `*` when the period is not fully covered, `–` when there is none."""
+    if r is None:
+        return ""
+    if r.get("status") == "no_data":
+        return "no data"
+    text = value_text(r.get("value"), r.get("unit") or "count")
+    return text + ("*" if r.get("status") == "incomplete" or r.get("complete") is False else "")
+
+
+def fraction_text(r: dict[str, Any] | None) -> str:
+    """`35 of 240` for shares; the count behind a rate; cases behind a duration."""
+    if r is None or r.get("value") is None:
+        return ""
+    unit = r.get("unit")
+    num, den = r.get("numerator"), r.get("denominator")
+    if unit == "percent" and num is not None and den is not None:
+        return f"{number_text(num)} of {number_text(den)}"
+    if unit == "rate_per_10k" and num is not None:
+        return f"n = {number_text(num)}"
+    if unit in ("days", "working_days") and den is not None:
+        return f"{number_text(den)} cases"
+    return ""
+
+
+def change_text(r: dict[str, Any] | None) -> str:
+    """`▲ 1.5 pts worse`; the marker when the change is suppressed; nothing when there is no change."""
+    if r is None:
+        return ""
+    if is_suppressed(r.get("change")) or is_suppressed(r.get("previous_value")):
+        return "change c"
+    return fmt_change(r)
+
+
+def arrow(direction: str | None) -> str:
+    return ARROWS.get(direction or "", "")
