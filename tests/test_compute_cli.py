@@ -78,3 +78,19 @@ def test_table_output_and_errors(extract, tmp_path):
     assert "missing.csv" in err.stderr and "Traceback" not in err.stderr
     run_cli(["compute", extract, "--no-store", "--period", "2024-25 Q9"], code=2)
     run_cli(["compute", extract, "--no-store", "--la", "999"], code=2)
+
+
+def test_suppression_in_json_keeps_the_store_real(extract, tmp_path):
+    store = tmp_path / "h.sqlite"
+    payload = json.loads(run_cli(["compute", extract, "--store", store, "-f", "json", "--as-at", "2024-09-30",
+                                  "--suppress-below", "5"]).stdout)
+    jsonschema.validate(payload, CONTRACT)
+    q2 = next(r for r in payload["results"] if r["indicator"] == "referrals" and r["period"] == "2024-25 Q2")
+    q1 = next(r for r in payload["results"] if r["indicator"] == "referrals" and r["period"] == "2024-25 Q1")
+    assert q2["value"] == "c" and q1["value"] == "c"  # 1 and 4 referrals: both under 5
+    table = run_cli(["compute", extract, "--store", store, "--as-at", "2024-09-30", "--suppress-below", "5"]).stdout
+    assert " c " in table or "│          c │" in table
+    from csc_metrics.store import HistoryStore
+
+    stored = HistoryStore(store).latest_results(None)
+    assert any(r["indicator"] == "referrals" and r["value"] == 4 for r in stored)

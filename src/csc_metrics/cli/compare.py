@@ -109,6 +109,9 @@ def compare(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     definitions: DefinitionsOpt = None,
+    suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace "
+                                                       "local counts 1..N-1 and figures from them with `c`.",
+                                                       min=1)] = None,
 ) -> None:
     """Compare computed results with published benchmarks and local targets.
 
@@ -153,6 +156,11 @@ def compare(
         period=period,
         indicator_meta=meta,
     )
+    n = suppress_below or cfg.suppress_below
+    if n:
+        from csc_metrics.report.suppress import suppress_compare
+
+        compared = suppress_compare(compared, n, payload)
     for message in compared["metadata"]["messages"]:
         err_console.print(f"warning: {message}", highlight=False, markup=False)
     if fmt in (Format.html, Format.xlsx) and output is not None:

@@ -38,6 +38,7 @@ def compute_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the data has data-quality errors.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
     periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
+    suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace counts 1..N-1, and figures derived from them, with `c` (the store keeps the real values).", min=1)] = None,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
     output: OutputOpt = None,
@@ -65,6 +66,11 @@ def compute_cmd(
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload
+    n = suppress_below or cfg.suppress_below
+    if n:
+        from csc_metrics.report.suppress import suppress
+
+        payload = suppress(payload, n)
     errors = result.data_errors
     if result.diagnostics:
         warn = len(result.diagnostics) - len(errors)
@@ -77,7 +83,10 @@ def compute_cmd(
 
         if output is None:
             raise CscError(f"--format {fmt.value} writes a file", f"add --output results.{fmt.value}")
-        write_compute_report(payload, output, fmt.value)
+        from csc_metrics.report.model import ReportOptions
+
+        write_compute_report(result.payload, output, fmt.value,
+                             opts=ReportOptions(la_code=payload["metadata"]["la_code"], suppress_below=n))
         err_console.print(f"wrote {output}")
     else:
         text = {Format.json: render.render_json, Format.csv: render.render_csv,

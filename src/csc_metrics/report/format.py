@@ -14,6 +14,8 @@ def fmt_value(value: float | None, unit: str) -> str:
     """Percentages and rates to 1 dp (as DfE publishes), counts as whole numbers."""
     if value is None:
         return "–"
+    if isinstance(value, str):  # a suppression marker such as "c"
+        return value
     if unit == "percent":
         return f"{value:.1f}%"
     if unit in ("count", "children"):
@@ -34,6 +36,8 @@ def fmt_fraction(r: dict[str, Any]) -> str:
     """`35/240` for shares, nothing where numerator and denominator do not explain the figure."""
     if r["unit"] != "percent" or r["numerator"] is None or r["denominator"] is None:
         return ""
+    if isinstance(r["numerator"], str) or isinstance(r["denominator"], str):
+        return f"{fmt_value(r['numerator'], 'count')}/{fmt_value(r['denominator'], 'count')}"
     return f"{r['numerator']:,.0f}/{r['denominator']:,.0f}"
 
 
