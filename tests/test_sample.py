@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -272,3 +273,17 @@ def test_cli_writes_the_lists(tmp_path):
     assert refs.select(_date("Date of referral").max()).item() <= date(2024, 3, 31)
     bad = run_cli(["sample", "--out", tmp_path / "x", "--children", "1000", "--end", "31/03/2024"], code=2)
     assert "YYYY-MM-DD" in bad.stderr
+
+
+def test_validate_finds_nothing_in_a_clean_sample_and_the_defects_in_a_messy_one(small, tmp_path):
+    """The project's own reader and data-quality checks, run on the generated files."""
+    paths, _ = small
+    clean = json.loads(run_cli(["validate", paths[0].parent, "--format", "json"]).stdout)
+    assert clean["summary"] == {"errors": 0, "warnings": 0}
+    assert sorted(t["table"] for t in clean["tables"]) == sorted(t.id for t in TABLES.values())
+    generate_sample(tmp_path, children=2_000, seed=3, messy=True)
+    messy = json.loads(run_cli(["validate", tmp_path, "--format", "json"], code=1).stdout)
+    codes = {i["code"] for i in messy["issues"]}
+    assert {"CSC202", "CSC204", "CSC205", "CSC213"} <= codes  # unknown code, duplicates, end before start, skipped rows
+    assert {t["encoding"] for t in messy["tables"]} >= {"utf-8-sig", "cp1252"}
+    assert len(messy["tables"]) == 11  # every list still recognised despite the header drift
