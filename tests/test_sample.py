@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -204,8 +205,15 @@ def test_open_cases_keep_old_start_dates_and_edge_cases_occur(la):
     assert (s["wd"] == 15).sum() > 0
 
 
-def test_messy_output_has_the_listed_defects(tmp_path):
-    generate_sample(tmp_path, children=2_000, seed=3, messy=True)
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("messy")
+    generate_sample(out, children=2_000, seed=3, messy=True)
+    return out
+
+
+def test_messy_output_has_the_listed_defects(messy, small):
+    tmp_path = messy
     raw = {n: (tmp_path / file_name(t)).read_bytes() for n, t in TABLES.items()}
     text = {n: b.decode("cp1252" if n == 6 else "utf-8-sig") for n, b in raw.items()}
     assert raw[3].startswith(b"\xef\xbb\xbf")  # BOM
@@ -230,8 +238,8 @@ def test_messy_output_has_the_listed_defects(tmp_path):
     assert l8["Placement Type"].str.contains(r"^[a-z]\d$").any()  # lower-case codes
     clean = pl.read_csv(tmp_path / file_name(TABLES[1]), infer_schema=False)
     assert clean.drop_nulls().is_duplicated().any()  # duplicate rows
-    # still a low rate: no list gains more than a few per cent of rows
-    plain = _read_plain(tmp_path.parent / "plain", 3)
+    # still a low rate: no list gains more than a few per cent of rows (same seed and size as `small`)
+    plain = small[1]
     for n in (1, 3):
         grown = pl.read_csv(tmp_path / file_name(TABLES[n]), infer_schema=False).height / plain[n].height
         assert grown < 1.05, n
@@ -240,11 +248,6 @@ def test_messy_output_has_the_listed_defects(tmp_path):
 def _date_loose(header: str) -> pl.Expr:
     return pl.coalesce(pl.col(header).str.to_date("%d/%m/%Y", strict=False),
                        pl.col(header).str.to_date("%Y-%m-%d", strict=False))
-
-
-def _read_plain(folder: Path, seed: int) -> dict[int, pl.DataFrame]:
-    generate_sample(folder, children=2_000, seed=seed)
-    return _read(folder)
 
 
 def test_xlsx_workbook_has_sheets_list_1_to_11(tmp_path):
@@ -272,3 +275,16 @@ def test_cli_writes_the_lists(tmp_path):
     assert refs.select(_date("Date of referral").max()).item() <= date(2024, 3, 31)
     bad = run_cli(["sample", "--out", tmp_path / "x", "--children", "1000", "--end", "31/03/2024"], code=2)
     assert "YYYY-MM-DD" in bad.stderr
+
+
+def test_validate_finds_nothing_in_a_clean_sample_and_the_defects_in_a_messy_one(small, messy):
+    """The project's own reader and data-quality checks, run on the generated files."""
+    paths, _ = small
+    clean = json.loads(run_cli(["validate", paths[0].parent, "--format", "json"]).stdout)
+    assert clean["summary"] == {"errors": 0, "warnings": 0}
+    assert sorted(t["table"] for t in clean["tables"]) == sorted(t.id for t in TABLES.values())
+    report = json.loads(run_cli(["validate", messy, "--format", "json"], code=1).stdout)
+    codes = {i["code"] for i in report["issues"]}
+    assert {"CSC202", "CSC204", "CSC205", "CSC213"} <= codes  # unknown code, duplicates, end before start, skipped rows
+    assert {t["encoding"] for t in report["tables"]} >= {"utf-8-sig", "cp1252"}
+    assert len(report["tables"]) == 11  # every list still recognised despite the header drift

@@ -392,7 +392,7 @@ def _looked_after(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl
         placement_start=pl.max_horizontal("placement_start", "cla_start"),
     )
     year_ago = pl.col("as_of").dt.offset_by("-12mo")
-    moves = d.mixture(776, [(0, 0, 0.55), (1, 1, 0.30), (2, 4, 0.15)])
+    moves = d.mixture(776, [(0, 0, 0.63), (1, 1, 0.26), (2, 4, 0.11)])
     placements = (
         pl.when(pl.col("placement_start") <= year_ago).then(1)
         .when(pl.col("placement_start") == pl.col("cla_start")).then(1)
@@ -513,7 +513,7 @@ def _care_leavers(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl
         .when(pl.col("in_touch").is_in(["NREQ", "RHOM"])).then(d.choice(824, {"B": 0.6, "U": 0.4}))
     )
     cl = cl.with_columns(accommodation=accommodation)
-    eet_share = pl.when(pl.col("age_end") >= 19).then(pl.lit(0.58)).otherwise(pl.lit(0.66))
+    eet_share = pl.when(pl.col("age_end") >= 19).then(pl.lit(0.60)).otherwise(pl.lit(0.66))
     activity = (
         pl.when(yes | (pl.col("in_touch") == "NREQ")).then(
             pl.when(d.u(825) < eet_share).then(d.choice(826, EET)).otherwise(d.choice(827, NEET)))
