@@ -117,3 +117,14 @@ def test_absent_list_is_no_data():
     res = run(["referrals", "cla_at_end"], {"annex_a_list_3": []}, ["2024-25 Q1"])
     assert res[("cla_at_end", "2024-25 Q1", None)]["status"] == "no_data"
     assert res[("referrals", "2024-25 Q1", None)]["status"] == "ok"
+
+
+def test_whole_years_at_birthdays():
+    import polars as pl
+
+    from csc_metrics.dates import whole_years
+
+    cases = [("2003-04-01", "2025-03-31", 21), ("2003-03-31", "2025-03-31", 22), ("2008-02-29", "2025-02-28", 16),
+             ("2008-02-29", "2025-03-01", 17), ("2010-12-31", "2025-01-01", 14)]
+    df = pl.DataFrame({"b": [D(b) for b, _, _ in cases], "o": [D(o) for _, o, _ in cases]})
+    assert df.select(whole_years(pl.col("b"), pl.col("o"))).to_series().to_list() == [a for _, _, a in cases]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from csc_metrics.dates import whole_years
 from csc_metrics.spec.indicators import (
     AgeCondition,
     AnyCondition,
@@ -97,12 +98,7 @@ def age_at(table: TableSchema, at: pl.Expr) -> pl.Expr:
     """Whole years at `at` from the date of birth; the age column only where the birth date is blank."""
     parts: list[pl.Expr] = []
     if table.date_of_birth:
-        dob = pl.col(table.date_of_birth)
-        def month_day(d: pl.Expr) -> pl.Expr:  # Int32 first: month * 100 overflows the Int8 month
-            return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
-
-        before_birthday = month_day(at) < month_day(dob)
-        parts.append(at.dt.year().cast(pl.Int32) - dob.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32))
+        parts.append(whole_years(pl.col(table.date_of_birth), at))
     if table.age_years:
         parts.append(pl.col(table.age_years).cast(pl.Int32))
     return pl.coalesce(parts) if len(parts) > 1 else parts[0]

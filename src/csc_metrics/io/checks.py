@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from csc_metrics.dates import whole_years
 from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.io.diagnose import rows_to_diagnostics
 from csc_metrics.io.model import ROW, SRC, TableData
@@ -109,19 +110,13 @@ def _before_birth(table: TableData) -> list[Diagnostic]:
     return out
 
 
-def age_years(born: pl.Expr, on: pl.Expr) -> pl.Expr:
-    """Completed years between two dates (age at last birthday)."""
-    before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
-    return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
-
-
 def _over_25(table: TableData) -> list[Diagnostic]:
     dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
     out: list[Diagnostic] = []
     has_dob = _present(table, dob)
     if has_dob and _present(table, event):
         bad = (table.frame.lazy().select(SRC, ROW, pl.col(dob).alias("value"),
-                                         age_years(pl.col(dob), pl.col(event)).alias("age"))
+                                         whole_years(pl.col(dob), pl.col(event)).alias("age"))
                .filter(pl.col("age") > MAX_AGE).collect())
         if not bad.is_empty():
             bad = bad.select(SRC, ROW, "value")
