@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from csc_metrics.diagnostics import Diagnostic
+from csc_metrics.io.normalise import norm_header as normalise_header
 from csc_metrics.spec.indicators import (
     REFERENCE_DATES,
     AgeCondition,
@@ -24,7 +25,7 @@ from csc_metrics.spec.indicators import (
     TimescaleCondition,
 )
 from csc_metrics.spec.loader import Definitions, _pos
-from csc_metrics.spec.tables import ColumnType, TableSchema, normalise_header
+from csc_metrics.spec.tables import ColumnType, TableSchema
 
 POPULATIONS = ("children_0_17",)
 YES_NO_CODES = ("Y", "N", "U")

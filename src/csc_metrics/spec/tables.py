@@ -14,15 +14,6 @@ from pydantic import Field, model_validator
 
 from csc_metrics.spec.base import StrictModel
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                         "\u00a0": " ", "\ufeff": ""})
-
-
-def normalise_header(text: str) -> str:
-    """How headers are compared: curly quotes and dashes made plain, case-folded, spaces collapsed."""
-    return " ".join(text.translate(_QUOTES).casefold().split())
-
-
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case identifier")]
 
 
