@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import run_cli
 from tests.test_compute_cli import referrals, write_list
@@ -20,6 +21,7 @@ def test_explain_counts_match_compute_and_ids_only_on_request(tmp_path):
     ]))
     out = run_cli(["explain", "re_referrals_12m", tmp_path, "--period", "2024-25 Q1", "--as-at", "2024-09-30"]).stdout
     assert "Numerator 1, denominator 3" in out
+    assert re.search(r"rows in the table\s*│\s*4 ", out) and re.search(r"in the period\s*│\s*3 ", out)
     assert "CHILD1" not in out and "Query plan" in out
     payload = json.loads(run_cli(["compute", tmp_path, "--no-store", "-f", "json", "--as-at", "2024-09-30"]).stdout)
     q1 = next(r for r in payload["results"] if r["indicator"] == "re_referrals_12m" and r["period"] == "2024-25 Q1")

@@ -9,7 +9,7 @@ import polars as pl
 
 from csc_metrics.engine.expressions import Ctx, condition, timescale_validity
 from csc_metrics.engine.periods import Period
-from csc_metrics.engine.run import Run, Settings, _event_date, evaluate
+from csc_metrics.engine.run import ROWS, Run, Settings, _event_date, evaluate
 from csc_metrics.spec.indicators import (
     AgeCondition,
     AnyCondition,
@@ -121,15 +121,16 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     day = settings.as_at if t.basis == "as_at" else period.end
     ctx: Ctx = run.ctx(table, pl.lit(period.start), pl.lit(period.end), pl.lit(day), related)
     default_from = _event_date(target)
+    every_row = ROWS
     if t.basis == "flow":
         in_period = pl.col(t.date).is_between(pl.lit(period.start), pl.lit(period.end)).fill_null(False)
     else:
-        in_period = pl.lit(True)
+        in_period = every_row
         if t.start:
             in_period = in_period & (pl.col(t.start) <= pl.lit(day)).fill_null(False)
         if t.end:
             in_period = in_period & (pl.col(t.end).is_null() | (pl.col(t.end) > pl.lit(day))).fill_null(False)
-    steps: list[tuple[str, pl.Expr]] = [("rows in the table", pl.lit(True)), ("in the period", in_period)]
+    steps: list[tuple[str, pl.Expr]] = [("rows in the table", every_row), ("in the period", in_period)]
     mask = in_period
     for c in target.filters:
         mask = mask & condition(c, ctx, default_from)
