@@ -26,6 +26,7 @@ from csc_metrics.config import load_config
 from csc_metrics.diagnostics import ExitCode
 from csc_metrics.errors import CscError
 from csc_metrics.report import results as render
+from csc_metrics.spec.indicators import Section
 
 
 @app.command("compute")
@@ -34,7 +35,7 @@ def compute_cmd(
     period: Annotated[list[str] | None, typer.Option("--period", "-p", help="quarter (default), month, year, or labels such as 2025-26, '2025-26 Q1', 2025-04.")] = None,
     as_at: Annotated[str | None, typer.Option("--as-at", help="As-at date (YYYY-MM-DD); default the latest date in the inputs.")] = None,
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators (repeatable).")] = None,
-    section: Annotated[str | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
+    section: Annotated[Section | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the data has data-quality errors.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
     periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
@@ -61,7 +62,7 @@ def compute_cmd(
     except ValueError as exc:
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
-                          as_at=as_at_date, indicators=indicator or [], section=section, store=store,
+                          as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
                           use_store=not no_store, config=cfg)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
