@@ -43,17 +43,17 @@ app = _Typer(
     add_completion=False,
 )
 
-# Each command module registers itself on `app` when imported (one line per command, keep sorted).
-from csc_metrics.cli import benchmarks as _benchmarks  # noqa: E402,F401
-from csc_metrics.cli import check as _check  # noqa: E402,F401
-from csc_metrics.cli import compare as _compare  # noqa: E402,F401
+# Each command module registers itself on `app` when imported, in the order `--help` lists them.
 from csc_metrics.cli import compute as _compute  # noqa: E402,F401
+from csc_metrics.cli import compare as _compare  # noqa: E402,F401
+from csc_metrics.cli import report as _report  # noqa: E402,F401
+from csc_metrics.cli import validate as _validate  # noqa: E402,F401
+from csc_metrics.cli import check as _check  # noqa: E402,F401
 from csc_metrics.cli import explain as _explain  # noqa: E402,F401
 from csc_metrics.cli import history as _history  # noqa: E402,F401
-from csc_metrics.cli import report as _report  # noqa: E402,F401
+from csc_metrics.cli import benchmarks as _benchmarks  # noqa: E402,F401
 from csc_metrics.cli import sample as _sample  # noqa: E402,F401
 from csc_metrics.cli import schema as _schema  # noqa: E402,F401
-from csc_metrics.cli import validate as _validate  # noqa: E402,F401
 
 
 def main() -> None:
