@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 
 import typer
@@ -44,16 +45,9 @@ app = _Typer(
 )
 
 # Each command module registers itself on `app` when imported, in the order `--help` lists them.
-from csc_metrics.cli import compute as _compute  # noqa: E402,F401
-from csc_metrics.cli import compare as _compare  # noqa: E402,F401
-from csc_metrics.cli import report as _report  # noqa: E402,F401
-from csc_metrics.cli import validate as _validate  # noqa: E402,F401
-from csc_metrics.cli import check as _check  # noqa: E402,F401
-from csc_metrics.cli import explain as _explain  # noqa: E402,F401
-from csc_metrics.cli import history as _history  # noqa: E402,F401
-from csc_metrics.cli import benchmarks as _benchmarks  # noqa: E402,F401
-from csc_metrics.cli import sample as _sample  # noqa: E402,F401
-from csc_metrics.cli import schema as _schema  # noqa: E402,F401
+COMMANDS = ("compute", "compare", "report", "validate", "check", "explain", "history", "benchmarks", "sample", "schema")
+for _name in COMMANDS:
+    importlib.import_module(f"csc_metrics.cli.{_name}")
 
 
 def main() -> None:
