@@ -52,6 +52,9 @@ class RawSheet:
         return self._loader(self, header_index)
 
 
+QUIET_SUFFIXES = {".md", ".txt", ".toml", ".json", ".yaml", ".yml", ".pdf", ".docx"}
+
+
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
     """Files to read (folders searched recursively) and the files ignored, as `unrecognised` entries."""
     files: list[Path] = []
@@ -61,8 +64,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
             raise InputError(f"{path}: no such file or folder", hint="check the path")
         if path.is_dir():
             for p in sorted(q for q in path.rglob("*") if q.is_file()):
-                if p.name.startswith(("~$", ".")):
-                    continue
+                if p.name.startswith(("~$", ".")) or p.suffix.lower() in QUIET_SUFFIXES:
+                    continue  # Excel lock files, hidden files, notes and settings kept beside extracts
                 if p.suffix.lower() in SUFFIXES:
                     files.append(p)
                 else:
