@@ -52,7 +52,7 @@ class RawSheet:
         return self._loader(self, header_index)
 
 
-QUIET_SUFFIXES = {".md", ".txt", ".toml", ".json", ".yaml", ".yml", ".pdf", ".docx"}
+QUIET_SUFFIXES = {".md", ".toml", ".json", ".yaml", ".yml", ".pdf", ".docx"}
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
