@@ -94,3 +94,12 @@ def test_suppression_in_json_keeps_the_store_real(extract, tmp_path):
 
     stored = HistoryStore(store).latest_results(None)
     assert any(r["indicator"] == "referrals" and r["value"] == 4 for r in stored)
+
+
+def test_compare_reads_the_latest_stored_run(extract, tmp_path):
+    store = tmp_path / "h.sqlite"
+    run_cli(["compute", extract, "--la", "808", "--store", store, "--as-at", "2024-09-30", "-f", "json"])
+    compared = json.loads(run_cli(["compare", "--store", store, "--benchmark", "england", "-f", "json"]).stdout)
+    assert compared["metadata"]["la_code"] == "808" and compared["metadata"]["run_id"]
+    rows = {c["indicator"]: c for c in compared["comparisons"]}
+    assert rows["re_referrals_12m"]["benchmark"] == "england" and rows["re_referrals_12m"]["benchmark_value"]
