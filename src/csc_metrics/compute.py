@@ -130,7 +130,7 @@ def run_periods(spec: list[str], defs: Definitions, indicators: list[AnyIndicato
     return periods_between(start, as_at, parsed)
 
 
-def _population_lookup(la: str | None) -> Any:
+def population_lookup(la: str | None) -> Any:
     if la is None:
         return None
     from csc_metrics.reference import population_0_17
@@ -258,7 +258,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
     span_start = min([p.start for p in periods] + [c[0] for c in coverage.values()])
     calendar = calendar_for_span(span_start, max(as_at, periods[-1].end), config.closures, config.working_days)
-    pop = _population_lookup(la)
+    pop = population_lookup(la)
     settings = Settings(periods=periods, as_at=as_at, calendar=calendar, coverage=coverage, population=pop)
     raw = evaluate(defs, indicators, frames, settings)
     ind_by_id = {i.id: i for i in indicators}

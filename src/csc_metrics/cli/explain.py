@@ -12,9 +12,9 @@ from rich.table import Table
 from csc_metrics.cli import app
 from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, console
 from csc_metrics.compute import (
-    _population_lookup,
     default_as_at,
     load_checked_definitions,
+    population_lookup,
     run_periods,
     select_indicators,
     table_coverage,
@@ -73,7 +73,7 @@ def explain_cmd(
         chosen = (complete or periods)[-1]
     start = min([chosen.start] + [c[0] for c in coverage.values()])
     settings = Settings(periods=[chosen], as_at=as_at_date, calendar=calendar_for_span(start, as_at_date, cfg.closures,
-                        cfg.working_days), coverage=coverage, population=_population_lookup(la or cfg.la))
+                        cfg.working_days), coverage=coverage, population=population_lookup(la or cfg.la))
     missing = [t for t in source_tables(ind, defs) if t not in frames]
     result = explain(defs, ind, frames, settings, chosen, with_ids=ids)
     console.print("\n".join(result.lines), markup=False)
