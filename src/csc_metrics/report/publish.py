@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +23,27 @@ def format_for(out: Path) -> str:
                       "name the file report.html or report.xlsx")
 
 
-def write_report(report: Report, out: Path, fmt: str) -> None:
-    """Write the report model as an HTML page or an Excel workbook."""
+def _write(out: Path, fmt: str, html: Callable[[], str], xlsx: Callable[[Path], None]) -> None:
+    """Write an HTML page or a workbook, turning file-system errors into one clear message."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown report format {fmt!r}", "use html or xlsx")
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         if fmt == "html":
-            from csc_metrics.report.html import render_html
-
-            out.write_text(render_html(report), encoding="utf-8")
+            out.write_text(html(), encoding="utf-8")
         else:
-            from csc_metrics.report.xlsx import write_workbook
-
-            write_workbook(report, out)
+            xlsx(out)
     except OSError as exc:
         raise InputError(f"{out}: cannot be written: {exc.strerror or exc}",
                          "check the folder exists and the file is not open in another program") from exc
+
+
+def write_report(report: Report, out: Path, fmt: str) -> None:
+    """Write the report model as an HTML page or an Excel workbook."""
+    from csc_metrics.report.html import render_html
+    from csc_metrics.report.xlsx import write_workbook
+
+    _write(out, fmt, lambda: render_html(report), lambda path: write_workbook(report, path))
 
 
 def build_quarterly_report(results: list[dict[str, Any]], metadata: dict[str, Any],
@@ -57,18 +62,7 @@ def write_compute_report(payload: dict[str, Any], out: Path, fmt: str, *,
 
 def write_compare_report(compared: dict[str, Any], out: Path, fmt: str) -> None:
     """A `compare` payload as an HTML page or a workbook: a table per section of each comparison."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown report format {fmt!r}", "use html or xlsx")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if fmt == "html":
-            from csc_metrics.report.compare_page import render_compare_html
+    from csc_metrics.report.compare_page import render_compare_html
+    from csc_metrics.report.xlsx import write_compare_workbook
 
-            out.write_text(render_compare_html(compared), encoding="utf-8")
-        else:
-            from csc_metrics.report.xlsx import write_compare_workbook
-
-            write_compare_workbook(compared, out)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot be written: {exc.strerror or exc}",
-                         "check the folder exists and the file is not open in another program") from exc
+    _write(out, fmt, lambda: render_compare_html(compared), lambda path: write_compare_workbook(compared, path))
