@@ -104,18 +104,19 @@ def _conditions(ind: Any) -> list[Any]:
 # ---- period keys for flows ------------------------------------------------------------------------------
 
 
-def _period_columns(d: pl.Expr, granularity: str) -> tuple[pl.Expr, pl.Expr]:
-    """(label, period end) of the period containing each date."""
-    year, month = d.dt.year(), d.dt.month()
-    fy = year - (month < 4).cast(pl.Int32)
-    fy_label = fy.cast(pl.String) + "-" + ((fy + 1) % 100).cast(pl.String).str.zfill(2)
-    if granularity == "month":
-        return d.dt.strftime("%Y-%m"), d.dt.month_end()
-    if granularity == "quarter":
-        q = ((month + 8) % 12) // 3 + 1
-        end = d.dt.truncate("1q").dt.offset_by("2mo").dt.month_end()
-        return fy_label + " Q" + q.cast(pl.String), end
-    return fy_label, pl.date(fy + 1, 3, 31)
+def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr, pl.Expr]:
+    """(key, period end) of the wanted period containing each date, both null outside the wanted periods.
+
+    `periods`: (position in the run's period list, period) of one granularity, so disjoint. The key is that
+    position. A binary search on the period starts: no date arithmetic or text per row."""
+    ordered = sorted(periods, key=lambda x: x[1].start)
+    starts = pl.Series([p.start for _, p in ordered], dtype=pl.Date)
+    ends = pl.Series([p.end for _, p in ordered], dtype=pl.Date)
+    keys = pl.Series([i for i, _ in ordered], dtype=pl.UInt32)
+    at = (pl.lit(starts).search_sorted(d, side="right").cast(pl.Int64) - 1).clip(lower_bound=0)
+    end = pl.lit(ends).gather(at)
+    inside = d.is_not_null() & (d >= pl.lit(starts).gather(at)) & (d <= end)
+    return pl.when(inside).then(pl.lit(keys).gather(at)), pl.when(inside).then(end)
 
 
 # ---- the run -----------------------------------------------------------------------------------------
@@ -190,11 +191,11 @@ class Run:
                     pl.col(name).fill_null(False))
         cols: list[pl.Expr] = []
         flow_dates = {ind.timing.date for ind in inds if ind.timing.basis == "flow"}
-        wanted = {g: [p.label for p in self.s.periods if p.granularity == g] for g in self.granularities}
+        wanted = {g: [(i, p) for i, p in enumerate(self.s.periods) if p.granularity == g] for g in self.granularities}
         for d in sorted(flow_dates):
             for g in self.granularities:
-                label, end = _period_columns(pl.col(d), g)
-                cols.append(pl.when(label.is_in(pl.Series(wanted[g], dtype=pl.String).implode())).then(label).alias(f"__k_{d}_{g}"))
+                key, end = _period_keys(pl.col(d), wanted[g])
+                cols.append(key.alias(f"__k_{d}_{g}"))
                 cols.append(end.alias(f"__e_{d}_{g}"))
         order_dates = {_event_date(ind) for ind in inds} - {None}
         for d in sorted(order_dates):
@@ -295,7 +296,7 @@ class Run:
         query = filtered.group_by(key).agg(aggs)
 
         def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
-            rows = {r[key]: r for r in df.iter_rows(named=True)}
+            rows = {self.s.periods[r[key]].label: r for r in df.iter_rows(named=True)}
             out = []
             for ind in inds:
                 for p in self.s.periods:
@@ -365,7 +366,8 @@ class Run:
                 ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
                 mask = all_of(ind.filters, ctx, default_from) & pl.col(key).is_not_null()
                 counted = self._category_counts(base.filter(mask), table, ind, category, [key], default_from)
-                parts.append(counted.rename({key: "__p"}))
+                labels = pl.Series([p.label for p in self.s.periods], dtype=pl.String)
+                parts.append(counted.with_columns(pl.lit(labels).gather(pl.col(key)).alias("__p")))
             targets = [(p, None) for p in self.s.periods]
         else:
             snap = ([(p, p.end) for p in self.s.periods] if t.basis == "stock"
