@@ -44,6 +44,7 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
+EPOCH = date(1970, 1, 1)  # day 0 of pl.Date
 ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
@@ -108,15 +109,21 @@ def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr
     """(key, period end) of the wanted period containing each date, both null outside the wanted periods.
 
     `periods`: (position in the run's period list, period) of one granularity, so disjoint. The key is that
-    position. A binary search on the period starts: no date arithmetic or text per row."""
-    ordered = sorted(periods, key=lambda x: x[1].start)
-    starts = pl.Series([p.start for _, p in ordered], dtype=pl.Date)
-    ends = pl.Series([p.end for _, p in ordered], dtype=pl.Date)
-    keys = pl.Series([i for i, _ in ordered], dtype=pl.UInt32)
-    at = (pl.lit(starts).search_sorted(d, side="right").cast(pl.Int64) - 1).clip(lower_bound=0)
-    end = pl.lit(ends).gather(at)
-    inside = d.is_not_null() & (d >= pl.lit(starts).gather(at)) & (d <= end)
-    return pl.when(inside).then(pl.lit(keys).gather(at)), pl.when(inside).then(end)
+    position. Looked up by day number in a table over the periods' span: no date arithmetic or text per row."""
+    lo = min(p.start for _, p in periods)
+    span = (max(p.end for _, p in periods) - lo).days + 1
+    keys: list[int | None] = [None] * span
+    ends: list[date | None] = [None] * span
+    for i, p in periods:
+        first = (p.start - lo).days
+        n = (p.end - p.start).days + 1
+        keys[first:first + n] = [i] * n
+        ends[first:first + n] = [p.end] * n
+    day = d.to_physical() - (lo - EPOCH).days
+    at = day.clip(0, span - 1)
+    inside = day.is_between(0, span - 1)
+    return (pl.when(inside).then(pl.lit(pl.Series(keys, dtype=pl.UInt32)).gather(at)),
+            pl.when(inside).then(pl.lit(pl.Series(ends, dtype=pl.Date)).gather(at)))
 
 
 # ---- the run -----------------------------------------------------------------------------------------
@@ -165,10 +172,13 @@ class Run:
         return True
 
     # -- base frames
-    def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
-        """The table with row ids, look-up flags, period keys and row-order columns, materialised once."""
-        lf = self.frames[table.id].lazy().with_row_index("__rid")
+    def lookups(self, table: TableSchema, inds: list[Any]) -> tuple[dict[str, str], list[tuple[str, pl.LazyFrame | None]]]:
+        """The look-up flag columns a table's indicators need: lookup key -> column name, and per column the
+        query giving (`__rid`, `__flag`) for the rows with a date and a child (None: the related table is absent,
+        so the look-up never matches; the status says so)."""
+        rows = self.frames[table.id].lazy().with_row_index("__rid")
         related: dict[str, str] = {}
+        queries: list[tuple[str, pl.LazyFrame | None]] = []
         for ind in inds:
             default_from = _event_date(ind)
             for cond in _related_conditions(_conditions(ind)):
@@ -180,15 +190,44 @@ class Run:
                 other_schema = self.defs.table(cond.related.table)
                 assert other_schema is not None
                 other = self.frames.get(other_schema.id)
-                if other is None:  # related table absent: the look-up never matches (status says so)
-                    lf = lf.with_columns(pl.lit(False).alias(name))
+                if other is None:
+                    queries.append((name, None))
                     continue
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
-                flags = lookup_flag(lf, table, cond.related.from_ or default_from, cond.related, other.lazy(),
-                                    other_schema, other_ctx)
-                lf = lf.join(flags.rename({"__flag": name}), on="__rid", how="left").with_columns(
-                    pl.col(name).fill_null(False))
+                queries.append((name, lookup_flag(rows, table, cond.related.from_ or default_from, cond.related,
+                                                  other.lazy(), other_schema, other_ctx)))
+        return related, queries
+
+    def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
+        """One table's base (see `bases`), as a lazy frame over the materialised rows."""
+        frame, related = self.bases({table.id: inds})[table.id]
+        return frame.lazy(), related
+
+    def bases(self, by_table: dict[str, list[Any]]) -> dict[str, tuple[pl.DataFrame, dict[str, str]]]:
+        """Per table: the rows with row ids, look-up flags, period keys and row-order columns, materialised.
+        Every look-up of every table runs in one `collect_all`, then every base in another."""
+        plans = {tid: self.lookups(self.defs.tables[tid], inds) for tid, inds in by_table.items()}
+        pending = [q for _, queries in plans.values() for _, q in queries if q is not None]
+        found = iter(pl.collect_all(pending) if pending else [])
+        lazies: list[pl.LazyFrame] = []
+        for tid, (_, queries) in plans.items():
+            frame = self.frames[tid].with_row_index("__rid")
+            flags: list[pl.Series] = []
+            for name, q in queries:
+                flag = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias(name)
+                if q is not None:
+                    hits = next(found)
+                    flag = flag.scatter(hits["__rid"], hits["__flag"])
+                flags.append(flag)
+            if flags:
+                frame = frame.with_columns(flags)
+            lazies.append(self._keys(frame.lazy(), by_table[tid]))
+        frames = pl.collect_all(lazies) if lazies else []
+        return {tid: (f, plans[tid][0]) for tid, f in zip(by_table, frames, strict=True)}
+
+    def _keys(self, lf: pl.LazyFrame, inds: list[Any]) -> pl.LazyFrame:
+        """Period keys and ends of flow dates, and a row order per event date."""
         cols: list[pl.Expr] = []
         flow_dates = {ind.timing.date for ind in inds if ind.timing.basis == "flow"}
         wanted = {g: [(i, p) for i, p in enumerate(self.s.periods) if p.granularity == g] for g in self.granularities}
@@ -200,9 +239,7 @@ class Run:
         order_dates = {_event_date(ind) for ind in inds} - {None}
         for d in sorted(order_dates):
             cols.append(pl.struct(d, "__rid").rank("ordinal").alias(f"__o_{d}"))
-        if cols:
-            lf = lf.with_columns(cols)
-        return lf, related
+        return lf.with_columns(cols) if cols else lf
 
     # -- measures shared by flows and stocks
     def measures(self, ind: Any, ctx: Ctx, open_mask: pl.Expr, group: list[str],
@@ -258,9 +295,9 @@ class Run:
         return pre, out
 
     # -- jobs
-    def jobs(self, table: TableSchema, inds: list[Any]) -> list[_Job]:
-        lf, related = self.base(table, inds)
-        base = lf.collect().lazy()
+    def jobs(self, table: TableSchema, inds: list[Any], frame: pl.DataFrame, related: dict[str, str]) -> list[_Job]:
+        """The aggregations of one table's indicators over its materialised base."""
+        base = frame.lazy()
         jobs: list[_Job] = []
         flows: dict[tuple[str, str], list[Any]] = defaultdict(list)
         snapshots: list[Any] = []
@@ -520,8 +557,8 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
         else:
             by_table[table.id].append(ind)
     jobs: list[_Job] = []
-    for table_id, inds in by_table.items():
-        jobs.extend(run.jobs(defs.tables[table_id], inds))
+    for table_id, (frame, related) in run.bases(by_table).items():
+        jobs.extend(run.jobs(defs.tables[table_id], by_table[table_id], frame, related))
     frames_out = pl.collect_all([j.query for j in jobs]) if jobs else []
     for job, df in zip(jobs, frames_out, strict=True):
         for res in job.unpack(df):
