@@ -35,7 +35,7 @@ class RawSheet:
     encoding: str | None
     _digest: Future[str]
     head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
-    _loader: Callable[[RawSheet, int], tuple[pl.DataFrame, list[str]]]
+    _loader: Callable[[RawSheet, int, frozenset[int]], tuple[pl.DataFrame, list[str]]]
 
     @property
     def sha256(self) -> str:
@@ -46,10 +46,12 @@ class RawSheet:
         """Sheet name, else the file name without suffix (a tie-breaker for recognising tables)."""
         return self.sheet if self.sheet is not None else Path(self.path).stem
 
-    def load(self, header_index: int) -> tuple[pl.DataFrame, list[str]]:
-        """The rows below the header row as String columns `c0..cN` and each column's Excel letter.
-        Data row i is Excel row `header_index + 2 + i`."""
-        return self._loader(self, header_index)
+    def load(self, header_index: int, categorical: frozenset[int] = frozenset()) -> tuple[pl.DataFrame, list[str]]:
+        """The rows below the header row as text columns `c0..cN` and each column's Excel letter.
+        Data row i is Excel row `header_index + 2 + i`. Columns in `categorical` may come as Categorical (each
+        with its own categories: the column's distinct texts) instead of String, which spares hashing the
+        text again to convert it; the cells are the same."""
+        return self._loader(self, header_index, categorical)
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
@@ -139,11 +141,18 @@ def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
         if len(head) >= SCAN_ROWS:
             break
 
-    def load(sheet: RawSheet, header_index: int) -> tuple[pl.DataFrame, list[str]]:
+    def load(sheet: RawSheet, header_index: int, categorical: frozenset[int]) -> tuple[pl.DataFrame, list[str]]:
         width = max(len(head[header_index]), 1)
         names = [f"c{i}" for i in range(width)]
         options = dict(has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
                        truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False)
+        if categorical:
+            dtypes = {n: pl.Categorical(pl.Categories.random()) if i in categorical else pl.String
+                      for i, n in enumerate(names)}
+            try:
+                return pl.read_csv(utf8, **{**options, "schema": dtypes}), [column_letter(i) for i in range(width)]
+            except pl.exceptions.ComputeError:
+                pass  # read as text below: the same cells, or the error and encoding fallback as before
         try:
             frame = pl.read_csv(utf8, **options)
         except pl.exceptions.ComputeError as exc:
@@ -179,7 +188,8 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
         head = [list(r) for r in frame.head(SCAN_ROWS).rows()]
 
-        def load(_: RawSheet, header_index: int, frame: pl.DataFrame = frame, letters: list[str] = letters):
+        def load(_: RawSheet, header_index: int, categorical: frozenset[int], frame: pl.DataFrame = frame,
+                 letters: list[str] = letters):
             return frame.slice(header_index + 1), letters
 
         yield RawSheet(str(path), name, None, digest, head, load)
