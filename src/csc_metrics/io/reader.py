@@ -12,7 +12,7 @@ import polars as pl
 
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.errors import InputError
-from csc_metrics.io.checks import check_birth_dates, check_table
+from csc_metrics.io.checks import check_tables
 from csc_metrics.io.convert import convert_columns, convert_tables, dtype_of
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
@@ -69,8 +69,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
         frame = combined.select(*schema.column_names, SRC, ROW).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
-        diags += check_table(tables[table_id], today)
-    diags += check_birth_dates(list(tables.values()))
+    diags += check_tables(list(tables.values()), today)
     return ReadResult(tables, diags, unrecognised)
 
 
