@@ -130,8 +130,11 @@ def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     """(distinct texts in code order, each cell's UInt32 code into them, null for a blank) of a text column."""
     if not isinstance(s.dtype, pl.Categorical):
         s = s.cast(pl.Categorical(pl.Categories.random()))  # its own categories: only this column's texts
-    texts = s.dtype.categories.to_series()  # type: ignore[attr-defined]
-    return texts.alias(RAW), s.cat.physical()
+    codes = s.cat.physical()
+    # the column's own categories are exactly its texts, numbered from 0 (Categories.to_series loops in Python)
+    n = int(codes.max() or 0) + 1 if codes.null_count() < codes.len() else 0  # type: ignore[operator]
+    texts = pl.select(pl.lit(pl.Series(range(n), dtype=codes.dtype)).cat.to(s.dtype, strict=False)).to_series()
+    return texts.cast(pl.String).alias(RAW), codes
 
 
 def _plain_integers(texts: pl.Series, values: pl.Series) -> bool:
