@@ -126,6 +126,14 @@ def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr
             pl.when(inside).then(pl.lit(pl.Series(ends, dtype=pl.Date)).gather(at)))
 
 
+def _with_layers(lf: pl.LazyFrame, layers: list[dict[str, pl.Expr]]) -> pl.LazyFrame:
+    """Add helper columns layer by layer (a layer may use the columns of the layers before it)."""
+    for layer in layers:
+        if layer:
+            lf = lf.with_columns(**layer)
+    return lf
+
+
 # ---- the run -----------------------------------------------------------------------------------------
 
 
@@ -160,9 +168,9 @@ class Run:
         return table
 
     def ctx(self, table: TableSchema, period_start: pl.Expr, period_end: pl.Expr, reference: pl.Expr,
-            related: dict[str, str]) -> Ctx:
+            related: dict[str, str], shared: dict[str, tuple[str, pl.Expr]] | None = None) -> Ctx:
         return Ctx(table=table, calendar=self.s.calendar, period_start=period_start, period_end=period_end,
-                   as_at=pl.lit(self.s.as_at), reference=reference, related=related)
+                   as_at=pl.lit(self.s.as_at), reference=reference, related=related, shared=shared)
 
     def complete(self, tables: list[str], period: Period) -> bool:
         for t in tables:
@@ -243,9 +251,20 @@ class Run:
 
     # -- measures shared by flows and stocks
     def measures(self, ind: Any, ctx: Ctx, open_mask: pl.Expr, group: list[str],
-                 prefix: str) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
-        """Row-level helper columns and named aggregations for one indicator under one period context."""
-        pre: dict[str, pl.Expr] = {}
+                 prefix: str) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
+        """Row-level helper columns and named aggregations for one indicator under one period context.
+
+        The helpers come in three layers (row masks; representative rows; their numerators), each added with
+        one `with_columns`, where polars computes a shared sub-expression (a working-day count, say) once;
+        the aggregations only sum, filter or take the median of helper columns."""
+        rows: dict[str, pl.Expr] = {}
+        reps: dict[str, pl.Expr] = {}
+        nums: dict[str, pl.Expr] = {}
+
+        def helper(name: str, expr: pl.Expr) -> pl.Expr:
+            rows[f"__{name}|{prefix}"] = expr
+            return pl.col(f"__{name}|{prefix}")
+
         default_from = _event_date(ind)
         table = ctx.table
         cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
@@ -255,34 +274,38 @@ class Run:
             usable = cohort & days.is_not_null()
             if ind.negative == "exclude":
                 usable = usable & (days >= 0)
+                out["excluded"] = helper("excluded", cohort & (days < 0).fill_null(False)).sum()
             else:
                 days = days.clip(lower_bound=0)
-            vals = days.filter(usable.fill_null(False))
-            out["value"] = vals.mean() if ind.stat == "mean" else vals.median()
-            out["den"] = usable.fill_null(False).sum()
-            out["excluded"] = (cohort & (days < 0).fill_null(False)).sum() if ind.negative == "exclude" else pl.lit(0)
-            return pre, out
+                out["excluded"] = pl.lit(0)
+            usable_col = helper("usable", usable.fill_null(False))
+            vals = helper("days", days).filter(usable_col)
+            out = {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
+                   "excluded": out["excluded"]}
+            return [rows], out
         valid = pl.lit(True)
         num_cond = pl.lit(True)
         if isinstance(ind, ProportionIndicator):
             valid = timescale_validity(ind.numerator, ctx)
             num_cond = all_of(ind.numerator, ctx, default_from)
         den_mask = cohort & valid
+        den_col = helper("den", den_mask)
         if ind.counts_children:
+            # one row per child represents it: the child is counted once, with that row's numerator; the
+            # representative row is unique (orders are distinct), so counting children is summing rows
             order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
-            masked = pl.when(den_mask).then(order)
+            masked = pl.when(den_col).then(order)
             best = (masked.max() if ind.keep == "last" else masked.min()).over([table.child_id, *group])
             rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
-            pre[rep_name] = den_mask & (order == best).fill_null(False)
-            pre[num_name] = pl.col(rep_name) & num_cond
-            child = pl.col(table.child_id)
-            out["den"] = child.filter(pl.col(rep_name)).n_unique()
-            out["num"] = child.filter(pl.col(num_name)).n_unique()
+            reps[rep_name] = den_col & (order == best).fill_null(False)
+            nums[num_name] = pl.col(rep_name) & helper("cond", num_cond)
+            out["den"] = pl.col(rep_name).sum()
+            out["num"] = pl.col(num_name).sum()
         else:
-            out["den"] = den_mask.sum()
-            out["num"] = (den_mask & num_cond).sum()
-        out["excluded"] = (cohort & ~valid).sum()
-        for cond in _related_conditions(_conditions(ind)):
+            out["den"] = den_col.sum()
+            out["num"] = helper("num", den_mask & num_cond).sum()
+        out["excluded"] = helper("excluded", cohort & ~valid).sum()
+        for i, cond in enumerate(_related_conditions(_conditions(ind))):
             rel = cond.related
             other = self.defs.table(rel.table)
             cov = self.s.coverage.get(other.id) if other else None
@@ -291,8 +314,8 @@ class Run:
             d = pl.col(rel.from_ or default_from)
             bound = window_bound(d, rel)
             outside = bound < pl.lit(cov[0]) if rel.window.direction == "before" else bound > pl.lit(cov[1])
-            out[f"uncovered|{rel.table}|{rel.window.direction}"] = (cohort & outside.fill_null(False)).sum()
-        return pre, out
+            out[f"uncovered|{rel.table}|{rel.window.direction}"] = helper(f"uncovered{i}", cohort & outside.fill_null(False)).sum()
+        return [rows, reps, nums], out
 
     # -- jobs
     def jobs(self, table: TableSchema, inds: list[Any], frame: pl.DataFrame, related: dict[str, str]) -> list[_Job]:
@@ -318,19 +341,19 @@ class Run:
     def flow_job(self, base: pl.LazyFrame, table: TableSchema, d: str, g: str, inds: list[Any],
                  related: dict[str, str]) -> _Job:
         key, end = f"__k_{d}_{g}", pl.col(f"__e_{d}_{g}")
-        ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
+        shared: dict[str, tuple[str, pl.Expr]] = {}
+        ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related, shared)
         aggs: list[pl.Expr] = []
-        pre: dict[str, pl.Expr] = {}
+        layers: list[dict[str, pl.Expr]] = [{}, {}, {}]
         names: dict[str, list[str]] = {}
         for ind in inds:
             extra, m = self.measures(ind, ctx, pl.lit(True), [key], ind.id)
-            pre.update(extra)
+            for layer, more in zip(layers, extra, strict=False):
+                layer.update(more)
             names[ind.id] = list(m)
             aggs.extend(expr.alias(f"{ind.id}|{name}") for name, expr in m.items())
-        filtered = base.filter(pl.col(key).is_not_null())
-        for name, expr in pre.items():  # in order: a helper may use the one before it
-            filtered = filtered.with_columns(expr.alias(name))
-        query = filtered.group_by(key).agg(aggs)
+        layers.insert(0, dict(shared.values()))
+        query = _with_layers(base.filter(pl.col(key).is_not_null()), layers).group_by(key).agg(aggs)
 
         def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
             rows = {self.s.periods[r[key]].label: r for r in df.iter_rows(named=True)}
@@ -349,7 +372,8 @@ class Run:
     def snapshot_job(self, base: pl.LazyFrame, table: TableSchema, inds: list[Any],
                      related: dict[str, str]) -> _Job:
         aggs: list[pl.Expr] = []
-        pre: dict[str, pl.Expr] = {}
+        layers: list[dict[str, pl.Expr]] = [{}, {}, {}]
+        shared: dict[str, tuple[str, pl.Expr]] = {}
         plan: list[tuple[Any, Period, list[str], date | None]] = []
         for ind in inds:
             t = ind.timing
@@ -365,18 +389,15 @@ class Run:
                 if t.end:
                     open_mask = open_mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
                 ref = lit_day
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related, shared)
                 prefix = f"{ind.id}|{p.label}"
                 extra, m = self.measures(ind, ctx, open_mask, [], prefix)
-                pre.update(extra)
+                for layer, more in zip(layers, extra, strict=False):
+                    layer.update(more)
                 aggs.extend(expr.alias(f"{prefix}|{n}") for n, expr in m.items())
                 plan.append((ind, p, list(m), day if t.basis == "as_at" else None))
-        with_pre = base
-        reps = {k: v for k, v in pre.items() if k.startswith("__rep|")}
-        nums = {k: v for k, v in pre.items() if k.startswith("__num|")}
-        if reps:
-            with_pre = with_pre.with_columns(**reps).with_columns(**nums)
-        query = with_pre.select(aggs)
+        layers.insert(0, dict(shared.values()))
+        query = _with_layers(base, layers).select(aggs)
 
         def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
             row = df.row(0, named=True)
