@@ -10,6 +10,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,14 +85,24 @@ _HASHER = ThreadPoolExecutor(max_workers=1)
 
 def open_path(path: Path) -> Iterator[RawSheet]:
     """Every raw sheet in one file."""
-    data = path.read_bytes()
-    if not data.lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"):
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        size = os.fstat(f.fileno()).st_size
+    if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    digest = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())  # hashes while polars parses
+    digest = _HASHER.submit(_sha256, path)  # hashes while polars parses
     if path.suffix.lower() in CSV_SUFFIXES:
-        yield _csv_sheet(path, data, digest)
+        yield _csv_sheet(path, head, size, digest)
     else:
-        yield from _excel_sheets(path, data, digest)
+        yield from _excel_sheets(path, path.read_bytes(), digest)
+
+
+BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"  # a file of only these is empty
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -99,8 +110,9 @@ def open_path(path: Path) -> Iterator[RawSheet]:
 HEAD_BYTES = 262_144
 
 
-def detect_encoding(data: bytes) -> str:
-    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252."""
+def detect_encoding(data: bytes, size: int | None = None) -> str:
+    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252.
+    `data`: the file, or its first 256 KB and `size` the file's size."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE):
@@ -111,7 +123,7 @@ def detect_encoding(data: bytes) -> str:
     if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
         return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEAD_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=(len(data) if size is None else size) <= HEAD_BYTES)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
@@ -131,10 +143,12 @@ def _to_utf8(data: bytes, encoding: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
-    encoding = detect_encoding(data)
-    utf8 = _to_utf8(data, encoding)
-    head_text = utf8[:HEAD_BYTES].decode("utf-8", errors="ignore")
+def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawSheet:
+    """A CSV file; plain UTF-8 (the usual case) is parsed by polars from the file itself, other encodings
+    from UTF-8 bytes converted here."""
+    encoding = detect_encoding(first, size)
+    utf8: Path | bytes = path if encoding == "utf-8" else _to_utf8(path.read_bytes(), encoding)
+    head_text = (first if isinstance(utf8, Path) else utf8[:HEAD_BYTES]).decode("utf-8", errors="ignore")
     head: list[list[str | None]] = []
     for record in csv.reader(io.StringIO(head_text)):
         head.append([c if c.strip() else None for c in record])
@@ -160,7 +174,7 @@ def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
                 raise InputError(f"{path}: cannot be read as CSV ({exc})".splitlines()[0],
                                  hint="open it in Excel and save it again as CSV UTF-8") from None
             sheet.encoding = "cp1252"  # valid UTF-8 at the start only
-            frame = pl.read_csv(_to_utf8(data, "cp1252"), **options)
+            frame = pl.read_csv(_to_utf8(path.read_bytes(), "cp1252"), **options)
         return frame, [column_letter(i) for i in range(width)]
 
     return RawSheet(str(path), None, encoding, digest, head, load)
