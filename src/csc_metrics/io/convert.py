@@ -92,26 +92,28 @@ def convert_tables(items: list[tuple[pl.DataFrame, TableSchema]],
 
 def _assemble(raw: pl.DataFrame, schema: TableSchema,
               converted: dict[str, tuple[_Text, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The typed frame (one `select`, columns in parallel) and the problems of one table."""
     ids = [c for c in schema.columns if c.name in raw.columns and c.type is ColumnType.ID]
-    id_frame = raw.select(_id_expr(raw[c.name], c).alias(c.name) for c in ids) if ids else pl.DataFrame()
-    out: list[pl.Series] = []
+    exprs: list[pl.Expr] = []
+    inputs: list[pl.Series] = [raw[ROW], *(raw[c.name] for c in ids)]
     problems: list[pl.DataFrame] = []
     for col in schema.columns:
         name = col.name
         if name not in raw.columns:
-            out.append(pl.Series(name, [None] * raw.height, dtype=dtype_of(col)))
-        elif name in id_frame.columns:
-            out.append(id_frame[name])
+            exprs.append(pl.lit(None, dtype=dtype_of(col)).alias(name))
+        elif col.type is ColumnType.ID:
+            exprs.append(_id_expr(raw[name], col).alias(name))
         else:
             x, conv = converted[name]
             values = conv[VALUE].head(x.texts.len())  # row i of conv: code i
             if col.type is ColumnType.INTEGER and _plain_integers(x.texts, values):
                 values = x.texts.cast(pl.Int64)  # exact beyond 2**53, where the float route is not
-            out.append(values.cast(dtype_of(col)).gather(x.codes).alias(name))
+            inputs.append(x.codes.alias(name))
+            exprs.append(pl.lit(values.cast(dtype_of(col))).gather(pl.col(name)).alias(name))
             found = _problems(raw[ROW], x, conv)
             if found is not None:
                 problems.append(found)
-    typed = pl.DataFrame([*out, raw[ROW]])
+    typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW).collect()
     for col in ids:
         if col.required and typed[col.name].null_count():
             rows = raw.filter(typed[col.name].is_null())
