@@ -20,7 +20,8 @@ from csc_metrics.io.normalise import PLACEHOLDERS, is_blank, norm_key, norm_valu
 from csc_metrics.spec.tables import Code, CodeSet, Column, ColumnType, TableSchema
 
 RAW, VALUE, PROBLEM = "raw", "value", "problem"
-REQUIRED, FRACTION = "__required", "__fraction"  # per-column settings beside each distinct text
+REQUIRED, FRACTION, CODE_SET = "__required", "__fraction", "__code_set"  # per-column settings beside each text
+BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no definitions file can use)
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
 
 DTYPES: dict[ColumnType, pl.DataType] = {
@@ -73,10 +74,10 @@ def convert_tables(items: list[tuple[pl.DataFrame, TableSchema]],
     """`convert_columns` of several tables, with the distinct texts of each kind converted together."""
     pending = [_Text(t, c, *_codes(raw[c.name])) for t, (raw, schema) in enumerate(items)
                for c in schema.columns if c.name in raw.columns and c.type is not ColumnType.ID]
-    groups: dict[tuple, list[_Text]] = defaultdict(list)
+    groups: dict[ColumnType, list[_Text]] = defaultdict(list)
     for item in pending:
         groups[_kind(item.column)].append(item)
-    queries = [convert_unique(pl.concat([_distinct(x) for x in group]).lazy(), group[0].column, code_sets)
+    queries = [convert_unique(pl.concat([_distinct(x, code_sets) for x in group]), group[0].column, code_sets)
                for group in groups.values()]
     convs: dict[tuple[int, str], pl.DataFrame] = {}
     for group, done in zip(groups.values(), pl.collect_all(queries) if queries else [], strict=True):
@@ -123,9 +124,16 @@ def _assemble(raw: pl.DataFrame, schema: TableSchema,
     return typed, probs
 
 
-def _kind(col: Column) -> tuple:
-    """Columns converted by the same query: same type and, for codes, the same code set."""
-    return (col.type, col.code_set if col.type is ColumnType.CODE else None)
+def _kind(col: Column) -> ColumnType:
+    """Columns converted by the same query: dates, integers, numbers, text, or codes (of any code set)."""
+    return ColumnType.CODE if col.type is ColumnType.YES_NO else col.type
+
+
+def _code_set(col: Column, code_sets: dict[str, CodeSet]) -> str | None:
+    """The key of a code or yes/no column's code set in `code_lookups` (None: not defined, so no code matches)."""
+    if col.type is ColumnType.YES_NO:
+        return BUILTIN_YES_NO
+    return col.code_set if col.type is ColumnType.CODE and col.code_set in code_sets else None
 
 
 def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -144,14 +152,15 @@ def _plain_integers(texts: pl.Series, values: pl.Series) -> bool:
     return values.null_count() == 0 and bool(texts.str.contains(r"^-?\d{1,18}$").all())
 
 
-def _distinct(x: _Text) -> pl.DataFrame:
+def _distinct(x: _Text, code_sets: dict[str, CodeSet]) -> pl.LazyFrame:
     """The raw values of one column to convert, with its settings: the distinct texts in code order, then
     null when the column has blanks."""
     raw = x.texts
     if x.codes.null_count():
         raw = pl.concat([raw, pl.Series(RAW, [None], dtype=pl.String)])
-    return pl.DataFrame([raw, pl.repeat(x.column.required, raw.len(), dtype=pl.Boolean, eager=True).alias(REQUIRED),
-                         pl.repeat(x.column.allow_fraction, raw.len(), dtype=pl.Boolean, eager=True).alias(FRACTION)])
+    return raw.to_frame().lazy().with_columns(pl.lit(x.column.required).alias(REQUIRED),
+                                              pl.lit(x.column.allow_fraction).alias(FRACTION),
+                                              pl.lit(_code_set(x.column, code_sets), dtype=pl.String).alias(CODE_SET))
 
 
 def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | None:
@@ -192,8 +201,7 @@ def convert_unique(uniq: pl.LazyFrame, col: Column, code_sets: dict[str, CodeSet
     if col.type is ColumnType.DATE:
         return convert_dates(uniq, col)
     if col.type in (ColumnType.CODE, ColumnType.YES_NO):
-        code_set = YES_NO if col.type is ColumnType.YES_NO else code_sets.get(col.code_set or "")
-        return convert_codes(uniq, col, code_set)
+        return convert_codes(uniq, code_lookups(code_sets))
     if col.type is ColumnType.TEXT:
         return convert_text(uniq, col)
     return convert_numbers(uniq, col)
@@ -276,14 +284,21 @@ PREFIX = r"^[A-Z]{1,2}\d?\)\s*"  # the letter prefix of Annex A labels: `a) `, `
 TOKEN = r"^([^\s:]+?)\s*(?::|-\s|\s)"  # leading token before `:`, ` - ` or a space
 
 
-def convert_codes(uniq: pl.LazyFrame, col: Column, code_set: CodeSet | None) -> pl.LazyFrame:
-    """Codes from labels: the whole cell, then the cell without its letter prefix, then its leading token."""
-    lookup = code_lookup(code_set) if code_set else pl.DataFrame(schema={"key": pl.String, "code": pl.String})
+def code_lookups(code_sets: dict[str, CodeSet]) -> pl.DataFrame:
+    """(`__code_set`, key, code) of every code set and the yes/no set."""
+    sets = [(BUILTIN_YES_NO, YES_NO), *code_sets.items()]
+    return pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+
+
+def convert_codes(uniq: pl.LazyFrame, lookup: pl.DataFrame) -> pl.LazyFrame:
+    """Codes from labels: the whole cell, then the cell without its letter prefix, then its leading token.
+    `lookup`: (`__code_set`, key, code); each raw value is looked up in its `__code_set` (none: no code)."""
     n = norm_value(pl.col(RAW)).str.replace(r"^(\d+)\.0+$", "${1}")
     frame = uniq.with_columns(n.alias("k1")).with_columns(pl.col("k1").str.replace(PREFIX, "").alias("k2"))
     frame = frame.with_columns(pl.col("k2").str.extract(TOKEN, 1).alias("k3"))
     for k in ("k1", "k2", "k3"):
-        frame = frame.join(lookup.lazy().rename({"key": k, "code": f"v{k}"}), on=k, how="left", maintain_order="left")
+        frame = frame.join(lookup.lazy().rename({"key": k, "code": f"v{k}"}), on=[CODE_SET, k], how="left",
+                           maintain_order="left")
     value = pl.coalesce("vk1", "vk2", "vk3")
     blank = is_blank(pl.col("k1"))
     return (
