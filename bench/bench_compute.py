@@ -30,14 +30,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a child process: `python -c DRIVER task folder repeat`; prints one JSON line.
-DRIVER = r"""
-import json, resource, sys, time
+PEAK = r"""
+def peak_kb():  # this process's own high-water mark (ru_maxrss would include the parent's, kept across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+DRIVER = PEAK + r"""
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 import polars as pl
 task, folder, repeat = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 files = sorted(folder.glob("*.csv"))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = peak_kb()
 if task == "plain":
     def run():
         return [pl.read_csv(f, infer_schema=False) for f in files]
@@ -60,19 +67,18 @@ for i in range(repeat):
     times.append(time.perf_counter() - t0)
     del out
     if peak is None:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = peak_kb()
 print(json.dumps({"times": times, "peak_kb": peak, "base_kb": base}))
 """
 
-GENERATE = r"""
-import json, resource, sys, time
+GENERATE = PEAK + r"""
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[5])
 from csc_metrics.sample import generate_sample
 t0 = time.perf_counter()
 generate_sample(Path(sys.argv[1]), children=int(sys.argv[2]), years=int(sys.argv[3]), seed=int(sys.argv[4]))
-print(json.dumps({"seconds": time.perf_counter() - t0,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"seconds": time.perf_counter() - t0, "peak_kb": peak_kb()}))
 """
 
 

@@ -1,11 +1,14 @@
-"""Run indicators over typed tables: one materialised base per table, then every aggregation in one `collect_all`.
+"""Run indicators over typed tables in three `collect_all` passes: the look-ups of every table, then one
+materialised base per table, then every aggregation.
 
 Per table:
 - flows: one `group_by(period)` per (event-date column, granularity) holding the numerator and denominator of
   every flow indicator on that date;
 - stocks and as-at indicators: one `select` with a masked aggregation per indicator and period;
 - breakdowns: one `group_by(period, category)` each.
-Look-ups across tables are as-of joins computed once into the base.
+Look-ups across tables are as-of joins, flags scattered into the base by row id. Row-level conditions become
+helper columns (one `with_columns` per layer, so shared sub-expressions are computed once) and the
+aggregations only sum, filter or take medians of them; a child counted once is its representative row.
 """
 
 from __future__ import annotations
@@ -557,7 +560,7 @@ def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
 
 def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str, pl.DataFrame],
              settings: Settings) -> list[dict[str, Any]]:
-    """Compute the indicators for every period: one collect per table base, one `collect_all` for the rest."""
+    """Compute the indicators for every period: look-ups, bases and aggregations each in one `collect_all`."""
     run = Run(defs, frames, settings)
     wanted = {i.id for i in indicators}
     # rates need their counts, even when the count itself was not asked for

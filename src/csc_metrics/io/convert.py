@@ -199,15 +199,15 @@ def convert_unique(uniq: pl.LazyFrame, col: Column, code_sets: dict[str, CodeSet
     """Raw values (`raw`, with the settings `__required` and `__fraction` of their column) of columns of
     `col`'s kind -> `raw`, `value`, `problem`, row for row."""
     if col.type is ColumnType.DATE:
-        return convert_dates(uniq, col)
+        return convert_dates(uniq)
     if col.type in (ColumnType.CODE, ColumnType.YES_NO):
         return convert_codes(uniq, code_lookups(code_sets))
     if col.type is ColumnType.TEXT:
-        return convert_text(uniq, col)
+        return convert_text(uniq)
     return convert_numbers(uniq, col)
 
 
-def convert_text(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
+def convert_text(uniq: pl.LazyFrame) -> pl.LazyFrame:
     """Free text: spaces collapsed and trimmed; blank and placeholders become null."""
     clean = pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars()
     blank = is_blank(clean.str.to_uppercase())
@@ -226,7 +226,7 @@ def _problem(blank: pl.Expr, bad: pl.Expr, code: pl.Expr | str) -> pl.Expr:
     )
 
 
-def convert_dates(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
+def convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
     """`raw` -> `value` (pl.Date) and `problem` (CSC201 unparseable, CSC216 serial out of range, CSC203).
 
     Dates written exactly `dd/mm/yyyy` (nearly all of them) take a short route: one parse, checked by
