@@ -183,7 +183,10 @@ def _before_birth(table: TableData) -> list[Diagnostic]:
 
 def age_years(born: pl.Expr, on: pl.Expr) -> pl.Expr:
     """Completed years between two dates (age at last birthday)."""
-    before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+    def month_day(d: pl.Expr) -> pl.Expr:  # Int32 first: month * 100 overflows the Int8 month
+        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+
+    before_birthday = month_day(on) < month_day(born)
     return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
 
 
