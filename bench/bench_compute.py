@@ -83,7 +83,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "peak_kb": peak_kb()}))
 
 
 def child(code: str, *args: object) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"benchmark process failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
