@@ -42,6 +42,9 @@ class Ctx:
     as_at: pl.Expr
     reference: pl.Expr
     related: dict[str, str] = field(default_factory=dict)  # lookup key -> precomputed flag column
+    # when set, working-day counts become columns the caller adds first (key -> (name, expression)): polars
+    # does not share a `business_day_count` between expressions, and a job may need one count many times
+    shared: dict[str, tuple[str, pl.Expr]] | None = None
 
     def date(self, name: str) -> pl.Expr:
         return {
@@ -122,7 +125,11 @@ def add_months(expr: pl.Expr, months: int) -> pl.Expr:
 def duration(from_: pl.Expr, to: pl.Expr, unit: str, ctx: Ctx) -> pl.Expr:
     """Days between two dates: working days d with from < d <= to, or calendar days (negative if to < from)."""
     if unit == TimeUnit.working_days:
-        return ctx.calendar.working_days_between(from_, to)
+        expr = ctx.calendar.working_days_between(from_, to)
+        if ctx.shared is None:
+            return expr
+        name, _ = ctx.shared.setdefault(f"{from_}|{to}", (f"__wd{len(ctx.shared)}", expr))
+        return pl.col(name)
     return (to - from_).dt.total_days()
 
 

@@ -1,11 +1,14 @@
-"""Run indicators over typed tables: one materialised base per table, then every aggregation in one `collect_all`.
+"""Run indicators over typed tables in three `collect_all` passes: the look-ups of every table, then one
+materialised base per table, then every aggregation.
 
 Per table:
 - flows: one `group_by(period)` per (event-date column, granularity) holding the numerator and denominator of
   every flow indicator on that date;
 - stocks and as-at indicators: one `select` with a masked aggregation per indicator and period;
 - breakdowns: one `group_by(period, category)` each.
-Look-ups across tables are as-of joins computed once into the base.
+Look-ups across tables are as-of joins, flags scattered into the base by row id. Row-level conditions become
+helper columns (one `with_columns` per layer, so shared sub-expressions are computed once) and the
+aggregations only sum, filter or take medians of them; a child counted once is its representative row.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
+EPOCH = date(1970, 1, 1)  # day 0 of pl.Date
 ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
@@ -104,18 +108,33 @@ def _conditions(ind: Any) -> list[Any]:
 # ---- period keys for flows ------------------------------------------------------------------------------
 
 
-def _period_columns(d: pl.Expr, granularity: str) -> tuple[pl.Expr, pl.Expr]:
-    """(label, period end) of the period containing each date."""
-    year, month = d.dt.year(), d.dt.month()
-    fy = year - (month < 4).cast(pl.Int32)
-    fy_label = fy.cast(pl.String) + "-" + ((fy + 1) % 100).cast(pl.String).str.zfill(2)
-    if granularity == "month":
-        return d.dt.strftime("%Y-%m"), d.dt.month_end()
-    if granularity == "quarter":
-        q = ((month + 8) % 12) // 3 + 1
-        end = d.dt.truncate("1q").dt.offset_by("2mo").dt.month_end()
-        return fy_label + " Q" + q.cast(pl.String), end
-    return fy_label, pl.date(fy + 1, 3, 31)
+def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr, pl.Expr]:
+    """(key, period end) of the wanted period containing each date, both null outside the wanted periods.
+
+    `periods`: (position in the run's period list, period) of one granularity, so disjoint. The key is that
+    position. Looked up by day number in a table over the periods' span: no date arithmetic or text per row."""
+    lo = min(p.start for _, p in periods)
+    span = (max(p.end for _, p in periods) - lo).days + 1
+    keys: list[int | None] = [None] * span
+    ends: list[date | None] = [None] * span
+    for i, p in periods:
+        first = (p.start - lo).days
+        n = (p.end - p.start).days + 1
+        keys[first:first + n] = [i] * n
+        ends[first:first + n] = [p.end] * n
+    day = d.to_physical() - (lo - EPOCH).days
+    at = day.clip(0, span - 1)
+    inside = day.is_between(0, span - 1)
+    return (pl.when(inside).then(pl.lit(pl.Series(keys, dtype=pl.UInt32)).gather(at)),
+            pl.when(inside).then(pl.lit(pl.Series(ends, dtype=pl.Date)).gather(at)))
+
+
+def _with_layers(lf: pl.LazyFrame, layers: list[dict[str, pl.Expr]]) -> pl.LazyFrame:
+    """Add helper columns layer by layer (a layer may use the columns of the layers before it)."""
+    for layer in layers:
+        if layer:
+            lf = lf.with_columns(**layer)
+    return lf
 
 
 # ---- the run -----------------------------------------------------------------------------------------
@@ -152,9 +171,9 @@ class Run:
         return table
 
     def ctx(self, table: TableSchema, period_start: pl.Expr, period_end: pl.Expr, reference: pl.Expr,
-            related: dict[str, str]) -> Ctx:
+            related: dict[str, str], shared: dict[str, tuple[str, pl.Expr]] | None = None) -> Ctx:
         return Ctx(table=table, calendar=self.s.calendar, period_start=period_start, period_end=period_end,
-                   as_at=pl.lit(self.s.as_at), reference=reference, related=related)
+                   as_at=pl.lit(self.s.as_at), reference=reference, related=related, shared=shared)
 
     def complete(self, tables: list[str], period: Period) -> bool:
         for t in tables:
@@ -164,10 +183,13 @@ class Run:
         return True
 
     # -- base frames
-    def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
-        """The table with row ids, look-up flags, period keys and row-order columns, materialised once."""
-        lf = self.frames[table.id].lazy().with_row_index("__rid")
+    def lookups(self, table: TableSchema, inds: list[Any]) -> tuple[dict[str, str], list[tuple[str, pl.LazyFrame | None]]]:
+        """The look-up flag columns a table's indicators need: lookup key -> column name, and per column the
+        query giving (`__rid`, `__flag`) for the rows with a date and a child (None: the related table is absent,
+        so the look-up never matches; the status says so)."""
+        rows = self.frames[table.id].lazy().with_row_index("__rid")
         related: dict[str, str] = {}
+        queries: list[tuple[str, pl.LazyFrame | None]] = []
         for ind in inds:
             default_from = _event_date(ind)
             for cond in _related_conditions(_conditions(ind)):
@@ -179,35 +201,73 @@ class Run:
                 other_schema = self.defs.table(cond.related.table)
                 assert other_schema is not None
                 other = self.frames.get(other_schema.id)
-                if other is None:  # related table absent: the look-up never matches (status says so)
-                    lf = lf.with_columns(pl.lit(False).alias(name))
+                if other is None:
+                    queries.append((name, None))
                     continue
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
-                flags = lookup_flag(lf, table, cond.related.from_ or default_from, cond.related, other.lazy(),
-                                    other_schema, other_ctx)
-                lf = lf.join(flags.rename({"__flag": name}), on="__rid", how="left").with_columns(
-                    pl.col(name).fill_null(False))
+                queries.append((name, lookup_flag(rows, table, cond.related.from_ or default_from, cond.related,
+                                                  other.lazy(), other_schema, other_ctx)))
+        return related, queries
+
+    def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
+        """One table's base (see `bases`), as a lazy frame over the materialised rows."""
+        frame, related = self.bases({table.id: inds})[table.id]
+        return frame.lazy(), related
+
+    def bases(self, by_table: dict[str, list[Any]]) -> dict[str, tuple[pl.DataFrame, dict[str, str]]]:
+        """Per table: the rows with row ids, look-up flags, period keys and row-order columns, materialised.
+        Every look-up of every table runs in one `collect_all`, then every base in another."""
+        plans = {tid: self.lookups(self.defs.tables[tid], inds) for tid, inds in by_table.items()}
+        pending = [q for _, queries in plans.values() for _, q in queries if q is not None]
+        found = iter(pl.collect_all(pending) if pending else [])
+        lazies: list[pl.LazyFrame] = []
+        for tid, (_, queries) in plans.items():
+            frame = self.frames[tid].with_row_index("__rid")
+            flags: list[pl.Series] = []
+            for name, q in queries:
+                flag = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias(name)
+                if q is not None:
+                    hits = next(found)
+                    flag = flag.scatter(hits["__rid"], hits["__flag"])
+                flags.append(flag)
+            if flags:
+                frame = frame.with_columns(flags)
+            lazies.append(self._keys(frame.lazy(), by_table[tid]))
+        frames = pl.collect_all(lazies) if lazies else []
+        return {tid: (f, plans[tid][0]) for tid, f in zip(by_table, frames, strict=True)}
+
+    def _keys(self, lf: pl.LazyFrame, inds: list[Any]) -> pl.LazyFrame:
+        """Period keys and ends of flow dates, and a row order per event date."""
         cols: list[pl.Expr] = []
         flow_dates = {ind.timing.date for ind in inds if ind.timing.basis == "flow"}
-        wanted = {g: [p.label for p in self.s.periods if p.granularity == g] for g in self.granularities}
+        wanted = {g: [(i, p) for i, p in enumerate(self.s.periods) if p.granularity == g] for g in self.granularities}
         for d in sorted(flow_dates):
             for g in self.granularities:
-                label, end = _period_columns(pl.col(d), g)
-                cols.append(pl.when(label.is_in(pl.Series(wanted[g], dtype=pl.String).implode())).then(label).alias(f"__k_{d}_{g}"))
+                key, end = _period_keys(pl.col(d), wanted[g])
+                cols.append(key.alias(f"__k_{d}_{g}"))
                 cols.append(end.alias(f"__e_{d}_{g}"))
         order_dates = {_event_date(ind) for ind in inds} - {None}
         for d in sorted(order_dates):
             cols.append(pl.struct(d, "__rid").rank("ordinal").alias(f"__o_{d}"))
-        if cols:
-            lf = lf.with_columns(cols)
-        return lf, related
+        return lf.with_columns(cols) if cols else lf
 
     # -- measures shared by flows and stocks
     def measures(self, ind: Any, ctx: Ctx, open_mask: pl.Expr, group: list[str],
-                 prefix: str) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
-        """Row-level helper columns and named aggregations for one indicator under one period context."""
-        pre: dict[str, pl.Expr] = {}
+                 prefix: str) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
+        """Row-level helper columns and named aggregations for one indicator under one period context.
+
+        The helpers come in three layers (row masks; representative rows; their numerators), each added with
+        one `with_columns`, where polars computes a shared sub-expression (a working-day count, say) once;
+        the aggregations only sum, filter or take the median of helper columns."""
+        rows: dict[str, pl.Expr] = {}
+        reps: dict[str, pl.Expr] = {}
+        nums: dict[str, pl.Expr] = {}
+
+        def helper(name: str, expr: pl.Expr) -> pl.Expr:
+            rows[f"__{name}|{prefix}"] = expr
+            return pl.col(f"__{name}|{prefix}")
+
         default_from = _event_date(ind)
         table = ctx.table
         cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
@@ -217,34 +277,38 @@ class Run:
             usable = cohort & days.is_not_null()
             if ind.negative == "exclude":
                 usable = usable & (days >= 0)
+                out["excluded"] = helper("excluded", cohort & (days < 0).fill_null(False)).sum()
             else:
                 days = days.clip(lower_bound=0)
-            vals = days.filter(usable.fill_null(False))
-            out["value"] = vals.mean() if ind.stat == "mean" else vals.median()
-            out["den"] = usable.fill_null(False).sum()
-            out["excluded"] = (cohort & (days < 0).fill_null(False)).sum() if ind.negative == "exclude" else pl.lit(0)
-            return pre, out
+                out["excluded"] = pl.lit(0)
+            usable_col = helper("usable", usable.fill_null(False))
+            vals = helper("days", days).filter(usable_col)
+            out = {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
+                   "excluded": out["excluded"]}
+            return [rows], out
         valid = pl.lit(True)
         num_cond = pl.lit(True)
         if isinstance(ind, ProportionIndicator):
             valid = timescale_validity(ind.numerator, ctx)
             num_cond = all_of(ind.numerator, ctx, default_from)
         den_mask = cohort & valid
+        den_col = helper("den", den_mask)
         if ind.counts_children:
+            # one row per child represents it: the child is counted once, with that row's numerator; the
+            # representative row is unique (orders are distinct), so counting children is summing rows
             order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
-            masked = pl.when(den_mask).then(order)
+            masked = pl.when(den_col).then(order)
             best = (masked.max() if ind.keep == "last" else masked.min()).over([table.child_id, *group])
             rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
-            pre[rep_name] = den_mask & (order == best).fill_null(False)
-            pre[num_name] = pl.col(rep_name) & num_cond
-            child = pl.col(table.child_id)
-            out["den"] = child.filter(pl.col(rep_name)).n_unique()
-            out["num"] = child.filter(pl.col(num_name)).n_unique()
+            reps[rep_name] = den_col & (order == best).fill_null(False)
+            nums[num_name] = pl.col(rep_name) & helper("cond", num_cond)
+            out["den"] = pl.col(rep_name).sum()
+            out["num"] = pl.col(num_name).sum()
         else:
-            out["den"] = den_mask.sum()
-            out["num"] = (den_mask & num_cond).sum()
-        out["excluded"] = (cohort & ~valid).sum()
-        for cond in _related_conditions(_conditions(ind)):
+            out["den"] = den_col.sum()
+            out["num"] = helper("num", den_mask & num_cond).sum()
+        out["excluded"] = helper("excluded", cohort & ~valid).sum()
+        for i, cond in enumerate(_related_conditions(_conditions(ind))):
             rel = cond.related
             other = self.defs.table(rel.table)
             cov = self.s.coverage.get(other.id) if other else None
@@ -253,13 +317,13 @@ class Run:
             d = pl.col(rel.from_ or default_from)
             bound = window_bound(d, rel)
             outside = bound < pl.lit(cov[0]) if rel.window.direction == "before" else bound > pl.lit(cov[1])
-            out[f"uncovered|{rel.table}|{rel.window.direction}"] = (cohort & outside.fill_null(False)).sum()
-        return pre, out
+            out[f"uncovered|{rel.table}|{rel.window.direction}"] = helper(f"uncovered{i}", cohort & outside.fill_null(False)).sum()
+        return [rows, reps, nums], out
 
     # -- jobs
-    def jobs(self, table: TableSchema, inds: list[Any]) -> list[_Job]:
-        lf, related = self.base(table, inds)
-        base = lf.collect().lazy()
+    def jobs(self, table: TableSchema, inds: list[Any], frame: pl.DataFrame, related: dict[str, str]) -> list[_Job]:
+        """The aggregations of one table's indicators over its materialised base."""
+        base = frame.lazy()
         jobs: list[_Job] = []
         flows: dict[tuple[str, str], list[Any]] = defaultdict(list)
         snapshots: list[Any] = []
@@ -280,22 +344,22 @@ class Run:
     def flow_job(self, base: pl.LazyFrame, table: TableSchema, d: str, g: str, inds: list[Any],
                  related: dict[str, str]) -> _Job:
         key, end = f"__k_{d}_{g}", pl.col(f"__e_{d}_{g}")
-        ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
+        shared: dict[str, tuple[str, pl.Expr]] = {}
+        ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related, shared)
         aggs: list[pl.Expr] = []
-        pre: dict[str, pl.Expr] = {}
+        layers: list[dict[str, pl.Expr]] = [{}, {}, {}]
         names: dict[str, list[str]] = {}
         for ind in inds:
             extra, m = self.measures(ind, ctx, pl.lit(True), [key], ind.id)
-            pre.update(extra)
+            for layer, more in zip(layers, extra, strict=False):
+                layer.update(more)
             names[ind.id] = list(m)
             aggs.extend(expr.alias(f"{ind.id}|{name}") for name, expr in m.items())
-        filtered = base.filter(pl.col(key).is_not_null())
-        for name, expr in pre.items():  # in order: a helper may use the one before it
-            filtered = filtered.with_columns(expr.alias(name))
-        query = filtered.group_by(key).agg(aggs)
+        layers.insert(0, dict(shared.values()))
+        query = _with_layers(base.filter(pl.col(key).is_not_null()), layers).group_by(key).agg(aggs)
 
         def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
-            rows = {r[key]: r for r in df.iter_rows(named=True)}
+            rows = {self.s.periods[r[key]].label: r for r in df.iter_rows(named=True)}
             out = []
             for ind in inds:
                 for p in self.s.periods:
@@ -311,7 +375,8 @@ class Run:
     def snapshot_job(self, base: pl.LazyFrame, table: TableSchema, inds: list[Any],
                      related: dict[str, str]) -> _Job:
         aggs: list[pl.Expr] = []
-        pre: dict[str, pl.Expr] = {}
+        layers: list[dict[str, pl.Expr]] = [{}, {}, {}]
+        shared: dict[str, tuple[str, pl.Expr]] = {}
         plan: list[tuple[Any, Period, list[str], date | None]] = []
         for ind in inds:
             t = ind.timing
@@ -327,18 +392,15 @@ class Run:
                 if t.end:
                     open_mask = open_mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
                 ref = lit_day
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related, shared)
                 prefix = f"{ind.id}|{p.label}"
                 extra, m = self.measures(ind, ctx, open_mask, [], prefix)
-                pre.update(extra)
+                for layer, more in zip(layers, extra, strict=False):
+                    layer.update(more)
                 aggs.extend(expr.alias(f"{prefix}|{n}") for n, expr in m.items())
                 plan.append((ind, p, list(m), day if t.basis == "as_at" else None))
-        with_pre = base
-        reps = {k: v for k, v in pre.items() if k.startswith("__rep|")}
-        nums = {k: v for k, v in pre.items() if k.startswith("__num|")}
-        if reps:
-            with_pre = with_pre.with_columns(**reps).with_columns(**nums)
-        query = with_pre.select(aggs)
+        layers.insert(0, dict(shared.values()))
+        query = _with_layers(base, layers).select(aggs)
 
         def unpack(df: pl.DataFrame) -> list[dict[str, Any]]:
             row = df.row(0, named=True)
@@ -365,7 +427,8 @@ class Run:
                 ctx = self.ctx(table, pl.lit(None, pl.Date), end, end, related)
                 mask = all_of(ind.filters, ctx, default_from) & pl.col(key).is_not_null()
                 counted = self._category_counts(base.filter(mask), table, ind, category, [key], default_from)
-                parts.append(counted.rename({key: "__p"}))
+                labels = pl.Series([p.label for p in self.s.periods], dtype=pl.String)
+                parts.append(counted.with_columns(pl.lit(labels).gather(pl.col(key)).alias("__p")))
             targets = [(p, None) for p in self.s.periods]
         else:
             snap = ([(p, p.end) for p in self.s.periods] if t.basis == "stock"
@@ -498,7 +561,7 @@ def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
 
 def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str, pl.DataFrame],
              settings: Settings) -> list[dict[str, Any]]:
-    """Compute the indicators for every period: one collect per table base, one `collect_all` for the rest."""
+    """Compute the indicators for every period: look-ups, bases and aggregations each in one `collect_all`."""
     run = Run(defs, frames, settings)
     wanted = {i.id for i in indicators}
     # rates need their counts, even when the count itself was not asked for
@@ -519,8 +582,8 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
         else:
             by_table[table.id].append(ind)
     jobs: list[_Job] = []
-    for table_id, inds in by_table.items():
-        jobs.extend(run.jobs(defs.tables[table_id], inds))
+    for table_id, (frame, related) in run.bases(by_table).items():
+        jobs.extend(run.jobs(defs.tables[table_id], by_table[table_id], frame, related))
     frames_out = pl.collect_all([j.query for j in jobs]) if jobs else []
     for job, df in zip(jobs, frames_out, strict=True):
         for res in job.unpack(df):

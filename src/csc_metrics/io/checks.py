@@ -26,17 +26,89 @@ def _present(table: TableData, name: str | None) -> bool:
     return bool(name) and table.schema.column(name) is not None and any(s.letter(name) for s in table.sources)
 
 
+def check_tables(tables: list[TableData], today: date | None = None) -> list[Diagnostic]:
+    """`check_table` of each table, then `check_birth_dates`. One parallel pass first counts, per check and
+    table, the rows that could be findings; only checks with some run in full."""
+    today = today or date.today()
+    screens = [_screen(t, today) for t in tables]
+    births = _birth_rows(tables)
+    queries = [q for q in screens if q is not None] + ([_birth_conflicts(births)] if births is not None else [])
+    results = iter(pl.collect_all(queries) if queries else [])
+    out: list[Diagnostic] = []
+    for table, screen in zip(tables, screens, strict=True):
+        if screen is not None:
+            out += _run_checks(table, today, next(results).row(0, named=True))
+    if births is not None:
+        out += _birth_findings(tables, births, next(results))
+    return out
+
+
 def check_table(table: TableData, today: date | None = None) -> list[Diagnostic]:
     today = today or date.today()
-    return [*_duplicates(table), *_date_pairs(table), *_future(table, today), *_before_birth(table), *_over_25(table)]
+    screen = _screen(table, today)
+    return _run_checks(table, today, screen.collect().row(0, named=True)) if screen is not None else []
 
 
-def _duplicates(table: TableData) -> list[Diagnostic]:
+def _run_checks(table: TableData, today: date, counts: dict[str, int]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for name, check in (("duplicates", _duplicates), ("date_pairs", _date_pairs), ("future", _future),
+                        ("before_birth", _before_birth), ("over_25", _over_25)):
+        if counts.get(name):
+            out += check(table, today) if check is _future else check(table)  # type: ignore[operator]
+    return out
+
+
+def _screen(table: TableData, today: date) -> pl.LazyFrame | None:
+    """One row: per check, whether any row could be a finding (False: the check certainly finds nothing)."""
+    checks: dict[str, list[pl.Expr]] = {}
+    key = _duplicate_key(table)
+    if key:
+        hashes = _key_hash(key).sort()
+        checks["duplicates"] = [hashes == hashes.shift(1)]
+    checks["date_pairs"] = [pl.col(p.end) < pl.col(p.start) for p in table.schema.date_pairs
+                            if _present(table, p.start) and _present(table, p.end)]
+    dates = _date_columns(table)
+    checks["future"] = [pl.col(name) > today for name in dates]
+    dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
+    has_dob = _present(table, dob)
+    checks["before_birth"] = [pl.col(name) < pl.col(dob) for name in dates if name != dob] if has_dob else []
+    over: list[pl.Expr] = []
+    if has_dob and _present(table, event):
+        over.append(_maybe_over(dob, event))  # type: ignore[arg-type]
+    if _present(table, age):
+        over.append((pl.col(age) > MAX_AGE) & pl.col(dob).is_null() if has_dob else pl.col(age) > MAX_AGE)
+    checks["over_25"] = over
+    exprs = [pl.any_horizontal([e.any() for e in found]).alias(name) for name, found in checks.items() if found]
+    return table.frame.lazy().select(exprs) if exprs else None
+
+
+def _maybe_over(dob: str, event: str) -> pl.Expr:
+    """At least (MAX_AGE + 1) * 365 days from birth to the event: every child over MAX_AGE is among these."""
+    return (pl.col(event).to_physical() - pl.col(dob).to_physical()) >= (MAX_AGE + 1) * 365
+
+
+def _key_hash(key: list[str]) -> pl.Expr:
+    """One hash per row of the key columns: equal keys hash alike, so rows with a unique hash are unique; rows
+    sharing one are compared exactly afterwards (cheaper than hashing a struct)."""
+    out = pl.col(key[0]).hash(seed=0)
+    for i, k in enumerate(key[1:], start=1):
+        out = out ^ pl.col(k).hash(seed=i)
+    return out
+
+
+def _duplicate_key(table: TableData) -> list[str]:
     key = [k for k in table.schema.key if table.schema.column(k) is not None]
     if not key or not all(_present(table, k) for k in key) or table.frame.is_empty():
         return []
+    return key
+
+
+def _duplicates(table: TableData) -> list[Diagnostic]:
+    key = _duplicate_key(table)
+    if not key:
+        return []
     # hash first (cheap), then work exactly on the few rows whose hashes repeat
-    hashes = table.frame.select(pl.struct(key).hash().alias("h"))["h"]
+    hashes = table.frame.select(_key_hash(key).alias("h"))["h"]
     ordered = hashes.sort()
     repeated = ordered.filter(ordered == ordered.shift(1))  # a sort is much cheaper than a hash table here
     if repeated.is_empty():
@@ -115,8 +187,8 @@ def _over_25(table: TableData) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     has_dob = _present(table, dob)
     if has_dob and _present(table, event):
-        bad = (table.frame.lazy().select(SRC, ROW, pl.col(dob).alias("value"),
-                                         whole_years(pl.col(dob), pl.col(event)).alias("age"))
+        bad = (table.frame.lazy().filter(_maybe_over(dob, event))  # type: ignore[arg-type]
+               .select(SRC, ROW, pl.col(dob).alias("value"), whole_years(pl.col(dob), pl.col(event)).alias("age"))
                .filter(pl.col("age") > MAX_AGE).collect())
         if not bad.is_empty():
             bad = bad.select(SRC, ROW, "value")
@@ -138,23 +210,33 @@ def _over_25(table: TableData) -> list[Diagnostic]:
 def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
     """CSC209: one child with different dates of birth (within or across lists). The first date seen, in table
     order, is the reference; every row that disagrees with it is reported."""
+    births = _birth_rows(tables)
+    return [] if births is None else _birth_findings(tables, births, _birth_conflicts(births).collect())
+
+
+def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
+    """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
     parts = []
     for t_index, t in enumerate(tables):
         dob, cid = t.schema.date_of_birth, t.schema.child_id
         if _present(t, dob) and _present(t, cid):
-            parts.append(t.frame.select(pl.col(cid).alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
-                                         pl.lit(t_index, dtype=pl.UInt16).alias("__t"))
+            parts.append(t.frame.lazy().select(pl.col(cid).alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
+                                                pl.lit(t_index, dtype=pl.UInt16).alias("__t"))
                          .filter(pl.col("__cid").is_not_null() & pl.col("__dob").is_not_null()))
-    if not parts:
-        return []
-    allrows = pl.concat(parts).with_row_index("__i")
-    # children whose earliest and latest birth dates differ, found on hashed ids, then checked exactly
-    hashed = allrows.lazy().select(pl.col("__cid").hash().alias("h"), "__dob")
+    return pl.concat(parts).with_row_index("__i") if parts else None
+
+
+def _birth_conflicts(births: pl.LazyFrame) -> pl.LazyFrame:
+    """Hashed ids of the children whose earliest and latest birth dates differ (checked exactly afterwards)."""
+    hashed = births.select(pl.col("__cid").hash().alias("h"), "__dob")
     conflicting = hashed.group_by("h").agg(pl.col("__dob").min().alias("lo"), pl.col("__dob").max().alias("hi"))
-    conflicting = conflicting.filter(pl.col("lo") != pl.col("hi")).select("h").collect()
+    return conflicting.filter(pl.col("lo") != pl.col("hi")).select("h")
+
+
+def _birth_findings(tables: list[TableData], births: pl.LazyFrame, conflicting: pl.DataFrame) -> list[Diagnostic]:
     if conflicting.is_empty():
         return []
-    allrows = allrows.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode()))
+    allrows = births.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode())).collect()
     allrows = allrows.filter(pl.col("__dob").n_unique().over("__cid") > 1)
     if allrows.is_empty():
         return []

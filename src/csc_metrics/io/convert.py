@@ -1,11 +1,16 @@
 """Convert text columns to typed columns per the table schema, with one problem code per bad cell.
 
-Everything is a polars expression. Columns with few distinct values (dates, codes, yes/no, numbers) are
-converted on their unique values and joined back, which keeps a million-row list fast.
+Everything is a polars expression. Columns other than IDs are converted on their distinct texts: as
+Categorical (the CSV reader builds them while parsing) each cell is a code into its column's distinct texts,
+so the texts are converted and the column is typed by gathering on the codes, without hashing a cell again.
+The distinct texts of every column of one kind (dates, integers, one code set...) of every table read
+together are converted in one query, so a read costs a handful of small queries, not one per column.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -15,6 +20,8 @@ from csc_metrics.io.normalise import PLACEHOLDERS, is_blank, norm_key, norm_valu
 from csc_metrics.spec.tables import Code, CodeSet, Column, ColumnType, TableSchema
 
 RAW, VALUE, PROBLEM = "raw", "value", "problem"
+REQUIRED, FRACTION, CODE_SET = "__required", "__fraction", "__code_set"  # per-column settings beside each text
+BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no definitions file can use)
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
 
 DTYPES: dict[ColumnType, pl.DataType] = {
@@ -27,6 +34,7 @@ _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 DMY = rf"^(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}$"
 YMD = rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$"
 SERIAL = r"^\d+(?:\.\d+)?$"
+QUICK_FORMAT = "%d/%m/%Y"
 NAMED_FORMATS = ["%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%B-%Y"]
 SERIAL_MAX = 73050  # 2099-12-31 in Excel's 1900 date system
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -44,17 +52,51 @@ def dtype_of(column: Column) -> pl.DataType:
     return DTYPES[column.type]
 
 
-def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str, CodeSet]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`raw`: String columns named by canonical column (any subset) plus `__row`.
-    Returns the typed frame (every schema column, in schema order, plus `__row`) and the problems
-    (`__row`, `field`, `code`, `value`), one row per bad cell.
+@dataclass
+class _Text:
+    """One text column awaiting conversion: its distinct texts and each cell's code into them."""
 
-    Columns other than IDs are converted on their distinct values (one parallel pass finds them), then mapped
-    back with `replace_strict`; problem rows are found with `is_in` on the few bad values."""
-    cols = [c for c in schema.columns if c.name in raw.columns]
-    few = [c for c in cols if c.type is not ColumnType.ID]
-    uniques = raw.lazy().select(pl.col(c.name).unique().implode() for c in few).collect() if few else None
+    table: int
+    column: Column
+    texts: pl.Series  # String, in code order
+    codes: pl.Series  # UInt32, null for a blank cell
+
+
+def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str, CodeSet]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`raw`: text columns (String or Categorical) named by canonical column (any subset) plus `__row`.
+    Returns the typed frame (every schema column, in schema order, plus `__row`) and the problems
+    (`__row`, `field`, `code`, `value`), one row per bad cell."""
+    return convert_tables([(raw, schema)], code_sets)[0]
+
+
+def convert_tables(items: list[tuple[pl.DataFrame, TableSchema]],
+                   code_sets: dict[str, CodeSet]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """`convert_columns` of several tables, with the distinct texts of each kind converted together."""
+    pending = [_Text(t, c, *_codes(raw[c.name])) for t, (raw, schema) in enumerate(items)
+               for c in schema.columns if c.name in raw.columns and c.type is not ColumnType.ID]
+    groups: dict[ColumnType, list[_Text]] = defaultdict(list)
+    for item in pending:
+        groups[_kind(item.column)].append(item)
+    queries = [convert_unique(pl.concat([_distinct(x, code_sets) for x in group]), group[0].column, code_sets)
+               for group in groups.values()]
+    convs: dict[tuple[int, str], pl.DataFrame] = {}
+    for group, done in zip(groups.values(), pl.collect_all(queries) if queries else [], strict=True):
+        offset = 0
+        for x in group:
+            n = x.texts.len() + (1 if x.codes.null_count() else 0)
+            convs[(x.table, x.column.name)] = done.slice(offset, n)
+            offset += n
+    texts = {(x.table, x.column.name): x for x in pending}
+    return [_assemble(raw, schema, {c: (texts[(t, c)], conv) for (tt, c), conv in convs.items() if tt == t})
+            for t, (raw, schema) in enumerate(items)]
+
+
+def _assemble(raw: pl.DataFrame, schema: TableSchema,
+              converted: dict[str, tuple[_Text, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The typed frame (one `select`, columns in parallel) and the problems of one table."""
+    ids = [c for c in schema.columns if c.name in raw.columns and c.type is ColumnType.ID]
     exprs: list[pl.Expr] = []
+    inputs: list[pl.Series] = [raw[ROW], *(raw[c.name] for c in ids)]
     problems: list[pl.DataFrame] = []
     for col in schema.columns:
         name = col.name
@@ -63,44 +105,87 @@ def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str,
         elif col.type is ColumnType.ID:
             exprs.append(_id_expr(raw[name], col).alias(name))
         else:
-            conv = convert_unique(uniques[name][0].to_frame(RAW), col, code_sets)  # type: ignore[index]
-            exprs.append(_mapping_expr(conv, col).alias(name))
-            bad = conv.filter(pl.col(PROBLEM).is_not_null())
-            if not bad.is_empty():
-                null_problem = bad.filter(pl.col(RAW).is_null())
-                mask = pl.col(name).is_in(bad[RAW].drop_nulls().implode())
-                if not null_problem.is_empty():
-                    mask = mask | pl.col(name).is_null()
-                rows = raw.lazy().filter(mask).select(ROW, pl.col(name).alias(RAW)).collect()
-                rows = rows.join(bad.select(RAW, PROBLEM), on=RAW, how="left", nulls_equal=True)
-                problems.append(rows.select(ROW, pl.lit(name).alias("field"), pl.col(PROBLEM).alias("code"),
-                                            pl.col(RAW).alias("value")))
-    out = raw.lazy().select(*exprs, pl.col(ROW)).collect()
-    for col in cols:
-        if col.type is ColumnType.ID and col.required and out[col.name].null_count():
-            rows = raw.filter(out[col.name].is_null())
+            x, conv = converted[name]
+            values = conv[VALUE].head(x.texts.len())  # row i of conv: code i
+            if col.type is ColumnType.INTEGER and _plain_integers(x.texts, values):
+                values = x.texts.cast(pl.Int64)  # exact beyond 2**53, where the float route is not
+            inputs.append(x.codes.alias(name))
+            exprs.append(pl.lit(values.cast(dtype_of(col))).gather(pl.col(name)).alias(name))
+            found = _problems(raw[ROW], x, conv)
+            if found is not None:
+                problems.append(found)
+    typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW).collect()
+    for col in ids:
+        if col.required and typed[col.name].null_count():
+            rows = raw.filter(typed[col.name].is_null())
             problems.append(rows.select(ROW, pl.lit(col.name).alias("field"), pl.lit("CSC203").alias("code"),
                                         pl.col(col.name).alias("value")))
     probs = pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_COLUMNS)
-    return out, probs
+    return typed, probs
 
 
-def _mapping_expr(conv: pl.DataFrame, col: Column) -> pl.Expr:
-    """Map raw values onto converted ones: directly when conversion changes nothing (clean text or codes,
-    plain integers), else through `replace_strict` on the distinct values."""
-    known = conv.filter(pl.col(RAW).is_not_null() & pl.col(VALUE).is_not_null())
-    if known.is_empty():
-        return pl.lit(None, dtype=dtype_of(col))
-    clean = known.height == conv.filter(pl.col(RAW).is_not_null()).height  # every value converted, none blank
-    if clean and col.type in (ColumnType.TEXT, ColumnType.CODE) and (known[RAW] == known[VALUE]).all():
-        return pl.col(col.name)
-    if clean and col.type is ColumnType.INTEGER and known[RAW].str.contains(r"^-?\d{1,18}$").all():
-        return pl.col(col.name).cast(pl.Int64)
-    return pl.col(col.name).replace_strict(known[RAW], known[VALUE], default=None, return_dtype=dtype_of(col))
+def _kind(col: Column) -> ColumnType:
+    """Columns converted by the same query: dates, integers, numbers, text, or codes (of any code set)."""
+    return ColumnType.CODE if col.type is ColumnType.YES_NO else col.type
+
+
+def _code_set(col: Column, code_sets: dict[str, CodeSet]) -> str | None:
+    """The key of a code or yes/no column's code set in `code_lookups` (None: not defined, so no code matches)."""
+    if col.type is ColumnType.YES_NO:
+        return BUILTIN_YES_NO
+    return col.code_set if col.type is ColumnType.CODE and col.code_set in code_sets else None
+
+
+def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(distinct texts in code order, each cell's UInt32 code into them, null for a blank) of a text column."""
+    if not isinstance(s.dtype, pl.Categorical):
+        s = s.cast(pl.Categorical(pl.Categories.random()))  # its own categories: only this column's texts
+    codes = s.cat.physical()
+    # the column's own categories are exactly its texts, numbered from 0 (Categories.to_series loops in Python)
+    n = int(codes.max() or 0) + 1 if codes.null_count() < codes.len() else 0  # type: ignore[operator]
+    texts = pl.select(pl.lit(pl.Series(range(n), dtype=codes.dtype)).cat.to(s.dtype, strict=False)).to_series()
+    return texts.cast(pl.String).alias(RAW), codes
+
+
+def _plain_integers(texts: pl.Series, values: pl.Series) -> bool:
+    """Every text converted and written as a plain whole number (`12`, never `12.0` or ` 12`)."""
+    return values.null_count() == 0 and bool(texts.str.contains(r"^-?\d{1,18}$").all())
+
+
+def _distinct(x: _Text, code_sets: dict[str, CodeSet]) -> pl.LazyFrame:
+    """The raw values of one column to convert, with its settings: the distinct texts in code order, then
+    null when the column has blanks."""
+    raw = x.texts
+    if x.codes.null_count():
+        raw = pl.concat([raw, pl.Series(RAW, [None], dtype=pl.String)])
+    return raw.to_frame().lazy().with_columns(pl.lit(x.column.required).alias(REQUIRED),
+                                              pl.lit(x.column.allow_fraction).alias(FRACTION),
+                                              pl.lit(_code_set(x.column, code_sets), dtype=pl.String).alias(CODE_SET))
+
+
+def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | None:
+    """The cells that could not be converted, in row order: (`__row`, `field`, `code`, `value`)."""
+    bad = conv[PROBLEM].head(x.texts.len())
+    null_problem = conv[PROBLEM][-1] if conv.height > x.texts.len() else None
+    bad_codes = bad.is_not_null().arg_true().cast(pl.UInt32)
+    if bad_codes.is_empty() and null_problem is None:
+        return None
+    mask = x.codes.is_in(bad_codes.implode())
+    if null_problem is not None:
+        mask = mask | x.codes.is_null()
+    hits = x.codes.filter(mask)
+    return pl.DataFrame({
+        ROW: row.filter(mask),
+        "field": pl.repeat(x.column.name, hits.len(), dtype=pl.String, eager=True),
+        "code": bad.gather(hits).fill_null(pl.lit(null_problem, dtype=pl.String)),
+        "value": x.texts.gather(hits),
+    })
 
 
 def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
     """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric."""
+    if not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any():
+        return pl.col(col.name)  # digits and capitals only (the usual case): nothing to trim, raise or blank
     clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
     value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)
     if s.str.ends_with(".0").any():
@@ -110,39 +195,53 @@ def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
     return value
 
 
-def convert_unique(uniq: pl.DataFrame, col: Column, code_sets: dict[str, CodeSet]) -> pl.DataFrame:
-    """Distinct raw values (`raw`) -> `raw`, `value`, `problem` for one column."""
+def convert_unique(uniq: pl.LazyFrame, col: Column, code_sets: dict[str, CodeSet]) -> pl.LazyFrame:
+    """Raw values (`raw`, with the settings `__required` and `__fraction` of their column) of columns of
+    `col`'s kind -> `raw`, `value`, `problem`, row for row."""
     if col.type is ColumnType.DATE:
-        return convert_dates(uniq, col)
+        return convert_dates(uniq)
     if col.type in (ColumnType.CODE, ColumnType.YES_NO):
-        code_set = YES_NO if col.type is ColumnType.YES_NO else code_sets.get(col.code_set or "")
-        return convert_codes(uniq, col, code_set)
+        return convert_codes(uniq, code_lookups(code_sets))
     if col.type is ColumnType.TEXT:
-        return convert_text(uniq, col)
+        return convert_text(uniq)
     return convert_numbers(uniq, col)
 
 
-def convert_text(uniq: pl.DataFrame, col: Column) -> pl.DataFrame:
+def convert_text(uniq: pl.LazyFrame) -> pl.LazyFrame:
     """Free text: spaces collapsed and trimmed; blank and placeholders become null."""
     clean = pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars()
     blank = is_blank(clean.str.to_uppercase())
     return uniq.with_columns(
         pl.when(blank).then(None).otherwise(clean).alias(VALUE),
-        pl.when(blank & pl.lit(col.required)).then(pl.lit("CSC203")).otherwise(pl.lit(None, dtype=pl.String)).alias(PROBLEM),
+        pl.when(blank & pl.col(REQUIRED)).then(pl.lit("CSC203")).otherwise(pl.lit(None, dtype=pl.String)).alias(PROBLEM),
     )
 
 
-def _problem(blank: pl.Expr, bad: pl.Expr, code: pl.Expr | str, required: bool) -> pl.Expr:
+def _problem(blank: pl.Expr, bad: pl.Expr, code: pl.Expr | str) -> pl.Expr:
     code_expr = pl.lit(code) if isinstance(code, str) else code
     return (
-        pl.when(blank).then(pl.lit("CSC203") if required else pl.lit(None, dtype=pl.String))
+        pl.when(blank).then(pl.when(pl.col(REQUIRED)).then(pl.lit("CSC203")).otherwise(pl.lit(None, dtype=pl.String)))
         .when(bad).then(code_expr)
         .otherwise(pl.lit(None, dtype=pl.String))
     )
 
 
-def convert_dates(uniq: pl.DataFrame, col: Column) -> pl.DataFrame:
-    """`raw` -> `value` (pl.Date) and `problem` (CSC201 unparseable, CSC216 serial out of range, CSC203)."""
+def convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` -> `value` (pl.Date) and `problem` (CSC201 unparseable, CSC216 serial out of range, CSC203).
+
+    Dates written exactly `dd/mm/yyyy` (nearly all of them) take a short route: one parse, checked by
+    writing the date back; every other text takes the general one below."""
+    s = pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars()
+    quick = s.str.to_date(QUICK_FORMAT, strict=False)
+    is_quick = (quick.dt.strftime(QUICK_FORMAT) == s).fill_null(False) & quick.dt.year().is_between(*YEAR_RANGE)
+    frame = uniq.with_row_index("__u").with_columns(quick.alias(VALUE), is_quick.alias("__quick"))
+    plain = frame.filter(pl.col("__quick")).select("__u", RAW, VALUE, pl.lit(None, dtype=pl.String).alias(PROBLEM))
+    general = _convert_dates(frame.filter(~pl.col("__quick")).drop(VALUE, "__quick")).select("__u", RAW, VALUE, PROBLEM)
+    return pl.concat([plain, general]).sort("__u").select(RAW, VALUE, PROBLEM)
+
+
+def _convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
+    """Any date text: day-first or ISO (with or without a time), Excel serial numbers, `2 Mar 2025`."""
     s = pl.col("s")
     dmy = s.str.extract_groups(DMY)
     ymd = s.str.extract_groups(YMD)
@@ -162,9 +261,8 @@ def convert_dates(uniq: pl.DataFrame, col: Column) -> pl.DataFrame:
     return (
         uniq.with_columns(s=pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars())
         .with_columns(value.alias(VALUE), blank.alias("blank"))
-        .with_columns(_problem(pl.col("blank"), pl.col(VALUE).is_null(), bad_code, col.required).alias(PROBLEM))
+        .with_columns(_problem(pl.col("blank"), pl.col(VALUE).is_null(), bad_code).alias(PROBLEM))
         .with_columns(pl.when(pl.col("blank")).then(None).otherwise(pl.col(VALUE)).alias(VALUE))
-        .select(RAW, VALUE, PROBLEM)
     )
 
 
@@ -186,36 +284,43 @@ PREFIX = r"^[A-Z]{1,2}\d?\)\s*"  # the letter prefix of Annex A labels: `a) `, `
 TOKEN = r"^([^\s:]+?)\s*(?::|-\s|\s)"  # leading token before `:`, ` - ` or a space
 
 
-def convert_codes(uniq: pl.DataFrame, col: Column, code_set: CodeSet | None) -> pl.DataFrame:
-    """Codes from labels: the whole cell, then the cell without its letter prefix, then its leading token."""
-    lookup = code_lookup(code_set) if code_set else pl.DataFrame(schema={"key": pl.String, "code": pl.String})
+def code_lookups(code_sets: dict[str, CodeSet]) -> pl.DataFrame:
+    """(`__code_set`, key, code) of every code set and the yes/no set."""
+    sets = [(BUILTIN_YES_NO, YES_NO), *code_sets.items()]
+    return pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+
+
+def convert_codes(uniq: pl.LazyFrame, lookup: pl.DataFrame) -> pl.LazyFrame:
+    """Codes from labels: the whole cell, then the cell without its letter prefix, then its leading token.
+    `lookup`: (`__code_set`, key, code); each raw value is looked up in its `__code_set` (none: no code)."""
     n = norm_value(pl.col(RAW)).str.replace(r"^(\d+)\.0+$", "${1}")
     frame = uniq.with_columns(n.alias("k1")).with_columns(pl.col("k1").str.replace(PREFIX, "").alias("k2"))
     frame = frame.with_columns(pl.col("k2").str.extract(TOKEN, 1).alias("k3"))
     for k in ("k1", "k2", "k3"):
-        frame = frame.join(lookup.rename({"key": k, "code": f"v{k}"}), on=k, how="left")
+        frame = frame.join(lookup.lazy().rename({"key": k, "code": f"v{k}"}), on=[CODE_SET, k], how="left",
+                           maintain_order="left")
     value = pl.coalesce("vk1", "vk2", "vk3")
     blank = is_blank(pl.col("k1"))
     return (
         frame.with_columns(pl.when(blank).then(None).otherwise(value).alias(VALUE), blank.alias("blank"))
-        .with_columns(_problem(pl.col("blank"), pl.col(VALUE).is_null(), "CSC202", col.required).alias(PROBLEM))
+        .with_columns(_problem(pl.col("blank"), pl.col(VALUE).is_null(), "CSC202").alias(PROBLEM))
         .select(RAW, VALUE, PROBLEM)
     )
 
 
-def convert_numbers(uniq: pl.DataFrame, col: Column) -> pl.DataFrame:
+def convert_numbers(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
     """Integers (`3.0` accepted; fractions floored only with `allow_fraction`) and numbers."""
     s = pl.col(RAW).str.strip_chars()
     f = s.cast(pl.Float64, strict=False)
     blank = is_blank(s.str.to_uppercase())
     if col.type is ColumnType.INTEGER:
-        fraction = (f != f.floor()) & pl.lit(not col.allow_fraction)
+        fraction = (f != f.floor()) & ~pl.col(FRACTION)
         code = pl.when(f.is_null() | fraction).then(pl.lit("CSC210")).when(f < 0).then(pl.lit("CSC217"))
         value = f.floor().cast(pl.Int64)
     else:
         code = pl.when(f.is_null() | f.is_nan()).then(pl.lit("CSC210"))
         value = f
-    problem = _problem(blank, code.is_not_null(), code, col.required)
+    problem = _problem(blank, code.is_not_null(), code)
     return uniq.with_columns(
         pl.when(problem.is_null()).then(value).alias(VALUE), problem.alias(PROBLEM)
     ).select(RAW, VALUE, PROBLEM)

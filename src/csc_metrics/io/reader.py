@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,13 +12,13 @@ import polars as pl
 
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.errors import InputError
-from csc_metrics.io.checks import check_birth_dates, check_table
-from csc_metrics.io.convert import convert_columns, dtype_of
+from csc_metrics.io.checks import check_tables
+from csc_metrics.io.convert import convert_columns, convert_tables, dtype_of
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import ROW, SRC, ReadResult, SourceInfo, TableData
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
-from csc_metrics.spec.tables import CodeSet, TableSchema
+from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
 if TYPE_CHECKING:
     from csc_metrics.spec.loader import Definitions
@@ -33,18 +35,27 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
     if not schemas:
         raise InputError("no table schemas in the definitions", hint="pass --definitions with definitions/tables/")
     recogniser = Recogniser(schemas)
-    diags: list[Diagnostic] = []
-    parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
+    entries: list[_Block | Diagnostic] = []  # in file order; blocks are converted all together
     for path in files:
         for raw in open_path(path):
             rec = recogniser.recognise(raw.head, raw.name_hint)
             if rec.match is None:
                 unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})
-                diags.append(_unrecognised_diag(raw, rec))
+                entries.append(_unrecognised_diag(raw, rec))
                 continue
-            source, frame, block_diags = read_block(raw, rec, definitions.code_sets)
-            diags += block_diags
-            parts.setdefault(source.table, []).append((source, frame))
+            entries.append(_load_block(raw, rec))
+    blocks = [e for e in entries if isinstance(e, _Block)]
+    converted = iter(convert_tables([(b.rows, b.schema) for b in blocks], definitions.code_sets))
+    diags: list[Diagnostic] = []
+    parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
+    for entry in entries:
+        if isinstance(entry, Diagnostic):
+            diags.append(entry)
+            continue
+        typed, problems = next(converted)
+        source, block_diags = _finish_block(entry, typed, problems, definitions.code_sets)
+        diags += block_diags
+        parts.setdefault(source.table, []).append((source, typed))
     if not parts:
         where = ", ".join(str(p) for p in paths)
         detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
@@ -58,8 +69,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
         frame = combined.select(*schema.column_names, SRC, ROW).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
-        diags += check_table(tables[table_id], today)
-    diags += check_birth_dates(list(tables.values()))
+    diags += check_tables(list(tables.values()), today)
     return ReadResult(tables, diags, unrecognised)
 
 
@@ -80,13 +90,37 @@ def _unrecognised_diag(raw: RawSheet, rec: Recognition) -> Diagnostic:
                       hint="if this is an Annex A list, check its header row; other sheets can be ignored")
 
 
+@dataclass
+class _Block:
+    """One recognised sheet, read but not yet converted (the file's bytes are not kept)."""
+
+    path: str
+    sheet: str | None
+    sha256: Callable[[], str]
+    encoding: str | None
+    schema: TableSchema
+    headers: list[dict]
+    rows: pl.DataFrame  # text columns by canonical name, plus `__row`
+    skipped: int
+    diags: list[Diagnostic]
+
+
 def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -> tuple[SourceInfo, pl.DataFrame, list[Diagnostic]]:
     """Read the rows of one recognised sheet: skip blank and footer rows, convert, report problems."""
+    block = _load_block(raw, rec)
+    typed, problems = convert_columns(block.rows, block.schema, code_sets)
+    source, diags = _finish_block(block, typed, problems, code_sets)
+    return source, typed, diags
+
+
+def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
+    """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics."""
     match = rec.match
     assert match is not None
     schema = match.schema
     header_cells = raw.head[rec.header_index]
-    data, letters = raw.load(rec.header_index)
+    categorical = frozenset(i for i, name in match.mapping.items() if schema.column(name).type is not ColumnType.ID)  # type: ignore[union-attr]
+    data, letters = raw.load(rec.header_index, categorical)
     first_row = rec.header_index + 2  # Excel row of the first data row
     diags: list[Diagnostic] = []
     loc = dict(file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
@@ -104,29 +138,36 @@ def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -
                                 hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
 
     kept, skipped_data = skip_rows(data, match.mapping, schema.child_id)
-    skipped = rec.header_index + skipped_data
     rows = kept.select(
         (pl.col("__i") + first_row).cast(pl.UInt32).alias(ROW),
         *[pl.col(f"c{i}").alias(name) for i, name in match.mapping.items() if f"c{i}" in kept.columns],
     )
-    typed, problems = convert_columns(rows, schema, code_sets)
+    headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
+               for i, name in sorted(match.mapping.items())]
+    return _Block(raw.path, raw.sheet, raw._digest.result, raw.encoding, schema, headers, rows,
+                  rec.header_index + skipped_data, diags)
 
+
+def _finish_block(block: _Block, typed: pl.DataFrame, problems: pl.DataFrame,
+                  code_sets: dict[str, CodeSet]) -> tuple[SourceInfo, list[Diagnostic]]:
+    """The source record and every diagnostic of one converted sheet."""
+    schema = block.schema
     coverage = None
     if schema.event_date and schema.event_date in typed.columns:
         lo, hi = typed.select(pl.col(schema.event_date).min().alias("lo"), pl.col(schema.event_date).max().alias("hi")).row(0)
         coverage = (lo, hi) if lo is not None else None
-    headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
-               for i, name in sorted(match.mapping.items())]
-    source = SourceInfo(raw.path, raw.sheet, schema.id, typed.height, skipped, raw.encoding, raw.sha256, coverage, headers)
-    if skipped:
+    source = SourceInfo(block.path, block.sheet, schema.id, typed.height, block.skipped, block.encoding,
+                        block.sha256(), coverage, block.headers)
+    diags = list(block.diags)
+    if block.skipped:
         diags.append(Diagnostic(code="CSC213", severity=Severity.INFO,
-                                message=f"{skipped} row(s) skipped (title rows above the header, blank rows, filter or footer rows)",
-                                file=raw.path, sheet=raw.sheet, count=skipped))
+                                message=f"{block.skipped} row(s) skipped (title rows above the header, blank rows, filter or footer rows)",
+                                file=block.path, sheet=block.sheet, count=block.skipped))
     if typed.is_empty():
         diags.append(Diagnostic(code="CSC215", severity=Severity.WARNING, message=f"{schema.id} has a header row but no data rows",
-                                file=raw.path, sheet=raw.sheet, hint="export the list again if rows were expected"))
+                                file=block.path, sheet=block.sheet, hint="export the list again if rows were expected"))
     diags += problems_to_diagnostics(problems, source, schema, code_sets)
-    return source, typed, diags
+    return source, diags
 
 
 def skip_rows(data: pl.DataFrame, mapping: dict[int, str], child_id: str) -> tuple[pl.DataFrame, int]:

@@ -10,6 +10,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class RawSheet:
     encoding: str | None
     _digest: Future[str]
     head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
-    _loader: Callable[[RawSheet, int], tuple[pl.DataFrame, list[str]]]
+    _loader: Callable[[RawSheet, int, frozenset[int]], tuple[pl.DataFrame, list[str]]]
 
     @property
     def sha256(self) -> str:
@@ -46,10 +47,12 @@ class RawSheet:
         """Sheet name, else the file name without suffix (a tie-breaker for recognising tables)."""
         return self.sheet if self.sheet is not None else Path(self.path).stem
 
-    def load(self, header_index: int) -> tuple[pl.DataFrame, list[str]]:
-        """The rows below the header row as String columns `c0..cN` and each column's Excel letter.
-        Data row i is Excel row `header_index + 2 + i`."""
-        return self._loader(self, header_index)
+    def load(self, header_index: int, categorical: frozenset[int] = frozenset()) -> tuple[pl.DataFrame, list[str]]:
+        """The rows below the header row as text columns `c0..cN` and each column's Excel letter.
+        Data row i is Excel row `header_index + 2 + i`. Columns in `categorical` may come as Categorical (each
+        with its own categories: the column's distinct texts) instead of String, which spares hashing the
+        text again to convert it; the cells are the same."""
+        return self._loader(self, header_index, categorical)
 
 
 QUIET_SUFFIXES = {".md", ".toml", ".json", ".yaml", ".yml", ".pdf", ".docx"}
@@ -85,14 +88,24 @@ _HASHER = ThreadPoolExecutor(max_workers=1)
 
 def open_path(path: Path) -> Iterator[RawSheet]:
     """Every raw sheet in one file."""
-    data = path.read_bytes()
-    if not data.lstrip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"):
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        size = os.fstat(f.fileno()).st_size
+    if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    digest = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())  # hashes while polars parses
+    digest = _HASHER.submit(_sha256, path)  # hashes while polars parses
     if path.suffix.lower() in CSV_SUFFIXES:
-        yield _csv_sheet(path, data, digest)
+        yield _csv_sheet(path, head, size, digest)
     else:
-        yield from _excel_sheets(path, data, digest)
+        yield from _excel_sheets(path, path.read_bytes(), digest)
+
+
+BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"  # a file of only these is empty
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -100,8 +113,9 @@ def open_path(path: Path) -> Iterator[RawSheet]:
 HEAD_BYTES = 262_144
 
 
-def detect_encoding(data: bytes) -> str:
-    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252."""
+def detect_encoding(data: bytes, size: int | None = None) -> str:
+    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252.
+    `data`: the file, or its first 256 KB and `size` the file's size."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE):
@@ -112,7 +126,7 @@ def detect_encoding(data: bytes) -> str:
     if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
         return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= HEAD_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=(len(data) if size is None else size) <= HEAD_BYTES)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
@@ -132,21 +146,30 @@ def _to_utf8(data: bytes, encoding: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
-    encoding = detect_encoding(data)
-    utf8 = _to_utf8(data, encoding)
-    head_text = utf8[:HEAD_BYTES].decode("utf-8", errors="ignore")
+def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawSheet:
+    """A CSV file; plain UTF-8 (the usual case) is parsed by polars from the file itself, other encodings
+    from UTF-8 bytes converted here."""
+    encoding = detect_encoding(first, size)
+    utf8: Path | bytes = path if encoding == "utf-8" else _to_utf8(path.read_bytes(), encoding)
+    head_text = (first if isinstance(utf8, Path) else utf8[:HEAD_BYTES]).decode("utf-8", errors="ignore")
     head: list[list[str | None]] = []
     for record in csv.reader(io.StringIO(head_text)):
         head.append([c if c.strip() else None for c in record])
         if len(head) >= SCAN_ROWS:
             break
 
-    def load(sheet: RawSheet, header_index: int) -> tuple[pl.DataFrame, list[str]]:
+    def load(sheet: RawSheet, header_index: int, categorical: frozenset[int]) -> tuple[pl.DataFrame, list[str]]:
         width = max(len(head[header_index]), 1)
         names = [f"c{i}" for i in range(width)]
         options = dict(has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
                        truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False)
+        if categorical:
+            dtypes = {n: pl.Categorical(pl.Categories.random()) if i in categorical else pl.String
+                      for i, n in enumerate(names)}
+            try:
+                return pl.read_csv(utf8, **{**options, "schema": dtypes}), [column_letter(i) for i in range(width)]
+            except pl.exceptions.ComputeError:
+                pass  # read as text below: the same cells, or the error and encoding fallback as before
         try:
             frame = pl.read_csv(utf8, **options)
         except pl.exceptions.ComputeError as exc:
@@ -154,7 +177,7 @@ def _csv_sheet(path: Path, data: bytes, digest: Future[str]) -> RawSheet:
                 raise InputError(f"{path}: cannot be read as CSV ({exc})".splitlines()[0],
                                  hint="open it in Excel and save it again as CSV UTF-8") from None
             sheet.encoding = "cp1252"  # valid UTF-8 at the start only
-            frame = pl.read_csv(_to_utf8(data, "cp1252"), **options)
+            frame = pl.read_csv(_to_utf8(path.read_bytes(), "cp1252"), **options)
         return frame, [column_letter(i) for i in range(width)]
 
     return RawSheet(str(path), None, encoding, digest, head, load)
@@ -182,7 +205,8 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
         head = [list(r) for r in frame.head(SCAN_ROWS).rows()]
 
-        def load(_: RawSheet, header_index: int, frame: pl.DataFrame = frame, letters: list[str] = letters):
+        def load(_: RawSheet, header_index: int, categorical: frozenset[int], frame: pl.DataFrame = frame,
+                 letters: list[str] = letters):
             return frame.slice(header_index + 1), letters
 
         yield RawSheet(str(path), name, None, digest, head, load)

@@ -37,7 +37,7 @@ def list_schemas(definitions: Path | None = None) -> tuple[dict[int, TableSchema
 
 @functools.lru_cache(maxsize=4)
 def _list_schemas(definitions: Path) -> tuple[dict[int, TableSchema], dict[str, CodeSet]]:
-    result = load_definitions([definitions])
+    result = load_definitions([definitions], cache=True)  # the pickled copy when the files are unchanged
     if result.has_errors:
         first = next(d for d in result.diagnostics if d.is_error)
         raise ConfigError(f"the Annex A table definitions do not load: {first.message}", hint=first.file)
@@ -92,6 +92,12 @@ def generate_sample(
 
 
 def _write_csv(path: Path, df: pl.DataFrame, style: FileStyle) -> Path:
+    if not (style.title or style.footer or style.bom) and style.encoding == "utf-8":
+        try:  # a clean list: straight to the file
+            df.write_csv(path, null_value="")
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc}") from exc
+        return path
     buf = io.BytesIO()
     df.write_csv(buf, null_value="")
     text = buf.getvalue().decode("utf-8")

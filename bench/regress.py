@@ -1,0 +1,91 @@
+"""Regression guard for performance work: results must not change.
+
+    python bench/regress.py save   # before changing anything: writes bench/out/regress/baseline/
+    python bench/regress.py check  # after: recomputes and asserts everything is identical
+
+Cases: a clean mid-sized sample (45,079 children, seed 2025, 2 years) computed by quarter, month and year with an
+LA (rates); a messy sample (every defect the generator makes: BOM, cp1252, serial dates, footers, duplicates...)
+by quarter; and a messy xlsx workbook. Compared: the full `compute` payload (JSON), every read diagnostic
+(with values) and every typed frame (exact equality). Not a test: run by hand around optimisations.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from csc_metrics.compute import ComputeOptions, compute, load_checked_definitions  # noqa: E402
+from csc_metrics.io import read_inputs  # noqa: E402
+from csc_metrics.sample import generate_sample  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "regress"
+SAMPLES = {
+    "clean": dict(children=45079, seed=2025, years=2),
+    "messy": dict(children=45079, seed=7, years=2, messy=True),
+    "messy_xlsx": dict(children=6000, seed=3, years=2, messy=True, fmt="xlsx"),
+}
+RUNS = [  # (sample, la, periods)
+    ("clean", "808", ["quarter"]),
+    ("clean", None, ["month"]),
+    ("clean", "808", ["year"]),
+    ("clean", "808", ["2023-24", "2024-25 Q3", "2024-02"]),
+    ("messy", "808", ["quarter"]),
+    ("messy_xlsx", None, ["quarter"]),
+]
+
+
+def snapshot() -> dict:
+    defs = load_checked_definitions(ROOT / "definitions")
+    out: dict = {}
+    for name, kw in SAMPLES.items():
+        folder = OUT / "samples" / name
+        if not folder.exists():
+            generate_sample(folder, **kw)
+        read = read_inputs([folder], defs)
+        out[f"read:{name}:diags"] = [d.model_dump(mode="json") for d in read.diagnostics]
+        out[f"read:{name}:frames"] = {t: td.frame for t, td in read.tables.items()}
+        out[f"read:{name}:sources"] = [vars(s) for td in read.tables.values() for s in td.sources]
+    for name, la, periods in RUNS:
+        opts = ComputeOptions(paths=[OUT / "samples" / name], definitions=ROOT / "definitions", la=la,
+                              period=periods, use_store=False)
+        payload = compute(opts).payload
+        out[f"compute:{name}:{la}:{'+'.join(periods)}"] = json.dumps(payload, sort_keys=True, default=str)
+    return out
+
+
+def main() -> None:
+    mode = sys.argv[1] if len(sys.argv) > 1 else "check"
+    base = OUT / "baseline.pkl"
+    snap = snapshot()
+    if mode == "save":
+        OUT.mkdir(parents=True, exist_ok=True)
+        base.write_bytes(pickle.dumps(snap))
+        print(f"saved {len(snap)} items to {base}")
+        return
+    old = pickle.loads(base.read_bytes())
+    bad = []
+    for key, value in old.items():
+        new = snap.get(key)
+        if key.endswith(":frames"):
+            same = set(value) == set(new) and all(value[t].equals(new[t]) and value[t].schema == new[t].schema
+                                                  for t in value)
+        else:
+            same = value == new
+        print(f"{'ok  ' if same else 'DIFF'} {key}")
+        if not same:
+            bad.append(key)
+    if bad:
+        raise SystemExit(f"{len(bad)} item(s) differ: {bad}")
+    print(f"all {len(old)} items identical")
+
+
+if __name__ == "__main__":
+    pl.Config.set_tbl_rows(20)
+    main()
