@@ -246,9 +246,10 @@ def _convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
     dmy = s.str.extract_groups(DMY)
     ymd = s.str.extract_groups(YMD)
     serial = s.cast(pl.Float64, strict=False)
+    serial = pl.when(serial.is_finite()).then(serial)  # `inf`, `nan` are text, not serials
     is_serial = s.str.contains(SERIAL)
     serial_ok = is_serial & (serial >= 1) & (serial < SERIAL_MAX + 1)
-    days = serial.floor().cast(pl.Int64) + pl.when(serial < 61).then(1).otherwise(0)  # Excel's 1900 leap-year bug
+    days = pl.when(serial_ok).then(serial).floor().cast(pl.Int64, strict=False) + pl.when(serial < 61).then(1).otherwise(0)  # Excel's 1900 leap-year bug
     value = pl.coalesce(
         _iso(dmy.struct.field("3"), dmy.struct.field("2"), dmy.struct.field("1")),
         _iso(ymd.struct.field("1"), ymd.struct.field("2"), ymd.struct.field("3")),
@@ -312,11 +313,12 @@ def convert_numbers(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
     """Integers (`3.0` accepted; fractions floored only with `allow_fraction`) and numbers."""
     s = pl.col(RAW).str.strip_chars()
     f = s.cast(pl.Float64, strict=False)
+    f = pl.when(f.is_finite()).then(f)  # `inf` and `nan` are not numbers anyone meant
     blank = is_blank(s.str.to_uppercase())
     if col.type is ColumnType.INTEGER:
         fraction = (f != f.floor()) & ~pl.col(FRACTION)
         code = pl.when(f.is_null() | fraction).then(pl.lit("CSC210")).when(f < 0).then(pl.lit("CSC217"))
-        value = f.floor().cast(pl.Int64)
+        value = f.floor().cast(pl.Int64, strict=False)
     else:
         code = pl.when(f.is_null() | f.is_nan()).then(pl.lit("CSC210"))
         value = f
