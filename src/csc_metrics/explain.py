@@ -9,7 +9,7 @@ import polars as pl
 
 from csc_metrics.engine.expressions import Ctx, condition, timescale_validity
 from csc_metrics.engine.periods import Period
-from csc_metrics.engine.run import ROWS, Run, Settings, _event_date, evaluate
+from csc_metrics.engine.run import ROWS, Run, Settings, _event_date, evaluate, open_on
 from csc_metrics.spec.indicators import (
     AgeCondition,
     AnyCondition,
@@ -125,11 +125,7 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     if t.basis == "flow":
         in_period = pl.col(t.date).is_between(pl.lit(period.start), pl.lit(period.end)).fill_null(False)
     else:
-        in_period = every_row
-        if t.start:
-            in_period = in_period & (pl.col(t.start) <= pl.lit(day)).fill_null(False)
-        if t.end:
-            in_period = in_period & (pl.col(t.end).is_null() | (pl.col(t.end) > pl.lit(day))).fill_null(False)
+        in_period = open_on(t, day)
     steps: list[tuple[str, pl.Expr]] = [("rows in the table", every_row), ("in the period", in_period)]
     mask = in_period
     for c in target.filters:

@@ -105,6 +105,16 @@ def _conditions(ind: Any) -> list[Any]:
     return [*ind.filters, *(ind.numerator if isinstance(ind, ProportionIndicator) else [])]
 
 
+def open_on(timing: Any, day: date) -> pl.Expr:
+    """Rows open on `day`: started on or before it, and not ended on or before it (blank end = open)."""
+    mask = ROWS
+    if timing.start:
+        mask = mask & (pl.col(timing.start) <= pl.lit(day)).fill_null(False)
+    if timing.end:
+        mask = mask & (pl.col(timing.end).is_null() | (pl.col(timing.end) > pl.lit(day))).fill_null(False)
+    return mask
+
+
 # ---- period keys for flows ------------------------------------------------------------------------------
 
 
@@ -165,6 +175,12 @@ class Run:
         return period_of(self.s.as_at, gran)
 
     # -- helpers
+    def snapshots(self, timing: Any) -> list[tuple[Period, date]]:
+        """(period, day) pairs a stock or as-at indicator is evaluated on: each period end, or the as-at date."""
+        if timing.basis == "stock":
+            return [(p, p.end) for p in self.s.periods]
+        return [(self.as_at_period, self.s.as_at)]
+
     def table_of(self, ind: Any) -> TableSchema:
         table = self.defs.table(ind.table)
         assert table is not None, f"unknown table {ind.table}"  # `check` guarantees this
@@ -380,19 +396,9 @@ class Run:
         plan: list[tuple[Any, Period, list[str], date | None]] = []
         for ind in inds:
             t = ind.timing
-            if t.basis == "stock":
-                targets = [(p, p.end) for p in self.s.periods]
-            else:
-                targets = [(self.as_at_period, self.s.as_at)]
-            for p, day in targets:
-                lit_day = pl.lit(day)
-                open_mask = pl.lit(True)
-                if t.start:
-                    open_mask = open_mask & (pl.col(t.start) <= lit_day).fill_null(False)
-                if t.end:
-                    open_mask = open_mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
-                ref = lit_day
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), ref, related, shared)
+            for p, day in self.snapshots(t):
+                open_mask = open_on(t, day)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related, shared)
                 prefix = f"{ind.id}|{p.label}"
                 extra, m = self.measures(ind, ctx, open_mask, [], prefix)
                 for layer, more in zip(layers, extra, strict=False):
@@ -431,17 +437,9 @@ class Run:
                 parts.append(counted.with_columns(pl.lit(labels).gather(pl.col(key)).alias("__p")))
             targets = [(p, None) for p in self.s.periods]
         else:
-            snap = ([(p, p.end) for p in self.s.periods] if t.basis == "stock"
-                    else [(self.as_at_period, self.s.as_at)])
-            for p, day in snap:
-                lit_day = pl.lit(day)
-                mask = pl.lit(True)
-                if t.start:
-                    mask = mask & (pl.col(t.start) <= lit_day).fill_null(False)
-                if t.end:
-                    mask = mask & (pl.col(t.end).is_null() | (pl.col(t.end) > lit_day)).fill_null(False)
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), lit_day, related)
-                mask = mask & all_of(ind.filters, ctx, default_from)
+            for p, day in self.snapshots(t):
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related)
+                mask = open_on(t, day) & all_of(ind.filters, ctx, default_from)
                 counted = self._category_counts(base.filter(mask), table, ind, category, [], default_from)
                 parts.append(counted.with_columns(pl.lit(p.label).alias("__p")))
                 targets.append((p, day if t.basis == "as_at" else None))
