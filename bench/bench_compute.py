@@ -110,12 +110,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--tasks", default="plain,read,compute")
     ap.add_argument("--no-cli", action="store_true", help="skip timing the CLI")
+    ap.add_argument("--src", type=Path, default=ROOT / "src",
+                    help="the csc_metrics sources to time (e.g. an older version unpacked with `git archive`)")
     args = ap.parse_args()
     out = args.out or ROOT / "bench" / "out" / f"c{args.children}"
-    src = ROOT / "src"
+    src = args.src.resolve()
     print(f"machine: {machine()}")
     if not (args.reuse and out.exists()):
         gen = child(GENERATE, out, args.children, args.years, args.seed, src)
+        os.sync()  # the new files reach the disk now, not while the timings run
         print(f"generated --children {args.children:,} --years {args.years} in {gen['seconds']:.1f} s "
               f"(peak {gen['peak_kb'] / 1e6:.2f} GB)")
     import polars as pl
