@@ -29,6 +29,8 @@ def fmt_result(r: dict[str, Any]) -> str:
     text = fmt_value(r["value"], r["unit"])
     if r["status"] == "incomplete":
         text += "*"
+    if any("(CSC301)" in w for w in r.get("warnings") or []):
+        text += "†"  # a look-back or look-forward the inputs do not cover
     return text
 
 
