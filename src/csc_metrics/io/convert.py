@@ -248,7 +248,7 @@ def _convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
     serial = s.cast(pl.Float64, strict=False)
     is_serial = s.str.contains(SERIAL)
     serial_ok = is_serial & (serial >= 1) & (serial < SERIAL_MAX + 1)
-    days = serial.floor().cast(pl.Int64) + pl.when(serial < 61).then(1).otherwise(0)  # Excel's 1900 leap-year bug
+    days = serial.floor().cast(pl.Int64, strict=False) + pl.when(serial < 61).then(1).otherwise(0)  # Excel's 1900 leap-year bug; "inf" no crash
     value = pl.coalesce(
         _iso(dmy.struct.field("3"), dmy.struct.field("2"), dmy.struct.field("1")),
         _iso(ymd.struct.field("1"), ymd.struct.field("2"), ymd.struct.field("3")),
