@@ -216,7 +216,7 @@ def _diagnostics_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
             item["count"] = d.count
         out.append(item)
     if len(diags) > MAX_DIAGNOSTICS:
-        out.append({"code": "CSC213", "severity": "info", "file": None, "row": None, "column": None,
+        out.append({"code": "CSC219", "severity": "info", "file": None, "row": None, "column": None,
                     "message": f"{len(diags) - MAX_DIAGNOSTICS} more diagnostics: run `csc-metrics validate` "
                                "with --output for the full list"})
     return out

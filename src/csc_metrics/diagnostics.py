@@ -115,6 +115,7 @@ CODES: dict[str, str] = {
     "CSC216": "Excel serial date out of range",
     "CSC217": "negative number",
     "CSC218": "unrecognised column ignored",
+    "CSC219": "more diagnostics than shown (see `validate --output`)",
     # computation
     "CSC301": "look-back or look-forward window not covered by the inputs",
     "CSC302": "population year not published; latest earlier year used",
