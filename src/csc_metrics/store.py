@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -189,7 +190,7 @@ class HistoryStore:
             raise self._error(exc) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._migrated:
                 self._migrate(conn)
@@ -518,3 +519,18 @@ class HistoryStore:
                 if cat is not None:
                     cats.append(cat)
             return out
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a store to WAL once. SQLite answers "locked" at once, without waiting, when two processes
+    switch a new store together, so that one case is retried here until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

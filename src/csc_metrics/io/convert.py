@@ -1,10 +1,12 @@
 """Convert text columns to typed columns per the table schema, with one problem code per bad cell.
 
-Everything is a polars expression. Columns other than IDs are converted on their distinct texts: as
-Categorical (the CSV reader builds them while parsing) each cell is a code into its column's distinct texts,
-so the texts are converted and the column is typed by gathering on the codes, without hashing a cell again.
-The distinct texts of every column of one kind (dates, integers, one code set...) of every table read
-together are converted in one query, so a read costs a handful of small queries, not one per column.
+Everything is a polars expression, in two steps. `typed_query` adds to the lazy read of a sheet (so polars
+parses and converts in one parallel pass): dates written `dd/mm/yyyy` and plain whole numbers are converted
+cell by cell by polars' parsers, and every other text of those columns is kept aside (as a Categorical,
+mostly null); code, yes/no and free-text columns become Categoricals, so each cell is a code into its
+column's distinct texts. `finish_tables` then converts only distinct texts (those kept aside, and those of
+the categorical columns), the texts of every column of one kind (dates, integers, one code set...) of every
+table read together in one query, and types each column by gathering on the codes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ RAW, VALUE, PROBLEM = "raw", "value", "problem"
 REQUIRED, FRACTION, CODE_SET = "__required", "__fraction", "__code_set"  # per-column settings beside each text
 BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no definitions file can use)
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
+ASIDE = "|aside"  # suffix of the column holding the texts a quick parse did not convert
+ID_PLAIN = "|plain"  # suffix of an ID column's flag: every ID is digits and capitals only
 
 DTYPES: dict[ColumnType, pl.DataType] = {
     ColumnType.ID: pl.String(), ColumnType.CODE: pl.String(), ColumnType.YES_NO: pl.String(),
     ColumnType.TEXT: pl.String(), ColumnType.DATE: pl.Date(), ColumnType.INTEGER: pl.Int64(),
     ColumnType.NUMBER: pl.Float64(),
 }
+QUICK_TYPES = (ColumnType.DATE, ColumnType.INTEGER, ColumnType.NUMBER)
+CATEGORICAL = (ColumnType.CODE, ColumnType.YES_NO, ColumnType.TEXT)  # converted on their distinct texts
 
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 DMY = rf"^(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}$"
@@ -39,6 +45,7 @@ NAMED_FORMATS = ["%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%B-%Y"]
 SERIAL_MAX = 73050  # 2099-12-31 in Excel's 1900 date system
 EXCEL_EPOCH = date(1899, 12, 30)
 YEAR_RANGE = (1900, 2100)
+DAY_RANGE = ((date(YEAR_RANGE[0], 1, 1) - date(1970, 1, 1)).days, (date(YEAR_RANGE[1], 12, 31) - date(1970, 1, 1)).days)
 
 YES_NO = CodeSet(
     id="yes_no", title="Yes / No / Unknown",
@@ -52,72 +59,159 @@ def dtype_of(column: Column) -> pl.DataType:
     return DTYPES[column.type]
 
 
+def _categorical() -> pl.Categorical:
+    return pl.Categorical(pl.Categories.random())  # its own categories: only this column's texts
+
+
+def quick_value(col: Column, cell: pl.Expr) -> pl.Expr:
+    """The cell converted by polars' own parser where the text is in the usual form, else null: `dd/mm/yyyy`
+    dates, plain non-negative whole numbers, plain numbers. Wherever it is not null it equals the general
+    conversion of the text (tested), which handles every other text."""
+    return _quick_check(col, _quick_parse(col, cell))
+
+
+def _quick_parse(col: Column, cell: pl.Expr) -> pl.Expr:
+    if col.type is ColumnType.DATE:
+        return cell.str.to_date(QUICK_FORMAT, strict=False)
+    return cell.cast(pl.Int64 if col.type is ColumnType.INTEGER else pl.Float64, strict=False)
+
+
+def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
+    if col.type is ColumnType.DATE:
+        return pl.when(value.to_physical().is_between(*DAY_RANGE)).then(value)  # years 1900-2100
+    if col.type is ColumnType.INTEGER:
+        return pl.when(value >= 0).then(value)
+    return pl.when(value.is_finite()).then(value)
+
+
+def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) -> pl.LazyFrame:
+    """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
+    read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
+    with their `|plain` flag. Other columns of `lf` are kept."""
+    dtypes = lf.collect_schema()
+    parsed: list[pl.Expr] = []
+    exprs: list[pl.Expr] = []
+    for col in schema.columns:
+        source = columns.get(col.name)
+        if source is None:
+            continue
+        cell = pl.col(source)
+        if col.type is ColumnType.ID:
+            plain = ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())
+            exprs += [cell.alias(col.name), plain.alias(col.name + ID_PLAIN)]
+        elif col.type in QUICK_TYPES:
+            parsed.append(_quick_parse(col, cell).alias(col.name + "|parsed"))
+            value = _quick_check(col, pl.col(col.name + "|parsed"))
+            exprs += [value.alias(col.name),
+                      pl.when(value.is_null()).then(cell).cast(_categorical()).alias(col.name + ASIDE)]
+        elif isinstance(dtypes[source], pl.Categorical):
+            exprs.append(cell.alias(col.name))
+        else:
+            exprs.append(cell.cast(_categorical()).alias(col.name))
+    keep = [n for n in dtypes.names() if n not in columns.values()]
+    return lf.with_columns(parsed).select(*keep, *exprs)
+
+
 @dataclass
 class _Text:
-    """One text column awaiting conversion: its distinct texts and each cell's code into them."""
+    """One column's texts awaiting conversion: its distinct texts and each cell's code into them."""
 
     table: int
     column: Column
     texts: pl.Series  # String, in code order
-    codes: pl.Series  # UInt32, null for a blank cell
+    codes: pl.Series  # UInt32, null for a blank cell (or, aside a quick column, a cell already converted)
+    aside: bool  # the texts a quick parse left (a null code is then a converted or blank cell)
 
 
 def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str, CodeSet]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`raw`: text columns (String or Categorical) named by canonical column (any subset) plus `__row`.
+    """`raw`: text columns named by canonical column (any subset) plus `__row`.
     Returns the typed frame (every schema column, in schema order, plus `__row`) and the problems
     (`__row`, `field`, `code`, `value`), one row per bad cell."""
-    return convert_tables([(raw, schema)], code_sets)[0]
+    columns = {c.name: c.name for c in schema.columns if c.name in raw.columns}
+    read = typed_query(raw.lazy().select(ROW, *columns), schema, columns).collect()
+    return finish_tables([(read, schema)], code_sets)[0]
 
 
-def convert_tables(items: list[tuple[pl.DataFrame, TableSchema]],
-                   code_sets: dict[str, CodeSet]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """`convert_columns` of several tables, with the distinct texts of each kind converted together."""
-    pending = [_Text(t, c, *_codes(raw[c.name])) for t, (raw, schema) in enumerate(items)
-               for c in schema.columns if c.name in raw.columns and c.type is not ColumnType.ID]
+def finish_tables(items: list[tuple[pl.DataFrame, TableSchema]],
+                  code_sets: dict[str, CodeSet]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Frames read through `typed_query` (plus `__row`) -> (typed frame, problems) per table, the distinct
+    texts of each kind converted together."""
+    pending: list[_Text] = []
+    for t, (read, schema) in enumerate(items):
+        for c in schema.columns:
+            if c.type is ColumnType.ID:
+                continue
+            if c.type in QUICK_TYPES and c.name + ASIDE in read.columns:
+                pending.append(_Text(t, c, *_codes(read[c.name + ASIDE]), aside=True))
+            elif c.type not in QUICK_TYPES and c.name in read.columns:
+                pending.append(_Text(t, c, *_codes(read[c.name]), aside=False))
     groups: dict[ColumnType, list[_Text]] = defaultdict(list)
     for item in pending:
-        groups[_kind(item.column)].append(item)
+        if item.texts.len() or (not item.aside and item.codes.null_count()):
+            groups[_kind(item.column)].append(item)
     queries = [convert_unique(pl.concat([_distinct(x, code_sets) for x in group]), group[0].column, code_sets)
                for group in groups.values()]
     convs: dict[tuple[int, str], pl.DataFrame] = {}
     for group, done in zip(groups.values(), pl.collect_all(queries) if queries else [], strict=True):
         offset = 0
         for x in group:
-            n = x.texts.len() + (1 if x.codes.null_count() else 0)
+            n = x.texts.len() + (1 if _with_blank(x) else 0)
             convs[(x.table, x.column.name)] = done.slice(offset, n)
             offset += n
-    texts = {(x.table, x.column.name): x for x in pending}
-    return [_assemble(raw, schema, {c: (texts[(t, c)], conv) for (tt, c), conv in convs.items() if tt == t})
-            for t, (raw, schema) in enumerate(items)]
+    empty = pl.DataFrame(schema={RAW: pl.String, VALUE: pl.String, PROBLEM: pl.String})
+    out = []
+    for t, (read, schema) in enumerate(items):
+        texts = {x.column.name: (x, convs.get((t, x.column.name), empty)) for x in pending if x.table == t}
+        out.append(_assemble(read, schema, texts))
+    return out
 
 
-def _assemble(raw: pl.DataFrame, schema: TableSchema,
+def _with_blank(x: _Text) -> bool:
+    """A categorical column with blank cells converts a null text too (a required column's CSC203)."""
+    return not x.aside and x.codes.null_count() > 0
+
+
+def _assemble(read: pl.DataFrame, schema: TableSchema,
               converted: dict[str, tuple[_Text, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The typed frame (one `select`, columns in parallel) and the problems of one table."""
-    ids = [c for c in schema.columns if c.name in raw.columns and c.type is ColumnType.ID]
     exprs: list[pl.Expr] = []
-    inputs: list[pl.Series] = [raw[ROW], *(raw[c.name] for c in ids)]
+    inputs: list[pl.Series] = [read[ROW]]
     problems: list[pl.DataFrame] = []
     for col in schema.columns:
         name = col.name
-        if name not in raw.columns:
+        if name not in read.columns:
             exprs.append(pl.lit(None, dtype=dtype_of(col)).alias(name))
-        elif col.type is ColumnType.ID:
-            exprs.append(_id_expr(raw[name], col).alias(name))
+            continue
+        if col.type is ColumnType.ID:
+            inputs.append(read[name])
+            exprs.append(_id_expr(read[name], col, read[name + ID_PLAIN]).alias(name))
+            continue
+        x, conv = converted[name]
+        values = pl.lit(conv[VALUE].head(x.texts.len()).cast(dtype_of(col)))  # row i of conv: code i
+        code = x.codes.alias(name + ASIDE)
+        if x.aside:
+            inputs.append(read[name])
+            expr = pl.col(name)
+            if x.texts.len():  # some texts went the general route
+                inputs.append(code)
+                expr = pl.when(pl.col(code.name).is_not_null()).then(values.gather(pl.col(code.name))).otherwise(expr)
+            if col.required:
+                blank = read[name].is_null() & x.codes.is_null()
+                if blank.any():
+                    problems.append(read.filter(blank).select(ROW, pl.lit(name).alias("field"), pl.lit("CSC203").alias("code"),
+                                                              pl.lit(None, dtype=pl.String).alias("value")))
         else:
-            x, conv = converted[name]
-            values = conv[VALUE].head(x.texts.len())  # row i of conv: code i
-            if col.type is ColumnType.INTEGER and _plain_integers(x.texts, values):
-                values = x.texts.cast(pl.Int64)  # exact beyond 2**53, where the float route is not
-            inputs.append(x.codes.alias(name))
-            exprs.append(pl.lit(values.cast(dtype_of(col))).gather(pl.col(name)).alias(name))
-            found = _problems(raw[ROW], x, conv)
-            if found is not None:
-                problems.append(found)
+            inputs.append(code)
+            expr = values.gather(pl.col(code.name))
+        exprs.append(expr.alias(name))
+        found = _problems(read[ROW], x, conv)
+        if found is not None:
+            problems.append(found)
     typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW).collect()
+    ids = [c for c in schema.columns if c.type is ColumnType.ID and c.name in read.columns]
     for col in ids:
         if col.required and typed[col.name].null_count():
-            rows = raw.filter(typed[col.name].is_null())
+            rows = read.filter(typed[col.name].is_null())
             problems.append(rows.select(ROW, pl.lit(col.name).alias("field"), pl.lit("CSC203").alias("code"),
                                         pl.col(col.name).alias("value")))
     probs = pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_COLUMNS)
@@ -137,9 +231,9 @@ def _code_set(col: Column, code_sets: dict[str, CodeSet]) -> str | None:
 
 
 def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(distinct texts in code order, each cell's UInt32 code into them, null for a blank) of a text column."""
+    """(distinct texts in code order, each cell's UInt32 code into them, null for a null cell) of a column."""
     if not isinstance(s.dtype, pl.Categorical):
-        s = s.cast(pl.Categorical(pl.Categories.random()))  # its own categories: only this column's texts
+        s = s.cast(_categorical())
     codes = s.cat.physical()
     # the column's own categories are exactly its texts, numbered from 0 (Categories.to_series loops in Python)
     n = int(codes.max() or 0) + 1 if codes.null_count() < codes.len() else 0  # type: ignore[operator]
@@ -147,16 +241,11 @@ def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     return texts.cast(pl.String).alias(RAW), codes
 
 
-def _plain_integers(texts: pl.Series, values: pl.Series) -> bool:
-    """Every text converted and written as a plain whole number (`12`, never `12.0` or ` 12`)."""
-    return values.null_count() == 0 and bool(texts.str.contains(r"^-?\d{1,18}$").all())
-
-
 def _distinct(x: _Text, code_sets: dict[str, CodeSet]) -> pl.LazyFrame:
     """The raw values of one column to convert, with its settings: the distinct texts in code order, then
     null when the column has blanks."""
     raw = x.texts
-    if x.codes.null_count():
+    if _with_blank(x):
         raw = pl.concat([raw, pl.Series(RAW, [None], dtype=pl.String)])
     return raw.to_frame().lazy().with_columns(pl.lit(x.column.required).alias(REQUIRED),
                                               pl.lit(x.column.allow_fraction).alias(FRACTION),
@@ -165,6 +254,8 @@ def _distinct(x: _Text, code_sets: dict[str, CodeSet]) -> pl.LazyFrame:
 
 def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | None:
     """The cells that could not be converted, in row order: (`__row`, `field`, `code`, `value`)."""
+    if conv.is_empty():
+        return None
     bad = conv[PROBLEM].head(x.texts.len())
     null_problem = conv[PROBLEM][-1] if conv.height > x.texts.len() else None
     bad_codes = bad.is_not_null().arg_true().cast(pl.UInt32)
@@ -182,9 +273,11 @@ def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | No
     })
 
 
-def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
-    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric."""
-    if not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any():
+def _id_expr(s: pl.Series, col: Column, plain: pl.Series | None = None) -> pl.Expr:
+    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric.
+    `plain`: the flag `typed_query` computed (every ID digits and capitals only), if known."""
+    if (plain[0] if plain is not None and plain.len() else
+            not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any()):
         return pl.col(col.name)  # digits and capitals only (the usual case): nothing to trim, raise or blank
     clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
     value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)

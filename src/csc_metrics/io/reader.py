@@ -13,12 +13,12 @@ import polars as pl
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.errors import InputError
 from csc_metrics.io.checks import check_tables
-from csc_metrics.io.convert import convert_columns, convert_tables, dtype_of
+from csc_metrics.io.convert import CATEGORICAL, convert_columns, dtype_of, finish_tables, typed_query
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import ROW, SRC, ReadResult, SourceInfo, TableData
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
-from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
+from csc_metrics.spec.tables import CodeSet, TableSchema
 
 if TYPE_CHECKING:
     from csc_metrics.spec.loader import Definitions
@@ -45,7 +45,10 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
                 continue
             entries.append(_load_block(raw, rec))
     blocks = [e for e in entries if isinstance(e, _Block)]
-    converted = iter(convert_tables([(b.rows, b.schema) for b in blocks], definitions.code_sets))
+    read = [skip_rows(frame, b.schema.child_id) for b, frame in zip(blocks, _collect(blocks), strict=True)]
+    converted = iter(finish_tables([(frame, b.schema) for b, (frame, _) in zip(blocks, read, strict=True)],
+                                   definitions.code_sets))
+    skipped = iter(n for _, n in read)
     diags: list[Diagnostic] = []
     parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
     for entry in entries:
@@ -53,6 +56,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
             diags.append(entry)
             continue
         typed, problems = next(converted)
+        entry.skipped += next(skipped)
         source, block_diags = _finish_block(entry, typed, problems, definitions.code_sets)
         diags += block_diags
         parts.setdefault(source.table, []).append((source, typed))
@@ -100,15 +104,38 @@ class _Block:
     encoding: str | None
     schema: TableSchema
     headers: list[dict]
-    rows: pl.DataFrame  # text columns by canonical name, plus `__row`
+    query: pl.LazyFrame  # `typed_query` of the sheet, plus `__row` and `__filled`
+    retry: Callable[[], pl.LazyFrame] | None  # the same query read again as Windows-1252 (CSV not UTF-8 after all)
     skipped: int
     diags: list[Diagnostic]
+
+
+def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
+    """Parse and convert every block in one parallel `collect_all`; a CSV found not to be UTF-8 past its
+    first 256 KB is read again as Windows-1252."""
+    try:
+        return pl.collect_all([b.query for b in blocks]) if blocks else []
+    except pl.exceptions.ComputeError:
+        pass
+    out = []
+    for b in blocks:
+        try:
+            out.append(b.query.collect())
+        except pl.exceptions.ComputeError as exc:
+            if b.retry is None or "utf-8" not in str(exc).lower():
+                raise InputError(f"{b.path}: cannot be read as CSV ({exc})".splitlines()[0],
+                                 hint="open it in Excel and save it again as CSV UTF-8") from None
+            b.encoding = "cp1252"
+            out.append(b.retry().collect())
+    return out
 
 
 def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -> tuple[SourceInfo, pl.DataFrame, list[Diagnostic]]:
     """Read the rows of one recognised sheet: skip blank and footer rows, convert, report problems."""
     block = _load_block(raw, rec)
-    typed, problems = convert_columns(block.rows, block.schema, code_sets)
+    frame, skipped = skip_rows(_collect([block])[0], block.schema.child_id)
+    block.skipped += skipped
+    typed, problems = finish_tables([(frame, block.schema)], code_sets)[0]
     source, diags = _finish_block(block, typed, problems, code_sets)
     return source, typed, diags
 
@@ -119,7 +146,7 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
     assert match is not None
     schema = match.schema
     header_cells = raw.head[rec.header_index]
-    categorical = frozenset(i for i, name in match.mapping.items() if schema.column(name).type is not ColumnType.ID)  # type: ignore[union-attr]
+    categorical = frozenset(i for i, name in match.mapping.items() if schema.column(name).type in CATEGORICAL)  # type: ignore[union-attr]
     data, letters = raw.load(rec.header_index, categorical)
     first_row = rec.header_index + 2  # Excel row of the first data row
     diags: list[Diagnostic] = []
@@ -137,15 +164,19 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
                                 message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
                                 hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
 
-    kept, skipped_data = skip_rows(data, match.mapping, schema.child_id)
-    rows = kept.select(
-        (pl.col("__i") + first_row).cast(pl.UInt32).alias(ROW),
-        *[pl.col(f"c{i}").alias(name) for i, name in match.mapping.items() if f"c{i}" in kept.columns],
-    )
+    columns = {name: f"c{i}" for i, name in match.mapping.items()}
+
+    def query(data: pl.LazyFrame) -> pl.LazyFrame:
+        cells = [pl.col(c) for c in data.collect_schema().names()]
+        filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
+        counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
+        return typed_query(counted, schema, columns).drop(c for c in data.collect_schema().names() if c not in columns.values())
+
+    retry = (lambda: query(raw.load(rec.header_index, categorical, "cp1252")[0])) if raw.encoding == "utf-8" and raw.sheet is None else None
     headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
                for i, name in sorted(match.mapping.items())]
-    return _Block(raw.path, raw.sheet, raw._digest.result, raw.encoding, schema, headers, rows,
-                  rec.header_index + skipped_data, diags)
+    return _Block(raw.path, raw.sheet, raw._digest.result, raw.encoding, schema, headers, query(data), retry,
+                  rec.header_index, diags)
 
 
 def _finish_block(block: _Block, typed: pl.DataFrame, problems: pl.DataFrame,
@@ -170,29 +201,29 @@ def _finish_block(block: _Block, typed: pl.DataFrame, problems: pl.DataFrame,
     return source, diags
 
 
-def skip_rows(data: pl.DataFrame, mapping: dict[int, str], child_id: str) -> tuple[pl.DataFrame, int]:
+FILLED = "__filled"  # how many cells of the row are filled
+
+
+def skip_rows(read: pl.DataFrame, child_id: str) -> tuple[pl.DataFrame, int]:
     """Drop blank rows, trailing rows with one filled cell (footers) and rows whose child id mentions a filter.
-    Returns the kept rows (with `__i`, the index below the header) and how many were dropped."""
-    data = data.with_row_index("__i")
-    cells = [c for c in data.columns if c != "__i"]
-    if not cells or data.is_empty():
-        return data, 0
-    filled = data.select(pl.sum_horizontal(pl.col(c).is_not_null() for c in cells).alias("n"))["n"]
-    sparse = data.filter(filled <= 2)  # footers and blank rows are sparse; only these are inspected
-    if sparse.is_empty():
-        return data, 0
-    n_sparse = filled.filter(filled <= 2)
-    last_full = data["__i"].filter(filled >= 2).max()
+    `read`: a sheet read by its typed query (`__row`, `__filled`, columns). Returns the kept rows and how
+    many were dropped."""
+    filled = read[FILLED]
+    sparse_mask = filled <= 2
+    if read.is_empty() or not sparse_mask.any():
+        return read.drop(FILLED), 0
+    sparse = read.filter(sparse_mask)  # footers and blank rows are sparse; only these are inspected
+    n_sparse = sparse[FILLED]
+    last_full = read[ROW].filter(filled >= 2).max()
     drop = n_sparse == 0
     if last_full is not None:
-        drop = drop | ((sparse["__i"] > last_full) & (n_sparse <= 1))
-    child_col = next((f"c{i}" for i, c in mapping.items() if c == child_id), None)
-    if child_col is not None:
-        drop = drop | sparse[child_col].str.contains(FOOTER).fill_null(False)
-    dropped = sparse["__i"].filter(drop)
+        drop = drop | ((sparse[ROW] > last_full) & (n_sparse <= 1))
+    if child_id in read.columns:
+        drop = drop | sparse[child_id].str.contains(FOOTER).fill_null(False)
+    dropped = sparse[ROW].filter(drop)
     if dropped.is_empty():
-        return data, 0
-    return data.filter(~pl.col("__i").is_in(dropped.implode())), dropped.len()
+        return read.drop(FILLED), 0
+    return read.filter(~pl.col(ROW).is_in(dropped.implode())).drop(FILLED), dropped.len()
 
 
 def _letter(letters: list[str], index: int) -> str:

@@ -36,7 +36,7 @@ class RawSheet:
     encoding: str | None
     _digest: Future[str]
     head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
-    _loader: Callable[[RawSheet, int, frozenset[int]], tuple[pl.DataFrame, list[str]]]
+    _loader: Callable[[int, frozenset[int], str | None], tuple[pl.LazyFrame, list[str]]]
 
     @property
     def sha256(self) -> str:
@@ -47,12 +47,14 @@ class RawSheet:
         """Sheet name, else the file name without suffix (a tie-breaker for recognising tables)."""
         return self.sheet if self.sheet is not None else Path(self.path).stem
 
-    def load(self, header_index: int, categorical: frozenset[int] = frozenset()) -> tuple[pl.DataFrame, list[str]]:
-        """The rows below the header row as text columns `c0..cN` and each column's Excel letter.
-        Data row i is Excel row `header_index + 2 + i`. Columns in `categorical` may come as Categorical (each
-        with its own categories: the column's distinct texts) instead of String, which spares hashing the
-        text again to convert it; the cells are the same."""
-        return self._loader(self, header_index, categorical)
+    def load(self, header_index: int, categorical: frozenset[int] = frozenset(),
+             encoding: str | None = None) -> tuple[pl.LazyFrame, list[str]]:
+        """The rows below the header row as text columns `c0..cN` (lazy: parsed when collected) and each
+        column's Excel letter. Data row i is Excel row `header_index + 2 + i`. Columns in `categorical` may
+        come as Categorical (each with its own categories: the column's distinct texts), which the CSV parser
+        builds cheaply for columns of few distinct texts. `encoding`: read a CSV as this encoding instead of
+        the one detected."""
+        return self._loader(header_index, categorical, encoding)
 
 
 QUIET_SUFFIXES = {".md", ".toml", ".json", ".yaml", ".yml", ".pdf", ".docx"}
@@ -158,26 +160,14 @@ def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawS
         if len(head) >= SCAN_ROWS:
             break
 
-    def load(sheet: RawSheet, header_index: int, categorical: frozenset[int]) -> tuple[pl.DataFrame, list[str]]:
+    def load(header_index: int, categorical: frozenset[int], as_encoding: str | None) -> tuple[pl.LazyFrame, list[str]]:
+        source = utf8 if as_encoding is None else _to_utf8(path.read_bytes(), as_encoding)
         width = max(len(head[header_index]), 1)
-        names = [f"c{i}" for i in range(width)]
-        options = dict(has_header=False, schema=dict.fromkeys(names, pl.String), skip_rows=header_index + 1,
-                       truncate_ragged_lines=True, raise_if_empty=False, infer_schema=False)
-        if categorical:
-            dtypes = {n: pl.Categorical(pl.Categories.random()) if i in categorical else pl.String
-                      for i, n in enumerate(names)}
-            try:
-                return pl.read_csv(utf8, **{**options, "schema": dtypes}), [column_letter(i) for i in range(width)]
-            except pl.exceptions.ComputeError:
-                pass  # read as text below: the same cells, or the error and encoding fallback as before
-        try:
-            frame = pl.read_csv(utf8, **options)
-        except pl.exceptions.ComputeError as exc:
-            if "utf-8" not in str(exc).lower() or sheet.encoding != "utf-8":
-                raise InputError(f"{path}: cannot be read as CSV ({exc})".splitlines()[0],
-                                 hint="open it in Excel and save it again as CSV UTF-8") from None
-            sheet.encoding = "cp1252"  # valid UTF-8 at the start only
-            frame = pl.read_csv(_to_utf8(path.read_bytes(), "cp1252"), **options)
+        dtypes = {f"c{i}": pl.Categorical(pl.Categories.random()) if i in categorical else pl.String
+                  for i in range(width)}
+        frame = pl.scan_csv(source, has_header=False, schema=dtypes,
+                            skip_rows=header_index + 1, truncate_ragged_lines=True, raise_if_empty=False,
+                            infer_schema=False)
         return frame, [column_letter(i) for i in range(width)]
 
     return RawSheet(str(path), None, encoding, digest, head, load)
@@ -205,8 +195,8 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
         head = [list(r) for r in frame.head(SCAN_ROWS).rows()]
 
-        def load(_: RawSheet, header_index: int, categorical: frozenset[int], frame: pl.DataFrame = frame,
+        def load(header_index: int, _: frozenset[int], __: str | None, frame: pl.DataFrame = frame,
                  letters: list[str] = letters):
-            return frame.slice(header_index + 1), letters
+            return frame.lazy().slice(header_index + 1), letters
 
         yield RawSheet(str(path), name, None, digest, head, load)
