@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from csc_metrics.engine.expressions import Ctx, add_months, all_of
+from csc_metrics.io.model import KEY
 from csc_metrics.spec.indicators import Related
 from csc_metrics.spec.tables import TableSchema
 
@@ -36,14 +37,14 @@ def lookup_flag(
     """`__rid` -> bool: the same child has a related row in the window."""
     same_table = other_schema.id == table.id
     left = (
-        base.select("__rid", pl.col(table.child_id).alias("__child"), pl.col(from_col).alias("__d"))
-        .filter(pl.col("__d").is_not_null() & pl.col("__child").is_not_null())
+        base.select("__rid", KEY, pl.col(from_col).alias("__d"))
+        .filter(pl.col("__d").is_not_null() & pl.col(KEY).is_not_null())
         .sort("__d")
     )
     right = (
         other.filter(all_of(rel.filters, other_ctx, None))
-        .select(pl.col(other_schema.child_id).alias("__child"), pl.col(rel.date).alias("__other"))
-        .filter(pl.col("__other").is_not_null() & pl.col("__child").is_not_null())
+        .select(KEY, pl.col(rel.date).alias("__other"))
+        .filter(pl.col("__other").is_not_null() & pl.col(KEY).is_not_null())
         .with_columns(pl.col("__other").alias("__other_key"))
         .sort("__other_key")
     )
@@ -52,7 +53,7 @@ def lookup_flag(
         right,
         left_on="__d",
         right_on="__other_key",
-        by="__child",
+        by=KEY,
         strategy="backward" if before else "forward",
         check_sortedness=False,  # sorted by date within each child; polars cannot verify that with `by`
         # within one table the row itself must not match; `before` is strictly before D anyway

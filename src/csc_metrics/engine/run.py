@@ -31,6 +31,7 @@ from csc_metrics.engine.expressions import (
 )
 from csc_metrics.engine.lookups import lookup_flag, window_bound
 from csc_metrics.engine.periods import Period, period_of
+from csc_metrics.io.model import KEY, with_child_keys
 from csc_metrics.spec.indicators import (
     AnyCondition,
     AnyIndicator,
@@ -161,7 +162,7 @@ class _Job:
 class Run:
     def __init__(self, defs: Definitions, frames: dict[str, pl.DataFrame], settings: Settings) -> None:
         self.defs = defs
-        self.frames = frames
+        self.frames = with_child_keys(frames, {t: defs.tables[t].child_id for t in frames if t in defs.tables})
         self.s = settings
         self.by_label = {p.label: p for p in settings.periods}
         self.granularities = sorted({p.granularity for p in settings.periods})
@@ -285,7 +286,6 @@ class Run:
             return pl.col(f"__{name}|{prefix}")
 
         default_from = _event_date(ind)
-        table = ctx.table
         cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
         out: dict[str, pl.Expr] = {}
         if isinstance(ind, DurationIndicator):
@@ -314,7 +314,7 @@ class Run:
             # representative row is unique (orders are distinct), so counting children is summing rows
             order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
             masked = pl.when(den_col).then(order)
-            best = (masked.max() if ind.keep == "last" else masked.min()).over([table.child_id, *group])
+            best = (masked.max() if ind.keep == "last" else masked.min()).over([KEY, *group])
             rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
             reps[rep_name] = den_col & (order == best).fill_null(False)
             nums[num_name] = pl.col(rep_name) & helper("cond", num_cond)
@@ -466,9 +466,9 @@ class Run:
         if not ind.counts_children:
             return lf.group_by([*group, category]).agg(pl.len().cast(pl.Int64).alias("__n"))
         order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
-        best = (order.max() if ind.keep == "last" else order.min()).over([table.child_id, *group])
+        best = (order.max() if ind.keep == "last" else order.min()).over([KEY, *group])
         return (lf.filter(order == best).group_by([*group, category])
-                .agg(pl.col(table.child_id).n_unique().cast(pl.Int64).alias("__n")))
+                .agg(pl.col(KEY).n_unique().cast(pl.Int64).alias("__n")))
 
     # -- results
     def result(self, ind: Any, table: TableSchema, period: Period, vals: dict[str, Any], *, as_at: date | None,

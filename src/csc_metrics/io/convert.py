@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_metrics.io.model import ROW
+from csc_metrics.io.model import KEY, ROW
 from csc_metrics.io.normalise import PLACEHOLDERS, is_blank, norm_key, norm_value
 from csc_metrics.spec.tables import Code, CodeSet, Column, ColumnType, TableSchema
 
@@ -27,6 +27,7 @@ BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no defin
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
 ASIDE = "|aside"  # suffix of the column holding the texts a quick parse did not convert
 ID_PLAIN = "|plain"  # suffix of an ID column's flag: every ID is digits and capitals only
+ID_NUMERIC = "|numeric"  # suffix of the child id's flag: every ID is a whole number without leading zeros
 
 DTYPES: dict[ColumnType, pl.DataType] = {
     ColumnType.ID: pl.String(), ColumnType.CODE: pl.String(), ColumnType.YES_NO: pl.String(),
@@ -99,6 +100,10 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
         if col.type is ColumnType.ID:
             plain = ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())
             exprs += [cell.alias(col.name), plain.alias(col.name + ID_PLAIN)]
+            if col.name == schema.child_id:
+                key = cell.cast(pl.Int64, strict=False)
+                numeric = (key.is_not_null() | cell.is_null()).all() & ~(cell.str.starts_with("0") & (cell != "0")).any()
+                exprs += [key.alias(KEY), numeric.alias(col.name + ID_NUMERIC)]
         elif col.type in QUICK_TYPES:
             parsed.append(_quick_parse(col, cell).alias(col.name + "|parsed"))
             value = _quick_check(col, pl.col(col.name + "|parsed"))
@@ -175,6 +180,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
               converted: dict[str, tuple[_Text, pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The typed frame (one `select`, columns in parallel) and the problems of one table."""
     exprs: list[pl.Expr] = []
+    extra: list[pl.Expr] = []
     inputs: list[pl.Series] = [read[ROW]]
     problems: list[pl.DataFrame] = []
     for col in schema.columns:
@@ -184,10 +190,14 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
             continue
         if col.type is ColumnType.ID:
             inputs.append(read[name])
-            exprs.append(_id_expr(read[name], col, read[name + ID_PLAIN]).alias(name))
+            plain = read[name + ID_PLAIN] if name + ID_PLAIN in read.columns else None
+            exprs.append(_id_expr(read[name], col, plain).alias(name))
+            if name + ID_NUMERIC in read.columns and plain is not None and plain.len() and plain[0] and read[name + ID_NUMERIC][0]:
+                inputs.append(read[KEY])
+                extra.append(pl.col(KEY))  # as read: the ids are used unchanged
             continue
         x, conv = converted[name]
-        values = pl.lit(conv[VALUE].head(x.texts.len()).cast(dtype_of(col)))  # row i of conv: code i
+        values = pl.lit(conv[VALUE].head(x.texts.len()).cast(dtype_of(col)).rechunk())  # row i of conv: code i
         code = x.codes.alias(name + ASIDE)
         if x.aside:
             inputs.append(read[name])
@@ -207,7 +217,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
         found = _problems(read[ROW], x, conv)
         if found is not None:
             problems.append(found)
-    typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW).collect()
+    typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW, *extra).collect()
     ids = [c for c in schema.columns if c.type is ColumnType.ID and c.name in read.columns]
     for col in ids:
         if col.required and typed[col.name].null_count():

@@ -12,6 +12,16 @@ from csc_metrics.spec.tables import TableSchema
 
 SRC = "__src"  # UInt16 index into TableData.sources
 ROW = "__row"  # UInt32 Excel-style row number (the row a user sees when opening the file)
+KEY = "__child"  # the child id as a join key: Int64 when every child id read is a plain number, else the text
+
+
+def with_child_keys(frames: dict[str, pl.DataFrame], child_ids: dict[str, str | None]) -> dict[str, pl.DataFrame]:
+    """Frames that all carry `KEY` of one type: the Int64 keys the reader made when every table has them
+    (ids of digits without leading zeros, so equal keys are equal ids), else the child id text itself."""
+    keyed = {t: f for t, f in frames.items() if child_ids.get(t)}
+    if keyed and all(KEY in f.columns and f.schema[KEY] == pl.Int64 for f in keyed.values()):
+        return frames
+    return {t: f.with_columns(pl.col(child_ids[t]).alias(KEY)) if t in keyed else f for t, f in frames.items()}
 
 
 @dataclass
