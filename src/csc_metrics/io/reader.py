@@ -251,7 +251,8 @@ def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
     typed, problems = convert_columns(raw, schema, code_sets)
     headers = [{"header": schema.column(c).header, "column": c, "letter": None} for c in present]  # type: ignore[union-attr]
     source = SourceInfo("<rows>", None, schema.id, typed.height, 0, None, "", None, headers)
-    typed = typed.with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC)).select(*schema.column_names, SRC, ROW)
+    typed = typed.with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC)).select(
+        *schema.column_names, SRC, ROW, *([KEY] if KEY in typed.columns else []))
     return typed, problems_to_diagnostics(problems, source, schema, code_sets)
 
 
