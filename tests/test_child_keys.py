@@ -63,3 +63,11 @@ def test_re_referrals_count_the_same_with_number_and_text_keys():
     assert re_referrals(numbers.drop(KEY)) == (1, 3)  # text keys (as when a key is missing) agree
     # `007` is not child 7: no re-referral among 3 referrals
     assert re_referrals(referrals([("007", "01/05/2024"), ("7", "01/08/2024"), ("8", "01/09/2024")])) == (0, 3)
+
+
+def test_ids_that_only_look_like_numbers_keep_text_keys():
+    # a sign, a space, an exponent or 16+ digits: the text is not the number's plain form
+    for bad in ("+5", " 5", "1e3", "1000000000000000"):
+        frame = referrals([(bad, "01/05/2024"), ("5", "01/06/2024")])
+        assert KEY not in frame.columns, bad
+    assert referrals([("999999999999999", "01/05/2024")])[KEY].to_list() == [999999999999999]

@@ -10,7 +10,7 @@ import polars as pl
 from csc_metrics.dates import whole_years
 from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.io.diagnose import rows_to_diagnostics
-from csc_metrics.io.model import ROW, SRC, TableData
+from csc_metrics.io.model import KEY, ROW, SRC, TableData
 from csc_metrics.spec.tables import ColumnType
 
 MAX_AGE = 25
@@ -63,8 +63,7 @@ def _screen(table: TableData, today: date) -> pl.LazyFrame | None:
     checks: dict[str, list[pl.Expr]] = {}
     key = _duplicate_key(table)
     if key:
-        hashes = _key_hash(key).sort()
-        checks["duplicates"] = [hashes == hashes.shift(1)]
+        checks["duplicates"] = [_key_hash(_hashed(table, key)).n_unique() < pl.len()]  # some hash repeats
     checks["date_pairs"] = [pl.col(p.end) < pl.col(p.start) for p in table.schema.date_pairs
                             if _present(table, p.start) and _present(table, p.end)]
     dates = _date_columns(table)
@@ -96,6 +95,13 @@ def _key_hash(key: list[str]) -> pl.Expr:
     return out
 
 
+def _hashed(table: TableData, key: list[str]) -> list[str]:
+    """The key with the child id read from its join key (a number, quicker to hash; equal ids, equal keys)."""
+    if KEY not in table.frame.columns:
+        return key
+    return [KEY if k == table.schema.child_id else k for k in key]
+
+
 def _duplicate_key(table: TableData) -> list[str]:
     key = [k for k in table.schema.key if table.schema.column(k) is not None]
     if not key or not all(_present(table, k) for k in key) or table.frame.is_empty():
@@ -108,7 +114,7 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
     if not key:
         return []
     # hash first (cheap), then work exactly on the few rows whose hashes repeat
-    hashes = table.frame.select(_key_hash(key).alias("h"))["h"]
+    hashes = table.frame.select(_key_hash(_hashed(table, key)).alias("h"))["h"]
     ordered = hashes.sort()
     repeated = ordered.filter(ordered == ordered.shift(1))  # a sort is much cheaper than a hash table here
     if repeated.is_empty():
@@ -217,10 +223,13 @@ def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
 def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
     """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
     parts = []
+    with_dob = [i for i, t in enumerate(tables) if _present(t, t.schema.date_of_birth) and _present(t, t.schema.child_id)]
+    keyed = all(tables[i].frame.schema.get(KEY) == pl.Int64 for i in with_dob)  # number keys: equal ids, equal keys
     for t_index, t in enumerate(tables):
         dob, cid = t.schema.date_of_birth, t.schema.child_id
-        if _present(t, dob) and _present(t, cid):
-            parts.append(t.frame.lazy().select(pl.col(cid).alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
+        if t_index in with_dob:
+            child = pl.col(KEY if keyed else cid)
+            parts.append(t.frame.lazy().select(child.alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
                                                 pl.lit(t_index, dtype=pl.UInt16).alias("__t"))
                          .filter(pl.col("__cid").is_not_null() & pl.col("__dob").is_not_null()))
     return pl.concat(parts).with_row_index("__i") if parts else None

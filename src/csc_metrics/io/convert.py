@@ -26,7 +26,6 @@ REQUIRED, FRACTION, CODE_SET = "__required", "__fraction", "__code_set"  # per-c
 BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no definitions file can use)
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
 ASIDE = "|aside"  # suffix of the column holding the texts a quick parse did not convert
-ID_PLAIN = "|plain"  # suffix of an ID column's flag: every ID is digits and capitals only
 ID_NUMERIC = "|numeric"  # suffix of the child id's flag: every ID is a whole number without leading zeros
 
 DTYPES: dict[ColumnType, pl.DataType] = {
@@ -88,7 +87,7 @@ def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
 def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) -> pl.LazyFrame:
     """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
     read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
-    with their `|plain` flag. Other columns of `lf` are kept."""
+    (the child id also as a number, with its `|numeric` flag). Other columns of `lf` are kept."""
     dtypes = lf.collect_schema()
     parsed: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -98,12 +97,10 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
             continue
         cell = pl.col(source)
         if col.type is ColumnType.ID:
-            plain = ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())
-            exprs += [cell.alias(col.name), plain.alias(col.name + ID_PLAIN)]
+            exprs.append(cell.alias(col.name))
             if col.name == schema.child_id:
                 key = cell.cast(pl.Int64, strict=False)
-                numeric = (key.is_not_null() | cell.is_null()).all() & ~(cell.str.starts_with("0") & (cell != "0")).any()
-                exprs += [key.alias(KEY), numeric.alias(col.name + ID_NUMERIC)]
+                exprs += [key.alias(KEY), _numeric_ids(cell, key).alias(col.name + ID_NUMERIC)]
         elif col.type in QUICK_TYPES:
             parsed.append(_quick_parse(col, cell).alias(col.name + "|parsed"))
             value = _quick_check(col, pl.col(col.name + "|parsed"))
@@ -115,6 +112,17 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
             exprs.append(cell.cast(_categorical()).alias(col.name))
     keep = [n for n in dtypes.names() if n not in columns.values()]
     return lf.with_columns(parsed).select(*keep, *exprs)
+
+
+MAX_DIGITS = 15  # ids as numbers up to 15 digits (case systems' ids are shorter)
+
+
+def _numeric_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
+    """Every id is a whole number written plainly: only digits, no leading zero, no sign or space (its text
+    has exactly as many characters as the number has digits), so distinct ids are distinct numbers."""
+    digits = pl.sum_horizontal([(key >= 10**i).cast(pl.UInt32) for i in range(1, MAX_DIGITS)]) + 1  # exact
+    plain = (key >= 0) & (key < 10**MAX_DIGITS) & (cell.str.len_bytes() == digits)
+    return (plain.fill_null(False) | cell.is_null()).all()
 
 
 @dataclass
@@ -190,11 +198,11 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
             continue
         if col.type is ColumnType.ID:
             inputs.append(read[name])
-            plain = read[name + ID_PLAIN] if name + ID_PLAIN in read.columns else None
-            exprs.append(_id_expr(read[name], col, plain).alias(name))
-            if name + ID_NUMERIC in read.columns and plain is not None and plain.len() and plain[0] and read[name + ID_NUMERIC][0]:
+            numeric = name + ID_NUMERIC in read.columns and read.height > 0 and bool(read[name + ID_NUMERIC][0])
+            exprs.append(pl.col(name) if numeric else _id_expr(read[name], col).alias(name))  # plain numbers: as read
+            if numeric:
                 inputs.append(read[KEY])
-                extra.append(pl.col(KEY))  # as read: the ids are used unchanged
+                extra.append(pl.col(KEY))
             continue
         x, conv = converted[name]
         values = pl.lit(conv[VALUE].head(x.texts.len()).cast(dtype_of(col)).rechunk())  # row i of conv: code i
@@ -283,11 +291,9 @@ def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | No
     })
 
 
-def _id_expr(s: pl.Series, col: Column, plain: pl.Series | None = None) -> pl.Expr:
-    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric.
-    `plain`: the flag `typed_query` computed (every ID digits and capitals only), if known."""
-    if (plain[0] if plain is not None and plain.len() else
-            not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any()):
+def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
+    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric."""
+    if not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any():
         return pl.col(col.name)  # digits and capitals only (the usual case): nothing to trim, raise or blank
     clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
     value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)
@@ -421,7 +427,7 @@ def convert_numbers(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
     if col.type is ColumnType.INTEGER:
         fraction = (f != f.floor()) & ~pl.col(FRACTION)
         code = pl.when(f.is_null() | fraction).then(pl.lit("CSC210")).when(f < 0).then(pl.lit("CSC217"))
-        value = f.floor().cast(pl.Int64, strict=False)
+        value = pl.coalesce(s.cast(pl.Int64, strict=False), f.floor().cast(pl.Int64, strict=False))  # exact past 2**53
     else:
         code = pl.when(f.is_null() | f.is_nan()).then(pl.lit("CSC210"))
         value = f
