@@ -75,7 +75,7 @@ def _read(paths: list[Path], definitions: Path | None):
     if loaded.has_errors:
         err_console.print(f"warning: the definitions in {target} have problems; run `csc-metrics check {target}`",
                           highlight=False)
-    return read_inputs(paths, loaded.definitions)
+    return read_inputs(paths, loaded.definitions, digests=False)  # the report has no use for file hashes
 
 
 def _load(target: Path):

@@ -72,7 +72,7 @@ def quick_value(col: Column, cell: pl.Expr) -> pl.Expr:
 
 def _quick_parse(col: Column, cell: pl.Expr) -> pl.Expr:
     if col.type is ColumnType.DATE:
-        return cell.str.to_date(QUICK_FORMAT, strict=False)
+        return cell.str.to_date(QUICK_FORMAT, strict=False, cache=False)  # a cache costs more than it saves here
     return cell.cast(pl.Int64 if col.type is ColumnType.INTEGER else pl.Float64, strict=False)
 
 
@@ -114,15 +114,10 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
     return lf.with_columns(parsed).select(*keep, *exprs)
 
 
-MAX_DIGITS = 15  # ids as numbers up to 15 digits (case systems' ids are shorter)
-
-
 def _numeric_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
-    """Every id is a whole number written plainly: only digits, no leading zero, no sign or space (its text
-    has exactly as many characters as the number has digits), so distinct ids are distinct numbers."""
-    digits = pl.sum_horizontal([(key >= 10**i).cast(pl.UInt32) for i in range(1, MAX_DIGITS)]) + 1  # exact
-    plain = (key >= 0) & (key < 10**MAX_DIGITS) & (cell.str.len_bytes() == digits)
-    return (plain.fill_null(False) | cell.is_null()).all()
+    """Every id is a whole number in its plain form (the number written back is the id: no leading zero,
+    sign or space), so distinct ids are distinct numbers."""
+    return ((key.cast(pl.String) == cell).fill_null(False) | cell.is_null()).all()
 
 
 @dataclass

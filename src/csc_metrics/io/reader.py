@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id column
 
 
-def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None) -> ReadResult:
+def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
+                digests: bool = True) -> ReadResult:
     """Read every table in `paths`, convert it per its schema and run the data-quality checks.
+    `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
 
     Raises InputError when a path is missing, a file is not CSV/xlsx or is empty, or nothing matches any table."""
     files, unrecognised = expand_paths([Path(p) for p in paths])
@@ -37,7 +39,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
     recogniser = Recogniser(schemas)
     entries: list[_Block | Diagnostic] = []  # in file order; blocks are converted all together
     for path in files:
-        for raw in open_path(path):
+        for raw in open_path(path, digest=digests):
             rec = recogniser.recognise(raw.head, raw.name_hint)
             if rec.match is None:
                 unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})

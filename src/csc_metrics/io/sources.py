@@ -88,18 +88,18 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
 _HASHER = ThreadPoolExecutor(max_workers=1)
 
 
-def open_path(path: Path) -> Iterator[RawSheet]:
-    """Every raw sheet in one file."""
+def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
+    """Every raw sheet in one file; `digest`: hash the file (SHA-256) in the background, else "" for it."""
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
         size = os.fstat(f.fileno()).st_size
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    digest = _HASHER.submit(_sha256, path)  # hashes while polars parses
+    hashed = _HASHER.submit(_sha256 if digest else str, path if digest else "")  # hashes while polars parses
     if path.suffix.lower() in CSV_SUFFIXES:
-        yield _csv_sheet(path, head, size, digest)
+        yield _csv_sheet(path, head, size, hashed)
     else:
-        yield from _excel_sheets(path, path.read_bytes(), digest)
+        yield from _excel_sheets(path, path.read_bytes(), hashed)
 
 
 BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"  # a file of only these is empty
