@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.engine_helpers import standard
 
 from csc_metrics.engine.calendar import WorkingCalendar
+from csc_metrics.engine.lookups import packable
 from csc_metrics.engine.periods import parse_period
 from csc_metrics.engine.run import Settings, evaluate
 from csc_metrics.io import frame_from_rows
@@ -71,3 +74,41 @@ def test_ids_that_only_look_like_numbers_keep_text_keys():
         frame = referrals([(bad, "01/05/2024"), ("5", "01/06/2024")])
         assert KEY not in frame.columns, bad
     assert referrals([("999999999999999999", "01/05/2024")])[KEY].to_list() == [999999999999999999]
+
+
+# --- packed look-ups ----------------------------------------------------------------------------------------
+
+START = date(2023, 4, 1)
+event = st.tuples(st.sampled_from([0, 1, 2, 7, 99999]), st.integers(0, 800))  # (child number, day offset)
+
+
+def keyed(table: str, column: str, events: list[tuple[int, int]]) -> pl.DataFrame:
+    defs = standard()
+    frame, _ = frame_from_rows(defs.tables[table], defs.code_sets, [
+        {"child_id": str(c), column: (START + timedelta(days=d)).strftime("%d/%m/%Y")} for c, d in events])
+    return frame
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(event, max_size=25), st.lists(event, max_size=25), st.lists(event, max_size=25))
+def test_packed_look_ups_find_what_look_ups_by_text_key_find(contacts, refs, assessments):
+    """Number keys pack child and date into one key; the same rows match as with text keys: re-referrals
+    (strictly before, same table), contacts -> referral and referral -> assessment (forward, same day counts)."""
+    defs = standard()
+    dates = {"annex_a_list_1": "contact_date", "annex_a_list_3": "referral_date", "annex_a_list_4": "assessment_start"}
+    data = {t: keyed(t, dates[t], rows) for t, rows in zip(dates, (contacts, refs, assessments), strict=True) if rows}
+    assert all(packable(f, dates[t]) for t, f in data.items())
+    periods = [parse_period("2023-24"), parse_period("2024-25")]
+    settings_ = Settings(periods=periods, as_at=periods[-1].end, calendar=WorkingCalendar(2015, 2027),
+                         coverage={t: (date(2000, 1, 1), periods[-1].end) for t in data})
+    ids = [i for i in ("re_referrals_12m", "contacts_to_referral", "referrals_to_assessment")
+           if all(t in data for t in ({"re_referrals_12m": ["annex_a_list_3"],
+                                        "contacts_to_referral": ["annex_a_list_1", "annex_a_list_3"],
+                                        "referrals_to_assessment": ["annex_a_list_3", "annex_a_list_4"]}[i]))]
+    inds = [defs.indicators[i] for i in ids]
+
+    def figures(frames):
+        return [(r["indicator"], r["period"], r["numerator"], r["denominator"]) for r in evaluate(defs, inds, frames, settings_)]
+
+    assert all(f.schema[KEY] == pl.Int64 for f in data.values())
+    assert figures(data) == figures({t: f.drop(KEY) for t, f in data.items()})

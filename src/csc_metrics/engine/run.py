@@ -29,7 +29,7 @@ from csc_metrics.engine.expressions import (
     lookup_key,
     timescale_validity,
 )
-from csc_metrics.engine.lookups import lookup_flag, window_bound
+from csc_metrics.engine.lookups import lookup_flag, packable, window_bound
 from csc_metrics.engine.periods import Period, period_of
 from csc_metrics.io.model import KEY, with_child_keys
 from csc_metrics.spec.indicators import (
@@ -223,8 +223,10 @@ class Run:
                     continue
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
-                queries.append((name, lookup_flag(rows, table, cond.related.from_ or default_from, cond.related,
-                                                  other.lazy(), other_schema, other_ctx)))
+                from_col = cond.related.from_ or default_from
+                packed = packable(self.frames[table.id], from_col) and packable(other, cond.related.date)
+                queries.append((name, lookup_flag(rows, table, from_col, cond.related, other.lazy(), other_schema,
+                                                  other_ctx, packed)))
         return related, queries
 
     def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
