@@ -206,3 +206,18 @@ def test_dates_that_read_as_infinite_numbers_are_not_dates():
                                                           {"child_id": "C", "referral_date": "45000"}])
     assert typed["referral_date"].to_list() == [None, None, date(2023, 3, 15)]
     assert [(d.code, d.line) for d in diags if d.field == "referral_date"] == [("CSC201", 2), ("CSC201", 3)]
+
+
+# --- row orders ----------------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=1, max_size=40))
+def test_row_order_is_the_ordinal_rank_of_date_then_row(offsets):
+    from csc_metrics.engine.run import _row_order
+
+    days = [None if o is None else TODAY + timedelta(days=o) for o in offsets]
+    frame = pl.DataFrame({"d": days}, schema={"d": pl.Date}).with_row_index("__rid")
+    got = frame.select(_row_order(pl.col("d")).alias("o"))["o"].to_list()
+    by_hand = sorted(range(len(days)), key=lambda i: (days[i] is not None, days[i] or TODAY, i))
+    assert got == [by_hand.index(i) + 1 for i in range(len(days))]

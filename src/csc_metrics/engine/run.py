@@ -140,6 +140,13 @@ def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr
             pl.when(inside).then(pl.lit(pl.Series(ends, dtype=pl.Date)).gather(at)))
 
 
+def _row_order(d: pl.Expr) -> pl.Expr:
+    """Rows ordered by date, ties (and blanks, which come first) in row order: 1..n, all distinct. The same
+    as ranking (date, row id) ordinally, without a struct (ordinal ranks break ties by position)."""
+    blank = d.is_null()
+    return pl.when(blank).then(blank.cum_sum()).otherwise(d.rank("ordinal") + d.null_count()).cast(pl.UInt32)
+
+
 def _with_layers(lf: pl.LazyFrame, layers: list[dict[str, pl.Expr]]) -> pl.LazyFrame:
     """Add helper columns layer by layer (a layer may use the columns of the layers before it)."""
     for layer in layers:
@@ -268,7 +275,7 @@ class Run:
                 cols.append(end.alias(f"__e_{d}_{g}"))
         order_dates = {_event_date(ind) for ind in inds} - {None}
         for d in sorted(order_dates):
-            cols.append(pl.struct(d, "__rid").rank("ordinal").alias(f"__o_{d}"))
+            cols.append(_row_order(pl.col(d)).alias(f"__o_{d}"))
         return lf.with_columns(cols) if cols else lf
 
     # -- measures shared by flows and stocks
