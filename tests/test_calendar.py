@@ -191,3 +191,22 @@ def test_property_matches_day_by_day_count(pairs: list[tuple[date, date]]) -> No
         assert back == -n
         if e >= s:
             assert 0 <= n <= (e - s).days
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.dates(date(1900, 1, 1), date(2100, 12, 31)), st.dates(date(1900, 1, 1), date(2100, 12, 31))),
+                min_size=1, max_size=30))
+def test_table_count_equals_polars_business_day_count(pairs: list[tuple[date, date]]) -> None:
+    """The look-up table gives what `business_day_count` over (start, end] gives, to the span's edges."""
+    cal = WorkingCalendar(2018, 2027, closures=[date(2023, 12, 27)], working_days=[date(2024, 12, 26)])
+    df = pl.DataFrame({"s": [p[0] for p in pairs], "e": [p[1] for p in pairs]})
+    lo, hi = pl.min_horizontal("s", "e"), pl.max_horizontal("s", "e")
+    count = pl.business_day_count(lo.dt.offset_by("1d"), hi.dt.offset_by("1d"), holidays=cal.holidays)
+    got = df.select(table=cal.working_days_between(pl.col("s"), pl.col("e")),
+                    polars=pl.when(pl.col("e") < pl.col("s")).then(-count).otherwise(count).cast(pl.Int64))
+    assert got["table"].to_list() == got["polars"].to_list()
+
+
+def test_dates_outside_1900_to_2100_have_no_count() -> None:
+    df = pl.DataFrame({"s": [date(1899, 12, 31), date(2024, 1, 1), None], "e": [date(1900, 1, 2), date(2101, 1, 1), date(2024, 1, 2)]})
+    assert df.select(CAL.working_days_between(pl.col("s"), pl.col("e")).alias("n"))["n"].to_list() == [None, None, None]
