@@ -31,7 +31,7 @@ from csc_metrics.engine.expressions import (
 )
 from csc_metrics.engine.lookups import lookup_flag, packable, window_bound
 from csc_metrics.engine.periods import Period, period_of
-from csc_metrics.io.model import KEY, with_child_keys
+from csc_metrics.io.model import KEY, number_keys
 from csc_metrics.spec.indicators import (
     AnyCondition,
     AnyIndicator,
@@ -169,7 +169,9 @@ class _Job:
 class Run:
     def __init__(self, defs: Definitions, frames: dict[str, pl.DataFrame], settings: Settings) -> None:
         self.defs = defs
-        self.frames = with_child_keys(frames, {t: defs.tables[t].child_id for t in frames if t in defs.tables})
+        self.frames = frames
+        # joins and per-child counts use the number keys when every table has them, else the id text
+        self.numbers = number_keys(frames, {t: defs.tables[t].child_id for t in frames if t in defs.tables})
         self.s = settings
         self.by_label = {p.label: p for p in settings.periods}
         self.granularities = sorted({p.granularity for p in settings.periods})
@@ -188,6 +190,10 @@ class Run:
         if timing.basis == "stock":
             return [(p, p.end) for p in self.s.periods]
         return [(self.as_at_period, self.s.as_at)]
+
+    def key(self, table: TableSchema) -> pl.Expr:
+        """The child as a join key: the number key, or the child id text."""
+        return pl.col(KEY) if self.numbers else pl.col(table.child_id)
 
     def table_of(self, ind: Any) -> TableSchema:
         table = self.defs.table(ind.table)
@@ -231,9 +237,10 @@ class Run:
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
                 from_col = cond.related.from_ or default_from
-                packed = packable(self.frames[table.id], from_col) and packable(other, cond.related.date)
-                queries.append((name, lookup_flag(rows, table, from_col, cond.related, other.lazy(), other_schema,
-                                                  other_ctx, packed)))
+                packed = self.numbers and packable(self.frames[table.id], from_col) and packable(other, cond.related.date)
+                queries.append((name, lookup_flag(rows.with_columns(self.key(table).alias(KEY)), table, from_col,
+                                                  cond.related, other.lazy().with_columns(self.key(other_schema).alias(KEY)),
+                                                  other_schema, other_ctx, packed)))
         return related, queries
 
     def base(self, table: TableSchema, inds: list[Any]) -> tuple[pl.LazyFrame, dict[str, str]]:
@@ -323,7 +330,7 @@ class Run:
             # representative row is unique (orders are distinct), so counting children is summing rows
             order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
             masked = pl.when(den_col).then(order)
-            best = (masked.max() if ind.keep == "last" else masked.min()).over([KEY, *group])
+            best = (masked.max() if ind.keep == "last" else masked.min()).over([self.key(ctx.table), *group])
             rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
             reps[rep_name] = den_col & (order == best).fill_null(False)
             nums[num_name] = pl.col(rep_name) & helper("cond", num_cond)
@@ -475,9 +482,9 @@ class Run:
         if not ind.counts_children:
             return lf.group_by([*group, category]).agg(pl.len().cast(pl.Int64).alias("__n"))
         order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
-        best = (order.max() if ind.keep == "last" else order.min()).over([KEY, *group])
+        best = (order.max() if ind.keep == "last" else order.min()).over([self.key(table), *group])
         return (lf.filter(order == best).group_by([*group, category])
-                .agg(pl.col(KEY).n_unique().cast(pl.Int64).alias("__n")))
+                .agg(self.key(table).n_unique().cast(pl.Int64).alias("__n")))
 
     # -- results
     def result(self, ind: Any, table: TableSchema, period: Period, vals: dict[str, Any], *, as_at: date | None,

@@ -26,6 +26,7 @@ REQUIRED, FRACTION, CODE_SET = "__required", "__fraction", "__code_set"  # per-c
 BUILTIN_YES_NO = "\x00yes_no"  # the code set of yes/no columns (a name no definitions file can use)
 PROBLEM_COLUMNS = {ROW: pl.UInt32, "field": pl.String, "code": pl.String, "value": pl.String}
 ASIDE = "|aside"  # suffix of the column holding the texts a quick parse did not convert
+ID_PLAIN = "|plain"  # suffix of an ID column's flag: every ID is digits and capitals only
 ID_NUMERIC = "|numeric"  # suffix of the child id's flag: every ID is a whole number without leading zeros
 
 DTYPES: dict[ColumnType, pl.DataType] = {
@@ -97,7 +98,8 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
             continue
         cell = pl.col(source)
         if col.type is ColumnType.ID:
-            exprs.append(cell.alias(col.name))
+            plain = ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())  # nothing to clean
+            exprs += [cell.alias(col.name), plain.alias(col.name + ID_PLAIN)]
             if col.name == schema.child_id:
                 key = cell.cast(pl.Int64, strict=False)
                 exprs += [key.alias(KEY), _numeric_ids(cell, key).alias(col.name + ID_NUMERIC)]
@@ -193,8 +195,9 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
             continue
         if col.type is ColumnType.ID:
             inputs.append(read[name])
-            numeric = name + ID_NUMERIC in read.columns and read.height > 0 and bool(read[name + ID_NUMERIC][0])
-            exprs.append(pl.col(name) if numeric else _id_expr(read[name], col).alias(name))  # plain numbers: as read
+            numeric = _flag(read, name + ID_NUMERIC)
+            plain = numeric or _flag(read, name + ID_PLAIN)
+            exprs.append(pl.col(name) if plain else _id_expr(read[name], col).alias(name))  # nothing to clean: as read
             if numeric:
                 inputs.append(read[KEY])
                 extra.append(pl.col(KEY))
@@ -229,6 +232,11 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
                                         pl.col(col.name).alias("value")))
     probs = pl.concat(problems) if problems else pl.DataFrame(schema=PROBLEM_COLUMNS)
     return typed, probs
+
+
+def _flag(read: pl.DataFrame, name: str) -> bool:
+    """A flag `typed_query` computed over the whole column (False when absent)."""
+    return name in read.columns and read.height > 0 and bool(read[name][0])
 
 
 def _kind(col: Column) -> ColumnType:

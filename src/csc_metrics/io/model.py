@@ -12,16 +12,14 @@ from csc_metrics.spec.tables import TableSchema
 
 SRC = "__src"  # UInt16 index into TableData.sources
 ROW = "__row"  # UInt32 Excel-style row number (the row a user sees when opening the file)
-KEY = "__child"  # the child id as a join key: Int64 when every child id read is a plain number, else the text
+KEY = "__child"  # the child id as an Int64 join key, present when every child id read is a plain number
 
 
-def with_child_keys(frames: dict[str, pl.DataFrame], child_ids: dict[str, str | None]) -> dict[str, pl.DataFrame]:
-    """Frames that all carry `KEY` of one type: the Int64 keys the reader made when every table has them
-    (ids of digits without leading zeros, so equal keys are equal ids), else the child id text itself."""
-    keyed = {t: f for t, f in frames.items() if child_ids.get(t)}
-    if keyed and all(KEY in f.columns and f.schema[KEY] == pl.Int64 for f in keyed.values()):
-        return frames
-    return {t: f.with_columns(pl.col(child_ids[t]).alias(KEY)) if t in keyed else f for t, f in frames.items()}
+def number_keys(frames: dict[str, pl.DataFrame], child_ids: dict[str, str | None]) -> bool:
+    """Every table with a child id carries the Int64 `KEY` the reader makes (ids of digits without leading
+    zeros, so equal keys are equal ids); else joins use the child id text."""
+    keyed = [f for t, f in frames.items() if child_ids.get(t)]
+    return bool(keyed) and all(f.schema.get(KEY) == pl.Int64 for f in keyed)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from csc_metrics.io.checks import check_tables
 from csc_metrics.io.convert import CATEGORICAL, convert_columns, dtype_of, finish_tables, typed_query
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
-from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, with_child_keys
+from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
 from csc_metrics.spec.tables import CodeSet, TableSchema
 
@@ -76,9 +76,9 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
         frame = combined.select(*schema.column_names, SRC, ROW, *([KEY] if keyed else [])).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
-    keys = with_child_keys({t: d.frame for t, d in tables.items()}, {t: d.schema.child_id for t, d in tables.items()})
-    for t, d in tables.items():
-        d.frame = keys[t]
+    if not number_keys({t: d.frame for t, d in tables.items()}, {t: d.schema.child_id for t, d in tables.items()}):
+        for d in tables.values():  # some table has text ids: every join uses the ids themselves
+            d.frame = d.frame.drop(KEY, strict=False)
     diags += check_tables(list(tables.values()), today)
     return ReadResult(tables, diags, unrecognised)
 
