@@ -16,7 +16,7 @@ from csc_metrics.io.checks import check_tables
 from csc_metrics.io.convert import CATEGORICAL, convert_columns, dtype_of, finish_tables, typed_query
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
-from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
+from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
 from csc_metrics.spec.tables import CodeSet, TableSchema
 
@@ -68,17 +68,16 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
                            for u in unrecognised[:3])
         raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
                          hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
+    # number keys only when every table has them (some table with text ids: every join uses the ids)
+    numbers = all(KEY in f.columns for t, items in parts.items() if definitions.tables[t].child_id for _, f in items)
     tables: dict[str, TableData] = {}
     for table_id, items in parts.items():
         schema = definitions.tables[table_id]
-        keyed = all(KEY in f.columns for _, f in items)
         frames = [f.lazy().with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)) for i, (_, f) in enumerate(items)]
         combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
-        frame = combined.select(*schema.column_names, SRC, ROW, *([KEY] if keyed else [])).collect()
+        keep = [KEY] if numbers and schema.child_id else []
+        frame = combined.select(*schema.column_names, SRC, ROW, *keep).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
-    if not number_keys({t: d.frame for t, d in tables.items()}, {t: d.schema.child_id for t, d in tables.items()}):
-        for d in tables.values():  # some table has text ids: every join uses the ids themselves
-            d.frame = d.frame.drop(KEY, strict=False)
     diags += check_tables(list(tables.values()), today)
     return ReadResult(tables, diags, unrecognised)
 
@@ -217,7 +216,7 @@ def skip_rows(read: pl.DataFrame, child_id: str) -> tuple[pl.DataFrame, int]:
     filled = read[FILLED]
     sparse_mask = filled <= 2
     if read.is_empty() or not sparse_mask.any():
-        return read.drop(FILLED), 0
+        return read, 0  # `__filled` stays: later steps take the columns they need
     sparse = read.filter(sparse_mask)  # footers and blank rows are sparse; only these are inspected
     n_sparse = sparse[FILLED]
     last_full = read[ROW].filter(filled >= 2).max()
@@ -228,8 +227,8 @@ def skip_rows(read: pl.DataFrame, child_id: str) -> tuple[pl.DataFrame, int]:
         drop = drop | sparse[child_id].str.contains(FOOTER).fill_null(False)
     dropped = sparse[ROW].filter(drop)
     if dropped.is_empty():
-        return read.drop(FILLED), 0
-    return read.filter(~pl.col(ROW).is_in(dropped.implode())).drop(FILLED), dropped.len()
+        return read, 0
+    return read.filter(~pl.col(ROW).is_in(dropped.implode())), dropped.len()
 
 
 def _letter(letters: list[str], index: int) -> str:
