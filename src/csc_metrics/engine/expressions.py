@@ -43,7 +43,7 @@ class Ctx:
     reference: pl.Expr
     related: dict[str, str] = field(default_factory=dict)  # lookup key -> precomputed flag column
     # when set, working-day counts become columns the caller adds first (key -> (name, expression)): polars
-    # does not share a `business_day_count` between expressions, and a job may need one count many times
+    # does not share a working-day count between expressions, and a job may need one count many times
     shared: dict[str, tuple[str, pl.Expr]] | None = None
 
     def date(self, name: str) -> pl.Expr:

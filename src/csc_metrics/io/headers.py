@@ -56,12 +56,12 @@ class Recogniser:
                     lookup.setdefault(norm_header(text), set()).add(col.name)
             self.lookups.append(lookup)
 
-    def match_row(self, cells: list[object], index: int) -> SchemaMatch:
+    def match_row(self, cells: list[object], index: int, keys: list[str] | None = None) -> SchemaMatch:
+        """How a row of cells matches schema `index`; `keys`: the cells already normalised."""
         schema, lookup = self.schemas[index], self.lookups[index]
         m = SchemaMatch(schema)
         first: dict[str, int] = {}
-        for i, cell in enumerate(cells):
-            key = norm_header(cell)
+        for i, (cell, key) in enumerate(zip(cells, keys or [norm_header(c) for c in cells], strict=True)):
             if not key:
                 continue
             cols = sorted(lookup.get(key, ()))
@@ -80,7 +80,8 @@ class Recogniser:
         """Find the header row among `head` and the table it belongs to."""
         best_row, best_score, matches = 0, 0, []
         for r, cells in enumerate(head):
-            row_matches = [self.match_row(cells, i) for i in range(len(self.schemas))]
+            keys = [norm_header(c) for c in cells]  # once per row, not once per schema
+            row_matches = [self.match_row(cells, i, keys) for i in range(len(self.schemas))]
             score = max((m.matched for m in row_matches), default=0)
             if score > best_score:
                 best_row, best_score, matches = r, score, row_matches
