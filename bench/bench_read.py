@@ -1,6 +1,6 @@
 """Benchmark: `read_inputs` of a 1-million-row List 3 CSV against a plain `polars.read_csv` of it.
 
-    PYTHONPATH=src python bench/bench_read.py [--rows 1000000] [--keep]
+    python bench/bench_read.py [--rows 1000000] [--repeat 7]
 
 Target: reading (header recognition, conversion, data-quality checks) costs at most about twice the plain
 read. Tasks run round by round and the best of each counts, because the machine is shared.
