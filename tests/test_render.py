@@ -72,3 +72,17 @@ def test_markdown_and_csv():
     rows = list(csv.DictReader(io.StringIO(render_csv(payload()))))
     assert len(rows) == 7 and rows[0]["indicator"] == "referrals"
     json.dumps(payload())
+
+
+def test_rates_without_an_la_are_not_reported_as_a_missing_list():
+    from csc_metrics.report.results import no_data_line
+
+    payload = {"results": [
+        {"indicator": "referrals_per_10k", "status": "no_data",
+         "warnings": ["no local authority set: pass --la CODE or set `la` in csc-metrics.toml"]},
+        {"indicator": "adoptions", "status": "no_data", "warnings": ["source table `annex_a_list_10` not in the inputs"]},
+        {"indicator": "adopters", "status": "no_data", "warnings": ["source table `annex_a_list_10` not in the inputs"]},
+    ]}
+    assert no_data_line(payload) == (
+        "Not computed, list not in the inputs: annex_a_list_10 (2 indicators)\n"
+        "Not computed: no local authority set: pass --la CODE or set `la` in csc-metrics.toml (1 indicator)")

@@ -38,17 +38,23 @@ def latest_ok(cells: dict[str, dict[str, Any]], periods: list[str]) -> dict[str,
 
 
 def no_data_line(payload: dict[str, Any]) -> str | None:
-    """Indicators whose source list is absent, listed once per list."""
+    """Indicators not computed, listed once per absent list, and once per other reason (rates without an LA)."""
     missing: dict[str, set[str]] = defaultdict(set)
+    other: dict[str, set[str]] = defaultdict(set)
     for r in payload["results"]:
         if r["status"] == "no_data":
             reason = r["warnings"][0] if r["warnings"] else "no data"
-            match = re.search(r"`([^`]+)`", reason)
-            missing[match.group(1) if match else reason].add(r["indicator"])
-    if not missing:
+            match = re.match(r"source table `([^`]+)`", reason)
+            (missing[match.group(1)] if match else other[reason]).add(r["indicator"])
+    if not missing and not other:
         return None
-    parts = [f"{table} ({len(ids)} indicator{'s' if len(ids) > 1 else ''})" for table, ids in missing.items()]
-    return "Not computed, list not in the inputs: " + ", ".join(parts)
+
+    def counted(groups: dict[str, set[str]]) -> str:
+        return ", ".join(f"{key} ({len(ids)} indicator{'s' if len(ids) > 1 else ''})" for key, ids in groups.items())
+
+    lines = (["Not computed, list not in the inputs: " + counted(missing)] if missing else []) + \
+            (["Not computed: " + counted(other)] if other else [])
+    return "\n".join(lines)
 
 
 def _style(assessment: str | None) -> str:
