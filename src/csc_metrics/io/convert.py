@@ -88,7 +88,8 @@ def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
 def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) -> pl.LazyFrame:
     """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
     read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
-    (the child id also as a number, with its `|numeric` flag). Other columns of `lf` are kept."""
+    with their `|plain` flag (nothing to trim or upper-case), the child id also as a number with its
+    `|numeric` flag. Other columns of `lf` are kept."""
     dtypes = lf.collect_schema()
     parsed: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
