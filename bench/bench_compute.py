@@ -7,7 +7,8 @@
 Writes a synthetic Annex A extract with `csc_metrics.sample.generate_sample` (timed, in its own process), then
 measures, each in a fresh Python process so that peak memory is that task's alone:
   1. plain: `polars.read_csv` of every CSV, all columns as text (the floor any tool pays);
-  2. read: csc-metrics reading alone (header recognition, conversion, data-quality checks);
+  2. read: csc-metrics reading alone (header recognition, conversion, data-quality checks, the files'
+     SHA-256 as `compute` records them; `validate` skips the hashes);
   3. compute: csc-metrics `compute` end to end (read + every indicator for every quarter, no store).
 Each process runs its task `--repeat` times and reports the best time (the machine is shared: the best run
 is the least disturbed one) and the peak resident memory of its first run (Python and polars included).
