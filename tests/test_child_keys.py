@@ -44,8 +44,8 @@ def test_leading_zeros_letters_and_huge_numbers_keep_text_keys():
 def test_one_table_with_text_ids_makes_every_join_use_the_text():
     numeric = referrals([("7", "01/05/2024")])
     text = referrals([("007", "01/05/2024")])
-    assert number_keys({"a": numeric, "b": numeric}, {"a": "child_id", "b": "child_id"})
-    assert not number_keys({"a": numeric, "b": text}, {"a": "child_id", "b": "child_id"})
+    assert number_keys([(numeric, "child_id"), (numeric, "child_id")])
+    assert not number_keys([(numeric, "child_id"), (text, "child_id")])
 
 
 def re_referrals(frame: pl.DataFrame) -> tuple[int, int]:

@@ -1,8 +1,14 @@
-"""Date arithmetic shared by the reader's checks and the engine (one definition of an age)."""
+"""Date arithmetic shared by the reader and the engine: the accepted span of dates, one definition of an age."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
+
+EPOCH = date(1970, 1, 1)  # day 0 of pl.Date
+DATE_SPAN = (date(1900, 1, 1), date(2100, 12, 31))  # the dates the reader accepts; others are typing errors
+DAY_SPAN = ((DATE_SPAN[0] - EPOCH).days, (DATE_SPAN[1] - EPOCH).days)  # the same, as pl.Date day numbers
 
 
 def whole_years(born: pl.Expr, on: pl.Expr) -> pl.Expr:

@@ -352,12 +352,19 @@ class HistoryStore:
 
     # -- reading ----------------------------------------------------------------------------------------
 
-    def _la_of_latest(self, conn: sqlite3.Connection, la_code: str | None) -> tuple[bool, str | None]:
-        """(any runs, LA): the given LA, or the LA of the most recent run when none is given."""
-        if la_code is not None:
-            return True, str(la_code)
-        row = conn.execute("SELECT la_code FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        return (False, None) if row is None else (True, row[0])
+    @contextmanager
+    def _reading(self, la_code: str | None) -> Iterator[tuple[sqlite3.Connection, str | None] | None]:
+        """(connection, LA) to read: the given LA, or the LA of the most recent run when none is given;
+        None when there is no store or no run."""
+        with self._connect(create=False) as conn:
+            if conn is None:
+                yield None
+                return
+            if la_code is not None:
+                yield conn, str(la_code)
+                return
+            row = conn.execute("SELECT la_code FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            yield None if row is None else (conn, row[0])
 
     def latest_payload(self, la_code: str | None = None) -> dict[str, Any] | None:
         """The most recent run's payload (for `la_code`, or of any LA), as written, with `metadata.run_id`."""
@@ -457,12 +464,10 @@ class HistoryStore:
         With no `la_code`, the LA of the most recent run. `all_runs` lists every stored figure instead, each
         with `superseded` set.
         """
-        with self._connect(create=False) as conn:
-            if conn is None:
+        with self._reading(la_code) as found:
+            if found is None:
                 return []
-            has_runs, la = self._la_of_latest(conn, la_code)
-            if not has_runs:
-                return []
+            conn, la = found
             only_winners = "" if all_runs else "AND w.rn = 1"
             sql = f"""{self._winners_cte(True)}
                 SELECT {", ".join("r." + c.strip() for c in _RESULT_COLUMNS.split(","))},
@@ -488,12 +493,10 @@ class HistoryStore:
 
         With no `la_code`, the LA of the most recent run.
         """
-        with self._connect(create=False) as conn:
-            if conn is None:
+        with self._reading(la_code) as found:
+            if found is None:
                 return []
-            has_runs, la = self._la_of_latest(conn, la_code)
-            if not has_runs:
-                return []
+            conn, la = found
             sql = f"""{self._winners_cte(False)}
                 SELECT r.result_json FROM results r
                 JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.run_pk = r.run_pk
@@ -503,12 +506,10 @@ class HistoryStore:
 
     def indicators(self, la_code: str | None = None) -> dict[str, list[str]]:
         """Stored indicator ids (for the LA, or of the most recent run's LA) -> their categories, sorted."""
-        with self._connect(create=False) as conn:
-            if conn is None:
+        with self._reading(la_code) as found:
+            if found is None:
                 return {}
-            has_runs, la = self._la_of_latest(conn, la_code)
-            if not has_runs:
-                return {}
+            conn, la = found
             out: dict[str, list[str]] = {}
             for ind, cat in conn.execute(
                 "SELECT DISTINCT r.indicator, r.category FROM results r JOIN runs u ON u.id = r.run_pk "

@@ -15,9 +15,9 @@ from typing import Any
 import holidays as holidays_pkg
 import polars as pl
 
+from csc_metrics.dates import DATE_SPAN, DAY_SPAN
+
 HOLIDAYS_SOURCE = "python-holidays"
-TABLE_SPAN = (date(1900, 1, 1), date(2100, 12, 31))  # the dates a reader accepts (YEAR_RANGE in io.convert)
-EPOCH = date(1970, 1, 1)
 
 
 def england_bank_holidays(first_year: int, last_year: int) -> set[date]:
@@ -59,9 +59,9 @@ class WorkingCalendar:
         self._table: pl.Series | None = None
 
     def cumulative(self) -> pl.Series:
-        """Working days from TABLE_SPAN's start up to and including each day of the span (Int32)."""
+        """Working days from DATE_SPAN's start up to and including each day of the span (Int32)."""
         if self._table is None:
-            days = pl.date_range(*TABLE_SPAN, eager=True)
+            days = pl.date_range(*DATE_SPAN, eager=True)
             self._table = days.dt.is_business_day(holidays=self.holidays).cast(pl.Int32).cum_sum()
         return self._table
 
@@ -72,7 +72,7 @@ class WorkingCalendar:
         with end < d <= start)), so callers can detect and exclude it. Both expressions must be of type Date.
         """
         table = self.cumulative()
-        first = (TABLE_SPAN[0] - EPOCH).days
+        first = DAY_SPAN[0]
 
         def upto(d: pl.Expr) -> pl.Expr:
             i = d.to_physical() - first

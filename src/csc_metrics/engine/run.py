@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from csc_metrics.dates import EPOCH
 from csc_metrics.engine.expressions import (
     Calendar,
     Ctx,
@@ -48,7 +49,6 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
-EPOCH = date(1970, 1, 1)  # day 0 of pl.Date
 ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
@@ -171,7 +171,8 @@ class Run:
         self.defs = defs
         self.frames = frames
         # joins and per-child counts use the number keys when every table has them, else the id text
-        self.numbers = number_keys(frames, {t: defs.tables[t].child_id for t in frames if t in defs.tables})
+        self.numbers = number_keys((f, defs.tables[t].child_id) for t, f in frames.items() if t in defs.tables)
+        self._packable: dict[tuple[str, str], bool] = {}
         self.s = settings
         self.by_label = {p.label: p for p in settings.periods}
         self.granularities = sorted({p.granularity for p in settings.periods})
@@ -190,6 +191,12 @@ class Run:
         if timing.basis == "stock":
             return [(p, p.end) for p in self.s.periods]
         return [(self.as_at_period, self.s.as_at)]
+
+    def packable(self, table_id: str, date_col: str) -> bool:
+        """`lookups.packable` of a table's date column, worked out once per run."""
+        if (table_id, date_col) not in self._packable:
+            self._packable[(table_id, date_col)] = packable(self.frames[table_id], date_col)
+        return self._packable[(table_id, date_col)]
 
     def key(self, table: TableSchema) -> pl.Expr:
         """The child as a join key: the number key, or the child id text."""
@@ -237,7 +244,7 @@ class Run:
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
                 from_col = cond.related.from_ or default_from
-                packed = self.numbers and packable(self.frames[table.id], from_col) and packable(other, cond.related.date)
+                packed = self.numbers and self.packable(table.id, from_col) and self.packable(other_schema.id, cond.related.date)
                 queries.append((name, lookup_flag(rows.with_columns(self.key(table).alias(KEY)), table, from_col,
                                                   cond.related, other.lazy().with_columns(self.key(other_schema).alias(KEY)),
                                                   other_schema, other_ctx, packed)))

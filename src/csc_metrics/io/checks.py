@@ -10,7 +10,7 @@ import polars as pl
 from csc_metrics.dates import whole_years
 from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.io.diagnose import rows_to_diagnostics
-from csc_metrics.io.model import KEY, ROW, SRC, TableData
+from csc_metrics.io.model import KEY, ROW, SRC, TableData, number_keys
 from csc_metrics.spec.tables import ColumnType
 
 MAX_AGE = 25
@@ -224,7 +224,7 @@ def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
     """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
     parts = []
     with_dob = [i for i, t in enumerate(tables) if _present(t, t.schema.date_of_birth) and _present(t, t.schema.child_id)]
-    keyed = all(tables[i].frame.schema.get(KEY) == pl.Int64 for i in with_dob)  # number keys: equal ids, equal keys
+    keyed = number_keys((tables[i].frame, tables[i].schema.child_id) for i in with_dob)
     for t_index, t in enumerate(tables):
         dob, cid = t.schema.date_of_birth, t.schema.child_id
         if t_index in with_dob:

@@ -17,6 +17,7 @@ from datetime import date
 
 import polars as pl
 
+from csc_metrics.dates import DATE_SPAN, DAY_SPAN
 from csc_metrics.io.model import KEY, ROW
 from csc_metrics.io.normalise import PLACEHOLDERS, is_blank, norm_key, norm_value
 from csc_metrics.spec.tables import Code, CodeSet, Column, ColumnType, TableSchema
@@ -45,8 +46,7 @@ QUICK_FORMAT = "%d/%m/%Y"
 NAMED_FORMATS = ["%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%B-%Y"]
 SERIAL_MAX = 73050  # 2099-12-31 in Excel's 1900 date system
 EXCEL_EPOCH = date(1899, 12, 30)
-YEAR_RANGE = (1900, 2100)
-DAY_RANGE = ((date(YEAR_RANGE[0], 1, 1) - date(1970, 1, 1)).days, (date(YEAR_RANGE[1], 12, 31) - date(1970, 1, 1)).days)
+YEAR_RANGE = (DATE_SPAN[0].year, DATE_SPAN[1].year)
 
 YES_NO = CodeSet(
     id="yes_no", title="Yes / No / Unknown",
@@ -79,17 +79,17 @@ def _quick_parse(col: Column, cell: pl.Expr) -> pl.Expr:
 
 def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
     if col.type is ColumnType.DATE:
-        return pl.when(value.to_physical().is_between(*DAY_RANGE)).then(value)  # years 1900-2100
+        return pl.when(value.to_physical().is_between(*DAY_SPAN)).then(value)  # years 1900-2100
     if col.type is ColumnType.INTEGER:
         return pl.when(value >= 0).then(value)
     return pl.when(value.is_finite()).then(value)
 
 
-def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) -> pl.LazyFrame:
+def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], keep: list[str]) -> pl.LazyFrame:
     """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
     read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
     with their `|plain` flag (nothing to trim or upper-case), the child id also as a number with its
-    `|numeric` flag. Other columns of `lf` are kept."""
+    `|numeric` flag, after the columns `keep` of `lf` as they are."""
     dtypes = lf.collect_schema()
     parsed: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -113,7 +113,6 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str]) 
             exprs.append(cell.alias(col.name))
         else:
             exprs.append(cell.cast(_categorical()).alias(col.name))
-    keep = [n for n in dtypes.names() if n not in columns.values()]
     return lf.with_columns(parsed).select(*keep, *exprs)
 
 
@@ -139,7 +138,7 @@ def convert_columns(raw: pl.DataFrame, schema: TableSchema, code_sets: dict[str,
     Returns the typed frame (every schema column, in schema order, plus `__row`) and the problems
     (`__row`, `field`, `code`, `value`), one row per bad cell."""
     columns = {c.name: c.name for c in schema.columns if c.name in raw.columns}
-    read = typed_query(raw.lazy().select(ROW, *columns), schema, columns).collect()
+    read = typed_query(raw.lazy(), schema, columns, keep=[ROW]).collect()
     return finish_tables([(read, schema)], code_sets)[0]
 
 
@@ -296,9 +295,8 @@ def _problems(row: pl.Series, x: _Text, conv: pl.DataFrame) -> pl.DataFrame | No
 
 
 def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
-    """IDs: trimmed, upper-cased, placeholders blank; Excel's `.0` removed when every ID is numeric."""
-    if not s.str.contains(r"[^0-9A-Z]").any() and not (s == "NULL").any():
-        return pl.col(col.name)  # digits and capitals only (the usual case): nothing to trim, raise or blank
+    """IDs that need cleaning (`typed_query` found some not plain): trimmed, upper-cased, placeholders blank;
+    Excel's `.0` removed when every ID is numeric."""
     clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
     value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)
     if s.str.ends_with(".0").any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,11 +16,11 @@ ROW = "__row"  # UInt32 Excel-style row number (the row a user sees when opening
 KEY = "__child"  # the child id as an Int64 join key, present when every child id read is a plain number
 
 
-def number_keys(frames: dict[str, pl.DataFrame], child_ids: dict[str, str | None]) -> bool:
-    """Every table with a child id carries the Int64 `KEY` the reader makes (ids of digits without leading
-    zeros, so equal keys are equal ids); else joins use the child id text."""
-    keyed = [f for t, f in frames.items() if child_ids.get(t)]
-    return bool(keyed) and all(f.schema.get(KEY) == pl.Int64 for f in keyed)
+def number_keys(tables: Iterable[tuple[pl.DataFrame, str | None]]) -> bool:
+    """Every (frame, child id column) with a child id carries the Int64 `KEY` the reader makes (ids that are
+    plain whole numbers, so equal keys are equal ids); else joins use the child id text."""
+    keyed = [frame for frame, child_id in tables if child_id]
+    return bool(keyed) and all(frame.schema.get(KEY) == pl.Int64 for frame in keyed)
 
 
 @dataclass

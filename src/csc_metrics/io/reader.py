@@ -16,7 +16,7 @@ from csc_metrics.io.checks import check_tables
 from csc_metrics.io.convert import CATEGORICAL, convert_columns, dtype_of, finish_tables, typed_query
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
-from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData
+from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
 from csc_metrics.spec.tables import CodeSet, TableSchema
 
@@ -47,10 +47,12 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
                 continue
             entries.append(_load_block(raw, rec))
     blocks = [e for e in entries if isinstance(e, _Block)]
-    read = [skip_rows(frame, b.schema.child_id) for b, frame in zip(blocks, _collect(blocks), strict=True)]
-    converted = iter(finish_tables([(frame, b.schema) for b, (frame, _) in zip(blocks, read, strict=True)],
-                                   definitions.code_sets))
-    skipped = iter(n for _, n in read)
+    kept = []
+    for block, frame in zip(blocks, _collect(blocks), strict=True):
+        frame, skipped = skip_rows(frame, block.schema.child_id)
+        block.skipped += skipped
+        kept.append((frame, block.schema))
+    converted = iter(finish_tables(kept, definitions.code_sets))
     diags: list[Diagnostic] = []
     parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
     for entry in entries:
@@ -58,7 +60,6 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
             diags.append(entry)
             continue
         typed, problems = next(converted)
-        entry.skipped += next(skipped)
         source, block_diags = _finish_block(entry, typed, problems, definitions.code_sets)
         diags += block_diags
         parts.setdefault(source.table, []).append((source, typed))
@@ -69,7 +70,7 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
                          hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     # number keys only when every table has them (some table with text ids: every join uses the ids)
-    numbers = all(KEY in f.columns for t, items in parts.items() if definitions.tables[t].child_id for _, f in items)
+    numbers = number_keys((f, definitions.tables[t].child_id) for t, items in parts.items() for _, f in items)
     tables: dict[str, TableData] = {}
     for table_id, items in parts.items():
         schema = definitions.tables[table_id]
@@ -135,16 +136,6 @@ def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
     return out
 
 
-def read_block(raw: RawSheet, rec: Recognition, code_sets: dict[str, CodeSet]) -> tuple[SourceInfo, pl.DataFrame, list[Diagnostic]]:
-    """Read the rows of one recognised sheet: skip blank and footer rows, convert, report problems."""
-    block = _load_block(raw, rec)
-    frame, skipped = skip_rows(_collect([block])[0], block.schema.child_id)
-    block.skipped += skipped
-    typed, problems = finish_tables([(frame, block.schema)], code_sets)[0]
-    source, diags = _finish_block(block, typed, problems, code_sets)
-    return source, typed, diags
-
-
 def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
     """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics."""
     match = rec.match
@@ -175,7 +166,7 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
         cells = [pl.col(c) for c in data.collect_schema().names()]
         filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
         counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
-        return typed_query(counted, schema, columns).drop(c for c in data.collect_schema().names() if c not in columns.values())
+        return typed_query(counted, schema, columns, keep=[ROW, FILLED])
 
     retry = (lambda: query(raw.load(rec.header_index, categorical, "cp1252")[0])) if raw.encoding == "utf-8" and raw.sheet is None else None
     headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
@@ -257,4 +248,4 @@ def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
     return typed, problems_to_diagnostics(problems, source, schema, code_sets)
 
 
-__all__ = ["read_inputs", "frame_from_rows", "read_block", "dtype_of"]
+__all__ = ["read_inputs", "frame_from_rows", "dtype_of"]

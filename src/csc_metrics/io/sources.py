@@ -95,7 +95,9 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
         size = os.fstat(f.fileno()).st_size
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    hashed = _HASHER.submit(_sha256 if digest else str, path if digest else "")  # hashes while polars parses
+    hashed: Future[str] = _HASHER.submit(_sha256, path) if digest else Future()  # hashes while polars parses
+    if not digest:
+        hashed.set_result("")
     if path.suffix.lower() in CSV_SUFFIXES:
         yield _csv_sheet(path, head, size, hashed)
     else:

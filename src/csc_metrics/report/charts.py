@@ -27,6 +27,14 @@ def _e(text: Any) -> str:
     return escape(str(text), quote=True)
 
 
+def _svg_open(kind: str, w: int, h: int, chart_id: str, title: str, desc: str) -> list[str]:
+    """The opening of an accessible chart: `role="img"`, labelled by its `<title>` and `<desc>`."""
+    return [f'<svg class="chart {kind}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+            f'aria-labelledby="{chart_id}-t {chart_id}-d">',
+            f'<title id="{chart_id}-t">{_e(title)}</title>',
+            f'<desc id="{chart_id}-d">{_e(desc)}</desc>']
+
+
 def nice_max(x: float) -> float:
     """A round number at or above x (1, 2, 2.5, 5 x 10^k) for the top of an axis."""
     if x <= 0:
@@ -86,10 +94,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
 
     unit_name = UNIT_NAMES.get(row.unit, row.unit)
     desc = _trend_desc(row, points, refs, la_label)
-    parts = [f'<svg class="chart trend" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-             f'aria-labelledby="{chart_id}-t {chart_id}-d">',
-             f'<title id="{chart_id}-t">{_e(row.title)}: trend by quarter</title>',
-             f'<desc id="{chart_id}-d">{_e(desc)}</desc>',
+    parts = [*_svg_open("trend", w, h, chart_id, f"{row.title}: trend by quarter", desc),
              f'<text x="{left - 6}" y="12" class="axis-label" text-anchor="start">{_e(unit_name)}</text>']
     for frac in (0, 0.5, 1):
         v = ymax * frac
@@ -220,10 +225,7 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
     desc = f"{b.title}, {b.period}, share of {number_text(b.total) or 'the total'}: " + "; ".join(desc_bits) + "."
     if b.previous_period:
         desc += f" Diamonds mark the {b.previous_period} share."
-    parts = [f'<svg class="chart bars" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-             f'aria-labelledby="{chart_id}-t {chart_id}-d">',
-             f'<title id="{chart_id}-t">{_e(b.title)}, {_e(b.period)}</title>',
-             f'<desc id="{chart_id}-d">{_e(desc)}</desc>',
+    parts = [*_svg_open("bars", w, h, chart_id, f"{b.title}, {b.period}", desc),
              f'<text x="{left}" y="12" class="axis-label">Share of the total, % ({_e(b.period)})</text>']
     for frac in (0, 0.5, 1):
         gx = left + pw * frac
