@@ -111,3 +111,42 @@ def test_packed_look_ups_find_what_look_ups_by_text_key_find(contacts, refs, ass
 
     assert all(f.schema[KEY] == pl.Int64 for f in data.values())
     assert figures(data) == figures({t: f.drop(KEY) for t, f in data.items()})
+
+
+# --- what the first rows of a file suggest is only a hint -------------------------------------------------
+
+def read_ids(tmp_path, ids: list[str]) -> pl.DataFrame:
+    from tests.test_read import L3, l3_row, read, write_csv
+
+    path = write_csv(tmp_path / "referrals.csv", [L3, *[l3_row(cid=i, ref=f"{1 + n % 28:02d}/03/2025")
+                                                         for n, i in enumerate(ids)]])
+    return read(path).tables[LIST_3].frame
+
+
+def test_numbers_in_the_first_rows_then_text_ids_are_still_cleaned(tmp_path):
+    # the first 20 ids are numbers (the reader guesses number keys), then ` c21 ` needs trimming and upper-casing
+    ids = [str(n) for n in range(1, 21)] + [" c21 ", "22"]
+    frame = read_ids(tmp_path, ids)
+    assert KEY not in frame.columns
+    assert frame["child_id"].to_list() == [str(n) for n in range(1, 21)] + ["C21", "22"]
+
+
+def test_text_in_the_first_rows_then_numbers_keep_text_keys(tmp_path):
+    # the first id is not a number, so no number key is read; every id is still read as written
+    frame = read_ids(tmp_path, ["A1"] + [str(n) for n in range(2, 30)])
+    assert KEY not in frame.columns
+    assert frame["child_id"].to_list() == ["A1"] + [str(n) for n in range(2, 30)]
+
+
+def test_numbers_throughout_make_number_keys_from_a_file(tmp_path):
+    frame = read_ids(tmp_path, [str(n) for n in range(1, 30)])
+    assert frame[KEY].to_list() == list(range(1, 30))
+
+
+def test_first_rows_hint():
+    from csc_metrics.io.convert import looks_numeric
+
+    assert looks_numeric(["12", None, " 7 ", "", "0"])
+    assert not looks_numeric(["12", "007"])
+    assert not looks_numeric(["12", "C3"])
+    assert not looks_numeric(["١٢"])  # digits, but not ASCII ones

@@ -85,11 +85,15 @@ def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_finite()).then(value)
 
 
-def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], keep: list[str]) -> pl.LazyFrame:
+def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], keep: list[str],
+                numeric_ids: bool | None = None) -> pl.LazyFrame:
     """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
     read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
     with their `|plain` flag (nothing to trim or upper-case), the child id also as a number with its
-    `|numeric` flag, after the columns `keep` of `lf` as they are."""
+    `|numeric` flag, after the columns `keep` of `lf` as they are.
+    `numeric_ids`: what the first rows suggest of the child ids. True: only the `|numeric` flag (numeric
+    ids are plain; `finish_tables` checks plainness itself if some id is not numeric after all); False: no
+    number key; None: both."""
     dtypes = lf.collect_schema()
     parsed: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -99,9 +103,11 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], 
             continue
         cell = pl.col(source)
         if col.type is ColumnType.ID:
-            plain = ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())  # nothing to clean
-            exprs += [cell.alias(col.name), plain.alias(col.name + ID_PLAIN)]
-            if col.name == schema.child_id:
+            exprs.append(cell.alias(col.name))
+            numeric = col.name == schema.child_id and numeric_ids is not False
+            if not numeric or numeric_ids is None:
+                exprs.append(_plain_ids(cell).alias(col.name + ID_PLAIN))
+            if numeric:
                 key = cell.cast(pl.Int64, strict=False)
                 exprs += [key.alias(KEY), _numeric_ids(cell, key).alias(col.name + ID_NUMERIC)]
         elif col.type in QUICK_TYPES:
@@ -114,6 +120,17 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], 
         else:
             exprs.append(cell.cast(_categorical()).alias(col.name))
     return lf.with_columns(parsed).select(*keep, *exprs)
+
+
+def _plain_ids(cell: pl.Expr) -> pl.Expr:
+    """Every id is digits and capitals only, none a placeholder: nothing to trim, upper-case or blank."""
+    return ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())
+
+
+def looks_numeric(ids: list[str | None]) -> bool:
+    """The ids seen (blanks aside) are whole numbers in plain form: worth reading the child id as a number."""
+    seen = [i.strip() for i in ids if i is not None and i.strip()]
+    return all(i.isascii() and i.isdigit() and (i == "0" or not i.startswith("0")) for i in seen)
 
 
 def _numeric_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
@@ -196,7 +213,8 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
         if col.type is ColumnType.ID:
             inputs.append(read[name])
             numeric = _flag(read, name + ID_NUMERIC)
-            plain = numeric or _flag(read, name + ID_PLAIN)
+            plain = numeric or (_flag(read, name + ID_PLAIN) if name + ID_PLAIN in read.columns
+                                else read.select(_plain_ids(pl.col(name))).item())
             exprs.append(pl.col(name) if plain else _id_expr(read[name], col).alias(name))  # nothing to clean: as read
             if numeric:
                 inputs.append(read[KEY])

@@ -13,7 +13,8 @@ import polars as pl
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.errors import InputError
 from csc_metrics.io.checks import check_tables
-from csc_metrics.io.convert import CATEGORICAL, convert_columns, dtype_of, finish_tables, typed_query
+from csc_metrics.io.convert import (CATEGORICAL, convert_columns, dtype_of, finish_tables, looks_numeric,
+                                    typed_query)
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
@@ -161,12 +162,15 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
                                 hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
 
     columns = {name: f"c{i}" for i, name in match.mapping.items()}
+    id_index = next((i for i, name in match.mapping.items() if name == schema.child_id), None)
+    head_ids = [cell_text(r[id_index]) if id_index < len(r) else None
+                for r in raw.head[rec.header_index + 1:]] if id_index is not None else []
 
     def query(data: pl.LazyFrame) -> pl.LazyFrame:
         cells = [pl.col(c) for c in data.collect_schema().names()]
         filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
         counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
-        return typed_query(counted, schema, columns, keep=[ROW, FILLED])
+        return typed_query(counted, schema, columns, keep=[ROW, FILLED], numeric_ids=looks_numeric(head_ids))
 
     retry = (lambda: query(raw.load(rec.header_index, categorical, "cp1252")[0])) if raw.encoding == "utf-8" and raw.sheet is None else None
     headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
