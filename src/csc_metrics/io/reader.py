@@ -13,8 +13,14 @@ import polars as pl
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.errors import InputError
 from csc_metrics.io.checks import check_tables
-from csc_metrics.io.convert import (CATEGORICAL, convert_columns, dtype_of, finish_tables, looks_numeric,
-                                    typed_query)
+from csc_metrics.io.convert import (
+    CATEGORICAL,
+    convert_columns,
+    dtype_of,
+    finish_tables,
+    looks_numeric,
+    typed_query,
+)
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
@@ -29,7 +35,17 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
                 digests: bool = True) -> ReadResult:
-    """Read every table in `paths`, convert it per its schema and run the data-quality checks.
+    """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
+    across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
+    conflicting dates of birth). What `validate`, `compute` and `explain` read."""
+    result = read_tables(paths, definitions, digests=digests)
+    result.diagnostics += check_tables(list(result.tables.values()), today)
+    return result
+
+
+def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True) -> ReadResult:
+    """Read every table in `paths` and convert it per its schema, with a diagnostic for every header, cell
+    and row the reader could not take as it is (no checks across rows: see `read_inputs`).
     `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
 
     Raises InputError when a path is missing, a file is not CSV/xlsx or is empty, or nothing matches any table."""
@@ -80,7 +96,6 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
         keep = [KEY] if numbers and schema.child_id else []
         frame = combined.select(*schema.column_names, SRC, ROW, *keep).collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
-    diags += check_tables(list(tables.values()), today)
     return ReadResult(tables, diags, unrecognised)
 
 
@@ -252,4 +267,4 @@ def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
     return typed, problems_to_diagnostics(problems, source, schema, code_sets)
 
 
-__all__ = ["read_inputs", "frame_from_rows", "dtype_of"]
+__all__ = ["read_inputs", "read_tables", "frame_from_rows", "dtype_of"]
