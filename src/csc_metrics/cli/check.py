@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csc_metrics.checks import CheckReport, check_definitions
 from csc_metrics.cli import app
 from csc_metrics.cli.common import console
 from csc_metrics.diagnostics import Diagnostic, ExitCode
-from csc_metrics.spec.loader import default_definitions_path
+
+if TYPE_CHECKING:
+    from csc_metrics.checks import CheckReport
 
 
 class CheckFormat(StrEnum):
@@ -95,6 +96,9 @@ def check(
 
     Exit codes: 0 clean, 1 problems found, 2 usage or internal error.
     """
+    from csc_metrics.checks import check_definitions
+    from csc_metrics.spec.loader import default_definitions_path
+
     targets = paths or [default_definitions_path(None)]
     report = check_definitions(targets, run_tests=not no_tests)
     text = render_check(report, fmt)

@@ -21,12 +21,9 @@ from csc_metrics.cli.common import (
     err_console,
     write_output,
 )
-from csc_metrics.compute import ComputeOptions, compute
-from csc_metrics.config import load_config
 from csc_metrics.diagnostics import ExitCode
 from csc_metrics.errors import CscError
-from csc_metrics.report import results as render
-from csc_metrics.spec.indicators import Section
+from csc_metrics.spec.sections import Section
 
 
 @app.command("compute")
@@ -56,6 +53,10 @@ def compute_cmd(
 
     Exit codes: 0 success, 1 data-quality errors with --strict, 2 unreadable input, bad options or definitions.
     """
+    from csc_metrics.compute import ComputeOptions, compute
+    from csc_metrics.config import load_config
+    from csc_metrics.report import results as render
+
     cfg = load_config(config, paths)
     try:
         as_at_date = date.fromisoformat(as_at) if as_at else None

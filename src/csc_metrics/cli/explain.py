@@ -11,20 +11,7 @@ from rich.table import Table
 
 from csc_metrics.cli import app
 from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, console
-from csc_metrics.compute import (
-    default_as_at,
-    load_checked_definitions,
-    population_lookup,
-    run_periods,
-    select_indicators,
-    table_coverage,
-)
-from csc_metrics.config import load_config
-from csc_metrics.engine.calendar import calendar_for_span
-from csc_metrics.engine.periods import parse_period
-from csc_metrics.engine.run import Settings, source_tables
 from csc_metrics.errors import CscError
-from csc_metrics.explain import explain
 
 
 @app.command("explain")
@@ -48,6 +35,20 @@ def explain_cmd(
 
     Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
     """
+    from csc_metrics.compute import (
+        default_as_at,
+        load_checked_definitions,
+        population_lookup,
+        run_periods,
+        select_indicators,
+        table_coverage,
+    )
+    from csc_metrics.config import load_config
+    from csc_metrics.engine.calendar import calendar_for_span
+    from csc_metrics.engine.periods import parse_period
+    from csc_metrics.engine.run import Settings, source_tables
+    from csc_metrics.explain import explain
+
     cfg = load_config(config, paths)
     defs = load_checked_definitions(definitions or cfg.definitions)
     ind = select_indicators(defs, [indicator], None)[0]

@@ -8,7 +8,7 @@ import io
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -16,9 +16,10 @@ from rich.table import Table
 
 from csc_metrics.cli import app
 from csc_metrics.cli.common import ConfigOpt, LaOpt, OutputOpt, StoreOpt, console, err_console, write_output
-from csc_metrics.config import load_config
 from csc_metrics.errors import CscError
-from csc_metrics.store import HistoryStore, resolve_store_path
+
+if TYPE_CHECKING:
+    from csc_metrics.store import HistoryStore
 
 
 class HistoryFormat(StrEnum):
@@ -84,6 +85,9 @@ def history(
     `CSC_METRICS_STORE` or the config file does not exist or is unreadable, or an unknown indicator or
     category.
     """
+    from csc_metrics.config import load_config
+    from csc_metrics.store import HistoryStore, resolve_store_path
+
     cfg = load_config(config)
     path, explicit = resolve_store_path(store, cfg.store)
     la_code = la or cfg.la

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from csc_metrics.cli import app
 from csc_metrics.cli.common import OutputOpt, write_output
-from csc_metrics.spec.jsonschema import schema_text
 
 
 @app.command()
@@ -18,4 +17,6 @@ def schema(output: OutputOpt = None) -> None:
 
     Exit codes: 0 success, 2 usage error.
     """
+    from csc_metrics.spec.jsonschema import schema_text
+
     write_output(schema_text(), output)

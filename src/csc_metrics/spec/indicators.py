@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from csc_metrics.spec.base import StrictModel
+from csc_metrics.spec.sections import Section
 from csc_metrics.spec.tables import Identifier
 
 # Names usable in place of a column where a date is expected.
@@ -26,12 +27,6 @@ DateRef = Annotated[
         "(period_end for flows and stocks, the as-at date for as-at indicators).",
     ),
 ]
-
-
-class Section(StrEnum):
-    inputs = "inputs"
-    processes = "processes"
-    outputs = "outputs"
 
 
 class Polarity(StrEnum):
