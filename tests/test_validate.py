@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,8 +72,8 @@ def test_workbook_recognises_every_list_and_table_format_lists_them(tmp_path, sh
     path = tmp_path / "annex_a.xlsx"
     write_workbook(path, tables=tables, code_sets=defs.code_sets)
     out = run([path], 0).stdout
-    for t in tables:
-        assert t.id in out
+    for t in tables:  # each sheet's row names the list it was recognised as
+        assert re.search(rf"│ List {t.annex_a_list} +│ List {t.annex_a_list} +│", out), t.id
     assert "Notes" in out and "headers match no table" in out
 
 
@@ -155,3 +156,22 @@ def test_python_m_validate_subprocess(tmp_path, shipped):
     bad = subprocess.run([*env_cmd, str(tmp_path / "bad.txt")], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "bad.txt" in bad.stderr
+
+
+def test_files_table_fits_an_80_column_terminal():
+    # the sample extract: every file name, list and coverage readable in a narrow terminal (nothing cut to `…`)
+    from rich.console import Console
+
+    from csc_metrics.io import read_inputs
+    from csc_metrics.report.validate_report import files_table
+
+    folder = Path(__file__).resolve().parents[1] / "sample_data"
+    defs = load_definitions([standard_definitions_path()]).definitions
+    console = Console(width=80, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(files_table(read_inputs([folder], defs)))
+    text = console.export_text()
+    assert "…" not in text and f"from {folder}/" in text
+    for n, csv_file in enumerate(sorted(folder.glob("list_*.csv")), start=1):
+        line = next(ln for ln in text.splitlines() if csv_file.name in ln)
+        assert re.search(rf"│ List {n} +│ +[\d,]+ │ \d\d/\d\d/\d{{4}}–\d\d/\d\d/\d{{4}} │", line), line
+    assert "Encoding" not in text and "Sheet" not in text  # all UTF-8 CSV files: no column of blanks

@@ -18,6 +18,7 @@ from rich.text import Text
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.io.model import ReadResult
 from csc_metrics.io.normalise import norm_header
+from csc_metrics.spec.tables import TableSchema
 
 ISSUE_FIELDS = ["code", "severity", "path", "sheet", "row", "column", "field", "value", "message", "hint"]
 LIST_LIMIT = 40  # above this many issues the table format summarises per code
@@ -94,22 +95,53 @@ def _severity_text(sev: Severity) -> Text:
     return Text(sev.value, style=style)
 
 
+DEFAULT_ENCODINGS = {"utf-8", "utf-8-sig", None}  # CSV UTF-8 and workbooks: the Encoding column is left out
+
+
 def files_table(result: ReadResult) -> Table:
-    table = Table(title="Files read", title_justify="left", show_lines=False)
-    for name in ("File", "Sheet", "Table", "Rows", "Skipped", "Coverage", "Encoding", "Headers"):
-        table.add_column(name, justify="right" if name in ("Rows", "Skipped") else "left")
-    sources = [(data, s) for data in result.tables.values() for s in data.sources]
-    for data, s in sorted(sources, key=lambda ds: (natural(ds[1].path), natural(ds[1].sheet))):
-        official = {c.name: norm_header(c.header) for c in data.schema.columns}
-        variants = [f"{h['letter']} `{h['header']}` -> {h['column']}" for h in s.headers
-                    if norm_header(h["header"]) != official.get(h["column"])]
-        headers = f"{len(s.headers)}/{len(data.schema.columns)} matched"
-        if variants:
-            headers += "\n" + "\n".join(variants)
-        cov = f"{s.coverage[0]:%d/%m/%Y} to {s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
-        table.add_row(s.path, s.sheet or "", s.table, f"{s.rows:,}", f"{s.skipped_rows:,}", cov,
-                      s.encoding or "xlsx", headers)
+    """One row per file (or sheet) read. Sized for an 80-column terminal: file names under their common
+    folder, the list number, and the Sheet, Skipped and Encoding columns only when some row has one."""
+    sources = sorted(((data, s) for data in result.tables.values() for s in data.sources),
+                     key=lambda ds: (natural(ds[1].path), natural(ds[1].sheet)))
+    folders = {str(Path(s.path).parent) for _, s in sources}
+    common = folders.pop() if len(folders) == 1 else None
+    title = "Files read" + (f" from {common}/" if common and common != "." else "")
+    table = Table(title=title, title_justify="left", show_lines=False)
+    headers = {id(s): _header_note(data.schema, s.headers) for data, s in sources}
+    show = {"Sheet": any(s.sheet for _, s in sources), "Skipped": any(s.skipped_rows for _, s in sources),
+            "Encoding": any(s.encoding not in DEFAULT_ENCODINGS for _, s in sources),
+            "Headers": any(headers.values())}
+    if sources and not show["Headers"]:
+        table.caption, table.caption_justify = "Every column of each list found, under its official header.", "left"
+    names = ["File", "Sheet", "Table", "Rows", "Skipped", "Coverage", "Encoding", "Headers"]
+    for name in names:
+        if show.get(name, True):
+            table.add_column(name, justify="right" if name in ("Rows", "Skipped") else "left",
+                             no_wrap=name != "File", overflow="fold")
+    for data, s in sources:
+        cov = f"{s.coverage[0]:%d/%m/%Y}–{s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
+        cells = {"File": Path(s.path).name if common else s.path, "Sheet": s.sheet or "", "Table": _short_name(data.schema),
+                 "Rows": f"{s.rows:,}", "Skipped": f"{s.skipped_rows:,}", "Coverage": cov,
+                 "Encoding": s.encoding or "xlsx",
+                 "Headers": headers[id(s)] or f"{len(s.headers)}/{len(data.schema.columns)}"}
+        table.add_row(*(cells[n] for n in names if show.get(n, True)))
     return table
+
+
+def _header_note(schema: TableSchema, headers: list[dict]) -> str:
+    """How many of the list's columns were found, and the headers read under another spelling ("" when every
+    column was found under its official header)."""
+    official = {c.name: norm_header(c.header) for c in schema.columns}
+    variants = [f"{h['letter']} `{h['header']}` -> {h['column']}" for h in headers
+                if norm_header(h["header"]) != official.get(h["column"])]
+    if not variants and len(headers) == len(schema.columns):
+        return ""
+    return "\n".join([f"{len(headers)}/{len(schema.columns)}", *variants])
+
+
+def _short_name(schema: TableSchema) -> str:
+    """`List 3` for an Annex A list (its title is in `--format json` and the definitions), else the id."""
+    return f"List {schema.annex_a_list}" if schema.annex_a_list else schema.alias or schema.id
 
 
 def unrecognised_table(result: ReadResult) -> Table | None:
