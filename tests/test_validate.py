@@ -173,5 +173,26 @@ def test_files_table_fits_an_80_column_terminal():
     assert "…" not in text and f"from {folder}/" in text
     for n, csv_file in enumerate(sorted(folder.glob("list_*.csv")), start=1):
         line = next(ln for ln in text.splitlines() if csv_file.name in ln)
-        assert re.search(rf"│ List {n} +│ +[\d,]+ │ \d\d/\d\d/\d{{4}}–\d\d/\d\d/\d{{4}} │", line), line
-    assert "Encoding" not in text and "Sheet" not in text  # all UTF-8 CSV files: no column of blanks
+        assert re.search(rf"│ List {n} +│ +[\d,]+ │ \d\d/\d\d/\d{{4}} – \d\d/\d\d/\d{{4}} │", line), line
+    assert "Notes" not in text and "Sheet" not in text  # nothing unusual, no workbook: no column of blanks
+
+
+def test_an_unusual_file_is_noted_and_other_header_spellings_listed_within_80_columns(tmp_path, shipped):
+    defs, tables = shipped
+    l3 = tables[2]
+
+    def drift(header, rows):  # a declared variant of the child id's header, and a blank row at the end
+        header[0] = "LAchildID"
+        rows.append([""] * len(header))
+
+    write_list_csv(tmp_path / "referrals_with_a_long_file_name.csv", l3, defs.code_sets, drift)
+    (tmp_path / "contacts.csv").write_bytes(
+        (tmp_path / "referrals_with_a_long_file_name.csv").read_bytes().replace(b"LAchildID", b"Child Unique ID"))
+    out = CliRunner().invoke(app, ["validate", str(tmp_path), "--definitions", str(DEFS_DIR)],
+                             env={"COLUMNS": "80"}).stdout
+    assert max(len(line) for line in out.splitlines()) <= 80  # nothing drawn past the terminal's edge
+    assert "referrals_with_a_long_file_name.csv" in out  # the file name whole, on one line
+    assert "1 row(s) skipped" in out
+    spellings = out[out.index("Headers read under another spelling"):out.index("Issues in")]
+    assert re.search(r"│ referrals_with_a_long_file_name\.csv +│ A +│ LAchildID +│ child_id +│", spellings)
+    assert "contacts.csv" not in spellings  # official headers are not listed

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csc_metrics.diagnostics import Diagnostic, Severity
-from csc_metrics.io.model import ReadResult
+from csc_metrics.io.model import ReadResult, SourceInfo
 from csc_metrics.io.normalise import norm_header
 from csc_metrics.spec.tables import TableSchema
 
@@ -79,8 +79,9 @@ def render_csv(result: ReadResult) -> str:
     return buf.getvalue()
 
 
-def _where(d: Diagnostic, short: bool = False) -> str:
-    parts = [Path(d.file).name if short and d.file else d.file or ""]
+def _where(d: Diagnostic, file: bool = True, short: bool = False) -> str:
+    """`file [sheet] row 5 col F`; `file`: with the file (several files in the report)."""
+    parts = [Path(d.file).name if short and d.file else d.file or ""] if file else []
     if d.sheet:
         parts.append(f"[{d.sheet}]")
     if d.line is not None:
@@ -90,53 +91,77 @@ def _where(d: Diagnostic, short: bool = False) -> str:
     return " ".join(parts)
 
 
-def _severity_text(sev: Severity) -> Text:
+def _code_cell(code: str, sev: Severity) -> Text:
+    """The code above its severity, coloured (and said in words, never by colour alone)."""
     style = {"error": "bold red", "warning": "yellow", "info": "dim"}[sev.value]
-    return Text(sev.value, style=style)
+    return Text.assemble(code, "\n", (sev.value, style))
 
 
-DEFAULT_ENCODINGS = {"utf-8", "utf-8-sig", None}  # CSV UTF-8 and workbooks: the Encoding column is left out
+def _problem(d: Diagnostic) -> str:
+    return d.message + (f"\nfix: {d.hint}" if d.hint else "")
+
+
+ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}  # others: UTF-8 or xlsx
 
 
 def files_table(result: ReadResult) -> Table:
-    """One row per file (or sheet) read. Sized for an 80-column terminal: file names under their common
-    folder, the list number, and the Sheet, Skipped and Encoding columns only when some row has one."""
+    """One row per file (or sheet) read, sized for an 80-column terminal: file names under their common
+    folder, the list number, rows, coverage, and a note only where something is unusual (rows skipped, an
+    encoding other than UTF-8, columns missing)."""
     sources = sorted(((data, s) for data in result.tables.values() for s in data.sources),
                      key=lambda ds: (natural(ds[1].path), natural(ds[1].sheet)))
     folders = {str(Path(s.path).parent) for _, s in sources}
     common = folders.pop() if len(folders) == 1 else None
     title = "Files read" + (f" from {common}/" if common and common != "." else "")
     table = Table(title=title, title_justify="left", show_lines=False)
-    headers = {id(s): _header_note(data.schema, s.headers) for data, s in sources}
-    show = {"Sheet": any(s.sheet for _, s in sources), "Skipped": any(s.skipped_rows for _, s in sources),
-            "Encoding": any(s.encoding not in DEFAULT_ENCODINGS for _, s in sources),
-            "Headers": any(headers.values())}
-    if sources and not show["Headers"]:
-        table.caption, table.caption_justify = "Every column of each list found, under its official header.", "left"
-    names = ["File", "Sheet", "Table", "Rows", "Skipped", "Coverage", "Encoding", "Headers"]
-    for name in names:
-        if show.get(name, True):
-            table.add_column(name, justify="right" if name in ("Rows", "Skipped") else "left",
-                             no_wrap=name != "File", overflow="fold")
-    for data, s in sources:
-        cov = f"{s.coverage[0]:%d/%m/%Y}–{s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
-        cells = {"File": Path(s.path).name if common else s.path, "Sheet": s.sheet or "", "Table": _short_name(data.schema),
-                 "Rows": f"{s.rows:,}", "Skipped": f"{s.skipped_rows:,}", "Coverage": cov,
-                 "Encoding": s.encoding or "xlsx",
-                 "Headers": headers[id(s)] or f"{len(s.headers)}/{len(data.schema.columns)}"}
-        table.add_row(*(cells[n] for n in names if show.get(n, True)))
+    files = [Path(s.path).name if common else s.path for _, s in sources]
+    notes = [_file_note(data.schema, s) for data, s in sources]
+    sheets = any(s.sheet for _, s in sources)
+    table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)  # long paths fold
+    if sheets:
+        table.add_column("Sheet", overflow="fold")
+    table.add_column("Table", no_wrap=True)
+    table.add_column("Rows", justify="right", no_wrap=True)
+    table.add_column("Coverage")
+    if any(notes):
+        table.add_column("Notes")
+    for (data, s), file, note in zip(sources, files, notes, strict=True):
+        cov = f"{s.coverage[0]:%d/%m/%Y} – {s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
+        cells = [file, *([s.sheet or ""] if sheets else []), _short_name(data.schema), f"{s.rows:,}", cov]
+        table.add_row(*cells, *([note] if any(notes) else []))
     return table
 
 
-def _header_note(schema: TableSchema, headers: list[dict]) -> str:
-    """How many of the list's columns were found, and the headers read under another spelling ("" when every
-    column was found under its official header)."""
+def _file_note(schema: TableSchema, s: SourceInfo) -> str:
+    """What is unusual about one file read: rows skipped, its encoding, columns not found."""
+    notes = []
+    if s.skipped_rows:
+        notes.append(f"{s.skipped_rows:,} row(s) skipped")
+    if s.encoding in ENCODING_NAMES:
+        notes.append(ENCODING_NAMES[s.encoding])
+    if len(s.headers) < len(schema.columns):
+        notes.append(f"{len(s.headers)} of {len(schema.columns)} columns")
+    return "; ".join(notes)
+
+
+def _spellings(schema: TableSchema, headers: list[dict]) -> list[dict]:
+    """The headers read under a spelling other than the official one."""
     official = {c.name: norm_header(c.header) for c in schema.columns}
-    variants = [f"{h['letter']} `{h['header']}` -> {h['column']}" for h in headers
-                if norm_header(h["header"]) != official.get(h["column"])]
-    if not variants and len(headers) == len(schema.columns):
-        return ""
-    return "\n".join([f"{len(headers)}/{len(schema.columns)}", *variants])
+    return [h for h in headers if norm_header(h["header"]) != official.get(h["column"])]
+
+
+def spellings_table(result: ReadResult) -> Table | None:
+    """Headers recognised under another spelling (a `variants` entry, or quotes, dashes and case)."""
+    rows = [(s, h) for data in result.tables.values() for s in data.sources for h in _spellings(data.schema, s.headers)]
+    if not rows:
+        return None
+    table = Table(title="Headers read under another spelling", title_justify="left")
+    for name in ("File", "Column", "Header in the file", "Read as"):
+        table.add_column(name, no_wrap=name == "Column", overflow="fold")
+    for s, h in sorted(rows, key=lambda r: (natural(r[0].path), natural(r[0].sheet), _col_key(r[1]["letter"]))):
+        table.add_row(Path(s.path).name + (f" [{s.sheet}]" if s.sheet else ""), h["letter"] or "", h["header"],
+                      h["column"])
+    return table
 
 
 def _short_name(schema: TableSchema) -> str:
@@ -155,38 +180,46 @@ def unrecognised_table(result: ReadResult) -> Table | None:
     return table
 
 
-def issues_table(diags: list[Diagnostic], show_values: bool) -> Table:
-    table = Table(title=f"Issues ({len(diags)})", title_justify="left")
-    for name in ("Code", "Severity", "Where", "Field", *(["Value"] if show_values else []), "Problem"):
-        table.add_column(name)
-    files = {d.file for d in diags if d.file}
-    short = len({Path(f).name for f in files}) == len(files)  # file names alone are unambiguous
+def issues_table(diags: list[Diagnostic], show_values: bool, title: str = "Issues") -> Table:
+    """Every issue of one file: code and severity, row and column, the problem and its fix. The message
+    names the column by its header; `field` is in JSON and CSV."""
+    table = Table(title=f"{title} ({len(diags)})", title_justify="left")
+    for name in ("Code", "Where", *(["Value"] if show_values else []), "Problem"):
+        table.add_column(name, no_wrap=name == "Code", ratio=3 if name == "Problem" else None)
     for d in diags:
-        problem = d.message + (f"\nfix: {d.hint}" if d.hint else "")
         values = [d.value or ""] if show_values else []
-        table.add_row(d.code, _severity_text(d.severity), _where(d, short), d.field or "", *values, problem)
+        table.add_row(_code_cell(d.code, d.severity), _where(d, file=False), *values, _problem(d))
     return table
 
 
-def summary_table(diags: list[Diagnostic], show_values: bool) -> Table:
-    """One line per (code, file, sheet, field) with a count and the first few rows."""
+def summary_table(diags: list[Diagnostic], show_values: bool, title: str = "Issues") -> Table:
+    """The issues of one file, one line per (code, sheet, field) with a count and the first few rows."""
     groups: dict[tuple, list[Diagnostic]] = defaultdict(list)
     for d in diags:
-        groups[(d.code, d.severity, d.file, d.sheet, d.field)].append(d)
-    table = Table(title=f"Issues ({len(diags)}), summarised", title_justify="left")
-    for name in ("Code", "Severity", "File", "Field", "Count", "First rows", "Problem"):
-        table.add_column(name, justify="right" if name == "Count" else "left")
-    for (code, sev, file, sheet, field), items in sorted(groups.items(), key=lambda kv: (_ORDER[kv[0][1]], kv[0][0])):
+        groups[(d.code, d.severity, d.sheet, d.field)].append(d)
+    table = Table(title=f"{title} ({len(diags)}), summarised", title_justify="left")
+    for name in ("Code", "Count", "First rows", "Problem"):
+        table.add_column(name, justify="right" if name == "Count" else "left", no_wrap=name in ("Code", "Count"),
+                         ratio=3 if name == "Problem" else None)
+    for (code, sev, sheet, _), items in sorted(groups.items(), key=lambda kv: (_ORDER[kv[0][1]], kv[0][0])):
         examples = []
         for d in items[:EXAMPLES]:
             where = f"{d.line}{d.column or ''}" if d.line is not None else "-"
             examples.append(f"{where} {d.value!r}" if show_values and d.value is not None else where)
         count = sum(d.count or 1 for d in items)
-        first = items[0]
-        problem = first.message + (f"\nfix: {first.hint}" if first.hint else "")
-        table.add_row(code, _severity_text(sev), (file or "") + (f" [{sheet}]" if sheet else ""), field or "",
-                      f"{count:,}", ", ".join(examples), problem)
+        first = (f"[{sheet}] " if sheet else "") + ", ".join(examples)
+        table.add_row(_code_cell(code, sev), f"{count:,}", first, _problem(items[0]))
     return table
+
+
+def _by_file(diags: list[Diagnostic]) -> list[tuple[str, list[Diagnostic]]]:
+    """Issues grouped by file, in report order, each titled by the file's name (its path when two share one)."""
+    groups: dict[str | None, list[Diagnostic]] = defaultdict(list)
+    for d in diags:
+        groups[d.file].append(d)
+    names = [Path(f).name for f in groups if f]
+    unique = len(set(names)) == len(names)
+    return [(f"Issues in {Path(f).name if unique else f}" if f else "Issues", items) for f, items in groups.items()]
 
 
 def render_table(result: ReadResult, show_values: bool = False, full: bool = False) -> list[RenderableType]:
@@ -195,13 +228,19 @@ def render_table(result: ReadResult, show_values: bool = False, full: bool = Fal
     unrec = unrecognised_table(result)
     if unrec is not None:
         parts.append(unrec)
+    spellings = spellings_table(result)
+    if spellings is not None:
+        parts.append(spellings)
     diags = sorted_issues(result.diagnostics)
-    if diags:
-        if full or len(diags) <= LIST_LIMIT:
-            parts.append(issues_table(diags, show_values))
+    summarised = False
+    for title, items in _by_file(diags):
+        if full or len(items) <= LIST_LIMIT:
+            parts.append(issues_table(items, show_values, title))
         else:
-            parts.append(summary_table(diags, show_values))
-            parts.append(Text("Full list: add --output FILE (or use --format json / csv).", style="dim"))
+            parts.append(summary_table(items, show_values, title))
+            summarised = True
+    if summarised:
+        parts.append(Text("Full list: add --output FILE (or use --format json / csv).", style="dim"))
     errors = sum(d.is_error for d in diags)
     warnings = sum(d.severity is Severity.WARNING for d in diags)
     notes = len(diags) - errors - warnings
