@@ -112,12 +112,17 @@ def files_table(result: ReadResult) -> Table:
                      key=lambda ds: (natural(ds[1].path), natural(ds[1].sheet)))
     folders = {str(Path(s.path).parent) for _, s in sources}
     common = folders.pop() if len(folders) == 1 else None
-    title = "Files read" + (f" from {common}/" if common and common != "." else "")
-    table = Table(title=title, title_justify="left", show_lines=False)
+    one_file = len({s.path for _, s in sources}) == 1  # a workbook: its name in the title, a row per sheet
+    if one_file:
+        title = f"Sheets read from {sources[0][1].path}" if sources[0][1].sheet else f"Read {sources[0][1].path}"
+    else:
+        title = "Files read" + (f" from {common}/" if common and common != "." else "")
+    table = Table(title=Text(title, no_wrap=True, overflow="ignore"), title_justify="left", show_lines=False)
     files = [Path(s.path).name if common else s.path for _, s in sources]
     notes = [_file_note(data.schema, s) for data, s in sources]
     sheets = any(s.sheet for _, s in sources)
-    table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)  # long paths fold
+    if not one_file:
+        table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)  # long paths fold
     if sheets:
         table.add_column("Sheet", overflow="fold")
     table.add_column("Table", no_wrap=True)
@@ -127,7 +132,8 @@ def files_table(result: ReadResult) -> Table:
         table.add_column("Notes")
     for (data, s), file, note in zip(sources, files, notes, strict=True):
         cov = f"{s.coverage[0]:%d/%m/%Y} – {s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
-        cells = [file, *([s.sheet or ""] if sheets else []), _short_name(data.schema), f"{s.rows:,}", cov]
+        cells = [*([] if one_file else [file]), *([s.sheet or ""] if sheets else []), _short_name(data.schema),
+                 f"{s.rows:,}", cov]
         table.add_row(*cells, *([note] if any(notes) else []))
     return table
 
