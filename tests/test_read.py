@@ -350,6 +350,22 @@ def test_unreadable_inputs_raise_one_clear_error(tmp_path):
         assert words in str(exc.value) and "\n" not in str(exc.value)
 
 
+def test_in_a_folder_an_empty_or_broken_file_is_reported_and_the_others_read(tmp_path):
+    # a zero-byte export of an empty list, or a damaged workbook, must not stop the rest of the quarter's lists
+    write_csv(tmp_path / "referrals.csv", [L3, l3_row()])
+    (tmp_path / "adopters.csv").write_bytes(b"")
+    (tmp_path / "old.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    result = read(tmp_path)
+    assert list(result.tables) == ["annex_a_list_3"] and result.tables["annex_a_list_3"].frame.height == 1
+    reasons = {Path(u["path"]).name: u["reason"] for u in result.unrecognised}
+    assert reasons["adopters.csv"] == "the file is empty" and "Excel workbook" in reasons["old.xlsx"]
+    not_read = {Path(d.file).name: d for d in issues(result, "CSC212")}
+    assert set(not_read) == {"adopters.csv", "old.xlsx"} and not_read["old.xlsx"].severity.value == "warning"
+    for name in ("adopters.csv", "old.xlsx"):  # named on its own, the same file is an error (exit 2)
+        with pytest.raises(InputError):
+            read(tmp_path / name)
+
+
 def test_corrupt_workbook_is_an_input_error(tmp_path):
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="cannot be opened as an Excel workbook"):

@@ -42,8 +42,11 @@ def validate_cmd(
 
     Example: `csc-metrics validate extracts/ --format json --output dq.json`
 
-    Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file cannot be read (not CSV/xlsx,
-    empty, or no table recognised).
+    In a folder, a file that cannot be read (empty, damaged, or no list recognised) is listed under "Not read"
+    (CSC212, a warning) and the other files are read.
+
+    Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file named cannot be read (not
+    CSV/xlsx, empty, damaged, or no table recognised) or nothing in the folders can.
     """
     result = _read(paths, definitions)  # CscError -> one stderr line, exit 2 (the app's command guard)
     from csc_metrics.report import validate_report as report

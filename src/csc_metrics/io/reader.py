@@ -48,15 +48,27 @@ def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = 
     and row the reader could not take as it is (no checks across rows: see `read_inputs`).
     `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
 
-    Raises InputError when a path is missing, a file is not CSV/xlsx or is empty, or nothing matches any table."""
+    Raises InputError when a path is missing, a file named is not CSV/xlsx, is empty or cannot be opened, or
+    nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
     files, unrecognised = expand_paths([Path(p) for p in paths])
     schemas = list(definitions.tables.values())
     if not schemas:
         raise InputError("no table schemas in the definitions", hint="pass --definitions with definitions/tables/")
     recogniser = Recogniser(schemas)
+    named = {Path(p) for p in paths if not Path(p).is_dir()}
     entries: list[_Block | Diagnostic] = []  # in file order; blocks are converted all together
     for path in files:
-        for raw in open_path(path, digest=digests):
+        try:
+            sheets = list(open_path(path, digest=digests))
+        except InputError as exc:
+            if path in named:
+                raise  # a file the user named: nothing else to read
+            reason = exc.message.removeprefix(f"{path}: ")  # one file in a folder: say so and read the others
+            unrecognised.append({"path": str(path), "sheet": None, "reason": reason})
+            entries.append(Diagnostic(code="CSC212", severity=Severity.WARNING, message=f"not read: {reason}",
+                                      file=str(path), hint=exc.hint))
+            continue
+        for raw in sheets:
             rec = recogniser.recognise(raw.head, raw.name_hint)
             if rec.match is None:
                 unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})

@@ -175,14 +175,22 @@ def _short_name(schema: TableSchema) -> str:
     return f"List {schema.annex_a_list}" if schema.annex_a_list else schema.alias or schema.id
 
 
+NOT_READ = "CSC212"  # a file or sheet not read: listed in the "Not read" table, with its fix, not among the issues
+
+
 def unrecognised_table(result: ReadResult) -> Table | None:
+    """Files and sheets not read, each with the reason and, where there is one, how to fix it."""
     if not result.unrecognised:
         return None
+    hints = {(d.file, d.sheet): d.hint for d in result.diagnostics if d.code == NOT_READ and d.hint}
+    sheets = any(u["sheet"] for u in result.unrecognised)
     table = Table(title="Not read", title_justify="left")
-    for name in ("File", "Sheet", "Reason"):
-        table.add_column(name)
-    for u in result.unrecognised:
-        table.add_row(u["path"], u["sheet"] or "", u["reason"])
+    for name in ("File", *(["Sheet"] if sheets else []), "Reason"):
+        table.add_column(name, overflow="fold")
+    for u in sorted(result.unrecognised, key=lambda u: (natural(u["path"]), natural(u["sheet"]))):
+        hint = hints.get((u["path"], u["sheet"]))
+        reason = u["reason"] + (f"\nfix: {hint}" if hint else "")
+        table.add_row(u["path"], *([u["sheet"] or ""] if sheets else []), reason)
     return table
 
 
@@ -239,7 +247,7 @@ def render_table(result: ReadResult, show_values: bool = False, full: bool = Fal
         parts.append(spellings)
     diags = sorted_issues(result.diagnostics)
     summarised = False
-    for title, items in _by_file(diags):
+    for title, items in _by_file([d for d in diags if d.code != NOT_READ]):
         if full or len(items) <= LIST_LIMIT:
             parts.append(issues_table(items, show_values, title))
         else:
