@@ -30,6 +30,7 @@ from csc_metrics.io.convert import (
     CODE_SET,
     FRACTION,
     PROBLEM,
+    QUICK_FORMATS,
     RAW,
     REQUIRED,
     VALUE,
@@ -52,6 +53,8 @@ date_text = st.one_of(
     st.builds(lambda d, m, y, sep, pad, tail: f"{pad}{d}{sep}{m}{sep}{y}{tail}{pad}", number, number, year,
               st.sampled_from(["/", "-", ".", " / "]), st.sampled_from(["", " ", "\t"]),
               st.sampled_from(["", " 00:00", " 10:30:00", "T00:00:00", "x"])),
+    st.builds(lambda y, m, d, sep, tail: f"{y}{sep}{m}{sep}{d}{tail}", year, number, number, st.sampled_from(["-", "/"]),
+              st.sampled_from(["", " 00:00:00.000", " 09:15:00", "T23:59:59.5", " 24:00:00", " 9:5:0", "Z", " 10:30"])),
     st.sampled_from(["29/02/2024", "29/02/2023", "31/04/2025", "00/01/2025", "2024-02-29", "45000", "2 Mar 2025",
                      "", " ", "#N/A", "null", "-", "01/01/1900", "31/12/2100"]),
     st.text(max_size=12),
@@ -109,12 +112,14 @@ integer_text = st.one_of(st.integers(-10**19, 10**19).map(str), st.from_regex(r"
 def test_quick_cell_parses_agree_with_the_general_route(dates, numbers, fraction):
     """Where polars' own parser converts a cell (the route most cells take), the value is exactly the one
     the general conversion of its text gives; every other cell goes the general route."""
-    for texts, col in ((dates, REFERRALS.column("referral_date")), (numbers, REFERRALS.column("referrals_last_12m")),
-                       (numbers, REFERRALS.column("age_years"))):
+    date_col = REFERRALS.column("referral_date")
+    for texts, col, fmt in [*((dates, date_col, fmt) for fmt in QUICK_FORMATS),
+                            (numbers, REFERRALS.column("referrals_last_12m"), None),
+                            (numbers, REFERRALS.column("age_years"), None)]:
         frame = pl.DataFrame({RAW: texts}, schema={RAW: pl.String}).with_columns(
             pl.lit(True).alias(REQUIRED), pl.lit(col.allow_fraction or fraction).alias(FRACTION),
             pl.lit(None, dtype=pl.String).alias(CODE_SET))
-        quick = frame.select(quick_value(col, pl.col(RAW)).alias("q"))["q"]
+        quick = frame.select(quick_value(col, pl.col(RAW), *([fmt] if fmt else [])).alias("q"))["q"]
         general = convert_unique(frame.lazy(), col, CODE_SETS).collect()
         for q, value, problem in zip(quick, general[VALUE], general[PROBLEM], strict=True):
             if q is not None:

@@ -203,6 +203,19 @@ def test_dates_in_every_accepted_form_and_never_month_first(tmp_path):
                    ("CSC216", n + 2, "F", "99999"), ("CSC201", n + 3, "F", "soon"), ("CSC216", n + 4, "F", "0")}
 
 
+@pytest.mark.parametrize("first", ["2025-03-02 10:00:00.000", "02/03/2025 10:00", "2025-03-02T10:00:00", "2025-03-02"])
+def test_the_first_rows_choose_a_date_route_but_every_form_is_still_read(tmp_path, first):
+    # the first rows' form is parsed cell by cell; the rest of the column, whatever its form, goes the general route
+    later = ["03/03/2025", "2025-03-04", "05/03/2025 23:59:59", "6 Mar 2025", "31/02/2025", "03/15/2025"]
+    rows = [L3] + [l3_row(cid=f"A{i}", ref=first) for i in range(12)] + [l3_row(cid=f"B{i}", ref=r)
+                                                                          for i, r in enumerate(later)]
+    result = read(write_csv(tmp_path / "l3.csv", rows))
+    got = result.tables["annex_a_list_3"].frame["referral_date"].to_list()
+    assert got == [date(2025, 3, 2)] * 12 + [date(2025, 3, d) for d in (3, 4, 5, 6)] + [None, None]
+    bad = {(d.line, d.value) for d in issues(result, "CSC201")}
+    assert bad == {(18, "31/02/2025"), (19, "03/15/2025")}
+
+
 def test_excel_serial_boundaries():
     schema = definitions().tables["annex_a_list_1"]
     rows = [{"child_id": "a", "gender": "M", "ethnicity": "WBRI", "contact_source": "6", "contact_date": v}

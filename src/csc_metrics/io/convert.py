@@ -43,6 +43,8 @@ DMY = rf"^(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}$"
 YMD = rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$"
 SERIAL = r"^\d+(?:\.\d+)?$"
 QUICK_FORMAT = "%d/%m/%Y"
+QUICK_FORMATS = (QUICK_FORMAT, "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S%.f",
+                 "%Y-%m-%dT%H:%M:%S%.f")  # a date column's cells parsed by polars in one of these (the time dropped)
 NAMED_FORMATS = ["%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%B-%Y"]
 SERIAL_MAX = 73050  # 2099-12-31 in Excel's 1900 date system
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -64,17 +66,30 @@ def _categorical() -> pl.Categorical:
     return pl.Categorical(pl.Categories.random())  # its own categories: only this column's texts
 
 
-def quick_value(col: Column, cell: pl.Expr) -> pl.Expr:
-    """The cell converted by polars' own parser where the text is in the usual form, else null: `dd/mm/yyyy`
-    dates, plain non-negative whole numbers, plain numbers. Wherever it is not null it equals the general
-    conversion of the text (tested), which handles every other text."""
-    return _quick_check(col, _quick_parse(col, cell))
+def quick_value(col: Column, cell: pl.Expr, date_format: str = QUICK_FORMAT) -> pl.Expr:
+    """The cell converted by polars' own parser where the text is in the usual form, else null: dates in
+    `date_format` (one of QUICK_FORMATS), plain non-negative whole numbers, plain numbers. Wherever it is not
+    null it equals the general conversion of the text (tested), which handles every other text."""
+    return _quick_check(col, _quick_parse(col, cell, date_format))
 
 
-def _quick_parse(col: Column, cell: pl.Expr) -> pl.Expr:
+def _quick_parse(col: Column, cell: pl.Expr, date_format: str = QUICK_FORMAT) -> pl.Expr:
     if col.type is ColumnType.DATE:
-        return cell.str.to_date(QUICK_FORMAT, strict=False, cache=False)  # a cache costs more than it saves here
+        if "%H" in date_format:  # a date and time: the date
+            return cell.str.to_datetime(date_format, strict=False, cache=False).dt.date()
+        return cell.str.to_date(date_format, strict=False, cache=False)  # a cache costs more than it saves here
     return cell.cast(pl.Int64 if col.type is ColumnType.INTEGER else pl.Float64, strict=False)
+
+
+def quick_date_format(texts: list[str | None]) -> str:
+    """The first of QUICK_FORMATS in which polars reads every date seen (blanks aside) in the first rows of a
+    column; the usual `dd/mm/yyyy` when none does. Only a choice of route: other cells go the general one."""
+    seen = pl.Series([t for t in texts if t is not None and t.strip()], dtype=pl.String)
+    col = Column(name="d", header="d", type=ColumnType.DATE)
+    for fmt in QUICK_FORMATS:
+        if seen.len() and pl.select(_quick_parse(col, pl.lit(seen), fmt).is_not_null().all()).item():
+            return fmt
+    return QUICK_FORMAT
 
 
 def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
@@ -86,14 +101,14 @@ def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:
 
 
 def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], keep: list[str],
-                numeric_ids: bool | None = None) -> pl.LazyFrame:
+                numeric_ids: bool | None = None, date_formats: dict[str, str] | None = None) -> pl.LazyFrame:
     """`lf` with the columns `columns` names (canonical name -> text column of `lf`, String or Categorical)
     read ready for `finish_tables`: quick-typed values with their texts aside, Categoricals, IDs as text
     with their `|plain` flag (nothing to trim or upper-case), the child id also as a number with its
     `|numeric` flag, after the columns `keep` of `lf` as they are.
     `numeric_ids`: what the first rows suggest of the child ids. True: only the `|numeric` flag (numeric
     ids are plain; `finish_tables` checks plainness itself if some id is not numeric after all); False: no
-    number key; None: both."""
+    number key; None: both. `date_formats`: the quick format of a date column (`quick_date_format`)."""
     dtypes = lf.collect_schema()
     parsed: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -111,7 +126,8 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], 
                 key = cell.cast(pl.Int64, strict=False)
                 exprs += [key.alias(KEY), _numeric_ids(cell, key).alias(col.name + ID_NUMERIC)]
         elif col.type in QUICK_TYPES:
-            parsed.append(_quick_parse(col, cell).alias(col.name + "|parsed"))
+            fmt = (date_formats or {}).get(col.name, QUICK_FORMAT)
+            parsed.append(_quick_parse(col, cell, fmt).alias(col.name + "|parsed"))
             value = _quick_check(col, pl.col(col.name + "|parsed"))
             exprs += [value.alias(col.name),
                       pl.when(value.is_null()).then(cell).cast(_categorical()).alias(col.name + ASIDE)]

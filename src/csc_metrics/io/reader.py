@@ -19,13 +19,14 @@ from csc_metrics.io.convert import (
     dtype_of,
     finish_tables,
     looks_numeric,
+    quick_date_format,
     typed_query,
 )
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
-from csc_metrics.spec.tables import CodeSet, TableSchema
+from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
 if TYPE_CHECKING:
     from csc_metrics.spec.loader import Definitions
@@ -189,15 +190,21 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
                                 hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
 
     columns = {name: f"c{i}" for i, name in match.mapping.items()}
-    id_index = next((i for i, name in match.mapping.items() if name == schema.child_id), None)
-    head_ids = [cell_text(r[id_index]) if id_index < len(r) else None
-                for r in raw.head[rec.header_index + 1:]] if id_index is not None else []
+    head = raw.head[rec.header_index + 1:]
+
+    def seen(index: int) -> list[str | None]:  # a column's cells in the first rows
+        return [cell_text(r[index]) if index < len(r) else None for r in head]
+
+    head_ids = next((seen(i) for i, name in match.mapping.items() if name == schema.child_id), [])
+    date_formats = {name: quick_date_format(seen(i)) for i, name in match.mapping.items()
+                    if schema.column(name).type is ColumnType.DATE}  # type: ignore[union-attr]
 
     def query(data: pl.LazyFrame) -> pl.LazyFrame:
         cells = [pl.col(c) for c in data.collect_schema().names()]
         filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
         counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
-        return typed_query(counted, schema, columns, keep=[ROW, FILLED], numeric_ids=looks_numeric(head_ids))
+        return typed_query(counted, schema, columns, keep=[ROW, FILLED], numeric_ids=looks_numeric(head_ids),
+                           date_formats=date_formats)
 
     retry = (lambda: query(raw.load(rec.header_index, categorical, "cp1252")[0])) if raw.encoding == "utf-8" and raw.sheet is None else None
     headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
