@@ -68,11 +68,22 @@ def test_re_referrals_count_the_same_with_number_and_text_keys():
 
 
 def test_ids_that_only_look_like_numbers_keep_text_keys():
-    # a sign, a space, an exponent or past Int64: the text is not the number written plainly
-    for bad in ("+5", " 5", "1e3", "05", "99999999999999999999"):
+    # a sign, an exponent, a leading zero or past Int64: the text is not the number written plainly
+    for bad in ("+5", "1e3", "05", "99999999999999999999"):
         frame = referrals([(bad, "01/05/2024"), ("5", "01/06/2024")])
         assert KEY not in frame.columns, bad
     assert referrals([("999999999999999999", "01/05/2024")])[KEY].to_list() == [999999999999999999]
+    # a space is trimmed first: ` 5` is child 5, for the text joins as for the number key
+    spaced = referrals([(" 5", "01/05/2024"), ("5", "01/06/2024")])
+    assert spaced["child_id"].to_list() == ["5", "5"] and spaced[KEY].to_list() == [5, 5]
+
+
+def test_ids_excel_wrote_as_floats_get_number_keys_once_cleaned():
+    # a workbook's numeric id column read as `12345.0`: cleaned to `12345`, then keyed as numbers
+    frame = referrals([("12345.0", "01/05/2024"), ("7.0", "01/06/2024")])
+    assert frame["child_id"].to_list() == ["12345", "7"] and frame[KEY].to_list() == [12345, 7]
+    # lower-case letters are upper-cased, and stay text keys
+    assert KEY not in referrals([("c1", "01/05/2024"), ("7", "01/06/2024")]).columns
 
 
 # --- packed look-ups ----------------------------------------------------------------------------------------

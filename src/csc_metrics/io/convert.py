@@ -221,6 +221,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
     extra: list[pl.Expr] = []
     inputs: list[pl.Series] = [read[ROW]]
     problems: list[pl.DataFrame] = []
+    cleaned_child = False  # the child id column needed cleaning (e.g. Excel's `12345.0`): key it afterwards
     for col in schema.columns:
         name = col.name
         if name not in read.columns:
@@ -232,6 +233,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
             plain = numeric or (_flag(read, name + ID_PLAIN) if name + ID_PLAIN in read.columns
                                 else read.select(_plain_ids(pl.col(name))).item())
             exprs.append(pl.col(name) if plain else _id_expr(read[name], col).alias(name))  # nothing to clean: as read
+            cleaned_child = cleaned_child or (name == schema.child_id and not plain)
             if numeric:
                 inputs.append(read[KEY])
                 extra.append(pl.col(KEY))
@@ -258,6 +260,11 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
         if found is not None:
             problems.append(found)
     typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW, *extra).collect()
+    if cleaned_child:
+        cid = pl.col(schema.child_id)
+        key = cid.cast(pl.Int64, strict=False)
+        if typed.select(_numeric_ids(cid, key)).item():  # cleaned, every id is a plain whole number
+            typed = typed.with_columns(key.alias(KEY))
     ids = [c for c in schema.columns if c.type is ColumnType.ID and c.name in read.columns]
     for col in ids:
         if col.required and typed[col.name].null_count():
