@@ -1,4 +1,5 @@
-"""`read_inputs`: CSV files, xlsx workbooks or folders of them -> one typed frame per recognised table."""
+"""`read_tables` (the reader) and `read_inputs` (reader + data-quality checks): CSV files, xlsx workbooks or
+folders of them -> one typed frame per recognised table."""
 
 from __future__ import annotations
 
