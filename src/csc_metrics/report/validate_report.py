@@ -246,13 +246,11 @@ def render_table(result: ReadResult, show_values: bool = False, full: bool = Fal
     if spellings is not None:
         parts.append(spellings)
     diags = sorted_issues(result.diagnostics)
-    summarised = False
-    for title, items in _by_file([d for d in diags if d.code != NOT_READ]):
-        if full or len(items) <= LIST_LIMIT:
-            parts.append(issues_table(items, show_values, title))
-        else:
-            parts.append(summary_table(items, show_values, title))
-            summarised = True
+    listed = [d for d in diags if d.code != NOT_READ]
+    summarised = not full and len(listed) > LIST_LIMIT  # many issues in all: every file's summarised
+    for title, items in _by_file(listed):
+        table = summary_table if summarised else issues_table
+        parts.append(table(items, show_values, title))
     if summarised:
         parts.append(Text("Full list: add --output FILE (or use --format json / csv).", style="dim"))
     errors = sum(d.is_error for d in diags)
