@@ -161,3 +161,27 @@ def test_first_rows_hint():
     assert not looks_numeric(["12", "007"])
     assert not looks_numeric(["12", "C3"])
     assert not looks_numeric(["١٢"])  # digits, but not ASCII ones
+
+
+id_text = st.one_of(st.integers(0, 10**6).map(str), st.integers(0, 999).map(lambda n: f"{n}.0"),
+                    st.integers(0, 99).map(lambda n: f" {n} "), st.integers(0, 99).map(lambda n: f"0{n}"),
+                    st.sampled_from(["c1", "C1", "A7", "+5", "", "NULL", "9223372036854775808", "1e3"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(id_text, min_size=1, max_size=12))
+def test_a_number_key_names_the_same_children_as_the_ids(ids):
+    # whenever the reader keys children by number, two rows share a key exactly when they share an id
+    frame = referrals_any([(i, "01/05/2024") for i in ids])
+    if KEY in frame.columns:
+        pairs = frame.select("child_id", KEY).rows()
+        for a_id, a_key in pairs:
+            assert (a_id is None) == (a_key is None)
+            for b_id, b_key in pairs:
+                assert (a_id == b_id) == (a_key == b_key)
+
+
+def referrals_any(ids_and_dates: list[tuple[str, str]]) -> pl.DataFrame:
+    defs = standard()
+    rows = [{"child_id": cid, "referral_date": day} for cid, day in ids_and_dates]
+    return frame_from_rows(defs.tables[LIST_3], defs.code_sets, rows)[0]
