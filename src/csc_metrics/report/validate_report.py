@@ -79,11 +79,9 @@ def render_csv(result: ReadResult) -> str:
     return buf.getvalue()
 
 
-def _where(d: Diagnostic, file: bool = True, short: bool = False) -> str:
-    """`file [sheet] row 5 col F`; `file`: with the file (several files in the report)."""
-    parts = [Path(d.file).name if short and d.file else d.file or ""] if file else []
-    if d.sheet:
-        parts.append(f"[{d.sheet}]")
+def _where(d: Diagnostic) -> str:
+    """`[sheet] row 5 col F` (the file is in the table's title)."""
+    parts = [f"[{d.sheet}]"] if d.sheet else []
     if d.line is not None:
         parts.append(f"row {d.line}")
     if d.column:
@@ -202,7 +200,7 @@ def issues_table(diags: list[Diagnostic], show_values: bool, title: str = "Issue
         table.add_column(name, no_wrap=name == "Code", ratio=3 if name == "Problem" else None)
     for d in diags:
         values = [d.value or ""] if show_values else []
-        table.add_row(_code_cell(d.code, d.severity), _where(d, file=False), *values, _problem(d))
+        table.add_row(_code_cell(d.code, d.severity), _where(d), *values, _problem(d))
     return table
 
 
