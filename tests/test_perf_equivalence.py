@@ -51,10 +51,11 @@ number = st.integers(0, 40).flatmap(lambda n: st.sampled_from([str(n), f"{n:02d}
 year = st.sampled_from(["1899", "1900", "2024", "2100", "2101", "0999", "24", "20245", "2023"])
 date_text = st.one_of(
     st.builds(lambda d, m, y, sep, pad, tail: f"{pad}{d}{sep}{m}{sep}{y}{tail}{pad}", number, number, year,
-              st.sampled_from(["/", "-", ".", " / "]), st.sampled_from(["", " ", "\t"]),
+              st.sampled_from(["/", "-", ".", " / ", "/ ", "- "]), st.sampled_from(["", " ", "\t"]),
               st.sampled_from(["", " 00:00", " 10:30:00", "T00:00:00", "x"])),
     st.builds(lambda y, m, d, sep, tail: f"{y}{sep}{m}{sep}{d}{tail}", year, number, number, st.sampled_from(["-", "/"]),
-              st.sampled_from(["", " 00:00:00.000", " 09:15:00", "T23:59:59.5", " 24:00:00", " 9:5:0", "Z", " 10:30"])),
+              st.sampled_from(["", " 00:00:00.000", " 09:15:00", "T23:59:59.5", " 24:00:00", " 9:5:0", "Z", " 10:30",
+                               " 10: 30", "  10:30:00"])),
     st.sampled_from(["29/02/2024", "29/02/2023", "31/04/2025", "00/01/2025", "2024-02-29", "45000", "2 Mar 2025",
                      "", " ", "#N/A", "null", "-", "01/01/1900", "31/12/2100"]),
     st.text(max_size=12),

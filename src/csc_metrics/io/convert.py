@@ -38,7 +38,7 @@ DTYPES: dict[ColumnType, pl.DataType] = {
 QUICK_TYPES = (ColumnType.DATE, ColumnType.INTEGER, ColumnType.NUMBER)
 CATEGORICAL = (ColumnType.CODE, ColumnType.YES_NO, ColumnType.TEXT)  # converted on their distinct texts
 
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 DMY = rf"^(\d{{1,2}})[/.\-](\d{{1,2}})[/.\-](\d{{4}}){_TIME}$"
 YMD = rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$"
 SERIAL = r"^\d+(?:\.\d+)?$"
@@ -412,7 +412,8 @@ def _convert_dates(uniq: pl.LazyFrame) -> pl.LazyFrame:
     blank = is_blank(s.str.to_uppercase())
     bad_code = pl.when(is_serial).then(pl.lit("CSC216")).otherwise(pl.lit("CSC201"))
     return (
-        uniq.with_columns(s=pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars())
+        # spaces collapsed, and dropped after a separator (`01/02/ 2020`, `10: 00`), as polars' parser drops them
+        uniq.with_columns(s=pl.col(RAW).str.replace_all(r"\s+", " ").str.strip_chars().str.replace_all(r"([/.\-:]) ", "${1}"))
         .with_columns(value.alias(VALUE), blank.alias("blank"))
         .with_columns(_problem(pl.col("blank"), pl.col(VALUE).is_null(), bad_code).alias(PROBLEM))
         .with_columns(pl.when(pl.col("blank")).then(None).otherwise(pl.col(VALUE)).alias(VALUE))
