@@ -27,8 +27,9 @@ def _present(table: TableData, name: str | None) -> bool:
 
 
 def check_tables(tables: list[TableData], today: date | None = None) -> list[Diagnostic]:
-    """`check_table` of each table, then `check_birth_dates`. One parallel pass first counts, per check and
-    table, the rows that could be findings; only checks with some run in full."""
+    """Each table's checks (duplicates, date pairs, future dates, dates before birth, over-25s), then dates of
+    birth across tables. One parallel pass first counts, per check and table, the rows that could be findings;
+    only checks with some run in full."""
     today = today or date.today()
     screens = [_screen(t, today) for t in tables]
     births = _birth_rows(tables)
@@ -41,12 +42,6 @@ def check_tables(tables: list[TableData], today: date | None = None) -> list[Dia
     if births is not None:
         out += _birth_findings(tables, births, next(results))
     return out
-
-
-def check_table(table: TableData, today: date | None = None) -> list[Diagnostic]:
-    today = today or date.today()
-    screen = _screen(table, today)
-    return _run_checks(table, today, screen.collect().row(0, named=True)) if screen is not None else []
 
 
 def _run_checks(table: TableData, today: date, counts: dict[str, int]) -> list[Diagnostic]:
@@ -127,7 +122,7 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
         return []
     firsts = f.select(pl.col("__i").alias("__first"), pl.col(SRC).alias("__fsrc"), pl.col(ROW).alias("__frow"))
     dups = dups.join(firsts, on="__first", how="left")
-    names = {i: s.path + (f" [{s.sheet}]" if s.sheet else "") for i, s in enumerate(table.sources)}
+    names = {i: s.label for i, s in enumerate(table.sources)}
     dups = dups.with_columns(
         pl.when(pl.col("__fsrc") == pl.col(SRC)).then(pl.format("row {}", pl.col("__frow")))
         .otherwise(pl.format("row {} of {}", pl.col("__frow"),
@@ -213,13 +208,6 @@ def _over_25(table: TableData) -> list[Diagnostic]:
     return out
 
 
-def check_birth_dates(tables: list[TableData]) -> list[Diagnostic]:
-    """CSC209: one child with different dates of birth (within or across lists). The first date seen, in table
-    order, is the reference; every row that disagrees with it is reported."""
-    births = _birth_rows(tables)
-    return [] if births is None else _birth_findings(tables, births, _birth_conflicts(births).collect())
-
-
 def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
     """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
     parts = []
@@ -243,6 +231,8 @@ def _birth_conflicts(births: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _birth_findings(tables: list[TableData], births: pl.LazyFrame, conflicting: pl.DataFrame) -> list[Diagnostic]:
+    """CSC209: one child with different dates of birth (within or across lists). The first date seen, in table
+    order, is the reference; every row that disagrees with it is reported."""
     if conflicting.is_empty():
         return []
     allrows = births.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode())).collect()
@@ -255,7 +245,7 @@ def _birth_findings(tables: list[TableData], births: pl.LazyFrame, conflicting: 
                                                         pl.col(ROW).alias("__rrow"))
     bad = allrows.join(ref, on="__cid").filter(pl.col("__dob") != pl.col("__rdob"))
     names = pl.DataFrame(
-        [(ti, si, src.path + (f" [{src.sheet}]" if src.sheet else "")) for ti, t in enumerate(tables)
+        [(ti, si, src.label) for ti, t in enumerate(tables)
          for si, src in enumerate(t.sources)],
         schema={"__rt": pl.UInt16, "__rsrc": pl.UInt16, "__rname": pl.String}, orient="row",
     )

@@ -138,9 +138,13 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], 
     return lf.with_columns(parsed).select(*keep, *exprs)
 
 
+ID_LIKE_PLACEHOLDERS = [p for p in PLACEHOLDERS if p.isalnum()]  # placeholders an id could look like (`NULL`)
+
+
 def _plain_ids(cell: pl.Expr) -> pl.Expr:
     """Every id is digits and capitals only, none a placeholder: nothing to trim, upper-case or blank."""
-    return ~(cell.str.contains(r"[^0-9A-Z]").any() | (cell == "NULL").any())
+    placeholder = pl.any_horizontal(cell == p for p in ID_LIKE_PLACEHOLDERS)  # `==`: cheaper than is_in here
+    return ~(cell.str.contains(r"[^0-9A-Z]").any() | placeholder.any())
 
 
 def looks_numeric(ids: list[str | None]) -> bool:
@@ -339,7 +343,7 @@ def _id_expr(s: pl.Series, col: Column) -> pl.Expr:
     """IDs that need cleaning (`typed_query` found some not plain): trimmed, upper-cased, placeholders blank;
     Excel's `.0` removed when every ID is numeric."""
     clean = pl.col(col.name).str.strip_chars().str.to_uppercase()
-    value = pl.when(clean.is_in([*PLACEHOLDERS, ""])).then(None).otherwise(clean)
+    value = pl.when(is_blank(clean)).then(None).otherwise(clean)
     if s.str.ends_with(".0").any():
         numeric = s.drop_nulls().str.strip_chars().str.contains(r"^\d+(?:\.0+)?$").all()
         if numeric:

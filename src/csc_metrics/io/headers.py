@@ -56,12 +56,12 @@ class Recogniser:
                     lookup.setdefault(norm_header(text), set()).add(col.name)
             self.lookups.append(lookup)
 
-    def match_row(self, cells: list[object], index: int, keys: list[str] | None = None) -> SchemaMatch:
-        """How a row of cells matches schema `index`; `keys`: the cells already normalised."""
+    def match_row(self, cells: list[object], index: int, keys: list[str]) -> SchemaMatch:
+        """How a row of cells matches schema `index`; `keys`: the cells normalised (`norm_header`)."""
         schema, lookup = self.schemas[index], self.lookups[index]
         m = SchemaMatch(schema)
         first: dict[str, int] = {}
-        for i, (cell, key) in enumerate(zip(cells, keys or [norm_header(c) for c in cells], strict=True)):
+        for i, (cell, key) in enumerate(zip(cells, keys, strict=True)):
             if not key:
                 continue
             cols = sorted(lookup.get(key, ()))

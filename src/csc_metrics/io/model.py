@@ -37,6 +37,11 @@ class SourceInfo:
     coverage: tuple[date, date] | None
     headers: list[dict] = field(default_factory=list)  # {"header", "column", "letter"}
 
+    @property
+    def label(self) -> str:
+        """`path`, or `path [sheet]` for a worksheet."""
+        return self.path + (f" [{self.sheet}]" if self.sheet else "")
+
     def letter(self, column: str) -> str | None:
         """The Excel column letter a canonical column was read from, if it was present."""
         return next((h["letter"] for h in self.headers if h["column"] == column), None)

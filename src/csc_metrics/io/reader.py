@@ -210,7 +210,7 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
     retry = (lambda: query(raw.load(rec.header_index, categorical, "cp1252")[0])) if raw.encoding == "utf-8" and raw.sheet is None else None
     headers = [{"header": str(header_cells[i]).strip(), "column": name, "letter": _letter(letters, i)}
                for i, name in sorted(match.mapping.items())]
-    return _Block(raw.path, raw.sheet, raw._digest.result, raw.encoding, schema, headers, query(data), retry,
+    return _Block(raw.path, raw.sheet, raw.digest.result, raw.encoding, schema, headers, query(data), retry,
                   rec.header_index, diags)
 
 

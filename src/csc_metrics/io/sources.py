@@ -34,13 +34,9 @@ class RawSheet:
     path: str
     sheet: str | None
     encoding: str | None
-    _digest: Future[str]
+    digest: Future[str]  # the file's SHA-256 ("" when not asked for)
     head: list[list[str | None]]  # the first SCAN_ROWS rows, as text cells
     _loader: Callable[[int, frozenset[int], str | None], tuple[pl.LazyFrame, list[str]]]
-
-    @property
-    def sha256(self) -> str:
-        return self._digest.result()
 
     @property
     def name_hint(self) -> str:
@@ -95,20 +91,24 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
         size = os.fstat(f.fileno()).st_size
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
-    hashed: Future[str] = _HASHER.submit(_sha256, path) if digest else Future()  # hashes while polars parses
-    if not digest:
+    is_csv = path.suffix.lower() in CSV_SUFFIXES
+    data = None if is_csv else path.read_bytes()  # a workbook is read whole, and hashed from memory
+    hashed: Future[str] = _HASHER.submit(_sha256, path if data is None else data) if digest else Future()
+    if not digest:  # (hashed while polars parses)
         hashed.set_result("")
-    if path.suffix.lower() in CSV_SUFFIXES:
+    if data is None:
         yield _csv_sheet(path, head, size, hashed)
     else:
-        yield from _excel_sheets(path, path.read_bytes(), hashed)
+        yield from _excel_sheets(path, data, hashed)
 
 
 BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"  # a file of only these is empty
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
+def _sha256(source: Path | bytes) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    with source.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
@@ -117,9 +117,9 @@ def _sha256(path: Path) -> str:
 HEAD_BYTES = 262_144
 
 
-def detect_encoding(data: bytes, size: int | None = None) -> str:
+def detect_encoding(data: bytes, size: int) -> str:
     """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252.
-    `data`: the file, or its first 256 KB and `size` the file's size."""
+    `data`: the file, or its first 256 KB; `size`: the file's size."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE):
@@ -130,16 +130,14 @@ def detect_encoding(data: bytes, size: int | None = None) -> str:
     if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
         return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=(len(data) if size is None else size) <= HEAD_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=size <= HEAD_BYTES)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
 
 
 def _to_utf8(data: bytes, encoding: str) -> bytes:
-    """The file as UTF-8 bytes without a BOM (polars reads UTF-8 only)."""
-    if encoding == "utf-8":
-        return data
+    """The file, in an encoding other than plain UTF-8, as UTF-8 bytes without a BOM (polars reads UTF-8 only)."""
     if encoding == "utf-8-sig":
         return data[len(codecs.BOM_UTF8):]
     if encoding.startswith("utf-16"):

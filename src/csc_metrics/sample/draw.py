@@ -11,8 +11,10 @@ import functools
 from collections.abc import Sequence
 from datetime import date
 
-import holidays
 import polars as pl
+
+from csc_metrics.dates import whole_years
+from csc_metrics.engine.calendar import england_bank_holidays
 
 _U53 = 1 << 53
 
@@ -73,7 +75,7 @@ def days(n: int | pl.Expr) -> pl.Expr:
 @functools.lru_cache(maxsize=8)
 def bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
     """England and Wales bank holidays (including one-off days) for the years given."""
-    return tuple(sorted(holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))))
+    return tuple(sorted(england_bank_holidays(first_year, last_year)))
 
 
 def add_working_days(d: pl.Expr, n: int | pl.Expr, hols: Sequence[date]) -> pl.Expr:
@@ -82,9 +84,5 @@ def add_working_days(d: pl.Expr, n: int | pl.Expr, hols: Sequence[date]) -> pl.E
 
 
 def age_at(dob: pl.Expr, when: pl.Expr) -> pl.Expr:
-    """Whole years at the last birthday."""
-    def month_day(d: pl.Expr) -> pl.Expr:  # month is Int8: widen before multiplying
-        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
-
-    before = month_day(when) < month_day(dob)
-    return (when.dt.year() - dob.dt.year() - before.cast(pl.Int32)).cast(pl.Int32)
+    """Whole years at the last birthday (the reader's and engine's definition)."""
+    return whole_years(dob, when)

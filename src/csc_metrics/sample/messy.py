@@ -7,14 +7,13 @@ before start dates, unknown and lower-case codes, and `#N/A` placeholders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
 from csc_metrics.sample.draw import Draw
-
-_EPOCH = date(1899, 12, 30)
+from csc_metrics.sample.render import excel_serial
 
 
 @dataclass
@@ -25,7 +24,6 @@ class FileStyle:
     footer: str | None = None  # a line after the data, in the first column
     bom: bool = False
     encoding: str = "utf-8"
-    notes: list[str] = field(default_factory=list)  # what was done, for the README/tests
 
 
 def _rows(df: pl.DataFrame) -> pl.DataFrame:
@@ -51,27 +49,23 @@ def make_messy(texts: dict[int, pl.DataFrame], d: Draw, end: date) -> tuple[dict
     l1 = out[1].rename({"Age of Child (Years)": "Age"})
     l1 = _duplicate(l1, d, 901, 0.01)
     out[1] = _blank_rows(l1, d, 902, 0.005)
-    styles[1].notes += ["header `Age`", "blank rows", "duplicate rows"]
 
     # List 3: header case drift, BOM, footer/filter row, duplicates
     out[3] = _duplicate(out[3].rename({"Date of referral": "Date of Referral"}), d, 903, 0.01)
     styles[3].bom = True
     styles[3].footer = "Filters: none applied"
-    styles[3].notes += ["header `Date of Referral`", "BOM", "footer row", "duplicate rows"]
 
     # List 4: stray spaces in a header, Excel serials, authorisation before start
     l4 = out[4]
     start, auth = "Continuous Assessment Start Date", "Continuous Assessment Date of Authorisation"
-    serial = (_date_text_to_date(start) - pl.lit(_EPOCH)).dt.total_days().cast(pl.String)
+    serial = excel_serial(_date_text_to_date(start))
     before = (_date_text_to_date(start) - pl.duration(days=3)).dt.strftime("%d/%m/%Y")
     l4 = l4.with_columns(_some(d, 904, 0.02, start, serial), _some(d, 905, 0.005, auth, before))
     out[4] = l4.rename({start: f"  {start} "})
-    styles[4].notes += ["header with stray spaces", "Excel serial dates", "authorisation before start"]
 
     # List 5: ISO dates
     s47 = "Strategy discussion initiating Section 47 Enquiry Start Date"
     out[5] = out[5].with_columns(_some(d, 906, 0.02, s47, _date_text_to_date(s47).dt.strftime("%Y-%m-%d")))
-    styles[5].notes += ["ISO dates"]
 
     # List 6: cp1252 with en-dashes and curly apostrophes, an unknown code, #N/A placeholders
     need = "Primary Need Code"
@@ -83,7 +77,6 @@ def make_messy(texts: dict[int, pl.DataFrame], d: Draw, end: date) -> tuple[dict
     )
     out[6] = l6
     styles[6].encoding = "cp1252"
-    styles[6].notes += ["cp1252 encoding", "en-dashes in labels", "unknown code PSRMEM", "#N/A"]
 
     # List 7: ids as floats, end before start, ISO dates
     cid, cp_start, cp_end = "Child Unique ID", "Child Protection Plan Start Date", "Child Protection Plan End Date"
@@ -92,7 +85,6 @@ def make_messy(texts: dict[int, pl.DataFrame], d: Draw, end: date) -> tuple[dict
         (pl.col(cid) + ".0").alias(cid),
         _some(d, 910, 0.01, cp_end, flipped),
     ).with_columns(_some(d, 911, 0.02, cp_start, _date_text_to_date(cp_start).dt.strftime("%Y-%m-%d")))
-    styles[7].notes += ["ids as floats", "end before start", "ISO dates"]
 
     # List 8: title row, curly quotes and a doubled parenthesis in headers, lower-case codes
     missing = "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months"
@@ -104,11 +96,9 @@ def make_messy(texts: dict[int, pl.DataFrame], d: Draw, end: date) -> tuple[dict
         _some(d, 912, 0.02, ptype, code_only), _some(d, 913, 0.05, reason, reason_code)
     ).rename({missing: missing.replace("'Missing'", "\u2018Missing\u2019"), uasc: uasc + ")"})
     styles[8].title = f"Annex A List 8: Children in care - extract at {end:%d/%m/%Y}"
-    styles[8].notes += ["title row", "curly quotes in header", "doubled parenthesis", "lower-case codes"]
 
     # List 9: #N/A placeholders
     out[9] = out[9].with_columns(_some(d, 914, 0.02, "Activity Status", pl.lit("#N/A")))
-    styles[9].notes += ["#N/A"]
 
     return {n: df.drop("rid") for n, df in out.items()}, styles
 

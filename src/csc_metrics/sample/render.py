@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
+from csc_metrics.io.convert import EXCEL_EPOCH
 from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
 YES_NO_LABELS = {"Y": "a) Yes", "N": "b) No", "U": "c) Unknown"}
-EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def template_labels(code_set: CodeSet) -> dict[str, str]:
