@@ -15,7 +15,12 @@ from csc_metrics import __version__
 from csc_metrics.config import Config
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.engine.calendar import calendar_for_span
-from csc_metrics.engine.periods import Period, parse_granularity_or_labels, periods_between
+from csc_metrics.engine.periods import (
+    Period,
+    financial_year_start,
+    parse_granularity_or_labels,
+    periods_between,
+)
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
 from csc_metrics.spec.indicators import AnyIndicator, RateIndicator
@@ -115,19 +120,16 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
     return out
 
 
-def run_periods(spec: list[str], defs: Definitions, indicators: list[AnyIndicator],
-                coverage: dict[str, tuple[date, date]], as_at: date) -> list[Period]:
-    """Explicit labels, or every period of the granularity from the earliest list coverage to the as-at date."""
+def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
+                as_at: date) -> list[Period]:
+    """Explicit labels, or every period of the granularity from the earliest coverage of a list that
+    indicators count, to the as-at date."""
     parsed = parse_granularity_or_labels(spec)
     if isinstance(parsed, list):
         return parsed
-    with_indicators = {t.id for i in defs.indicators.values()
-                       if not isinstance(i, RateIndicator) and (t := defs.table(i.table)) is not None}
-    starts = [cov[0] for t, cov in coverage.items() if t in with_indicators]
-    start = min(starts) if starts else None
-    if start is None:
-        return []
-    return periods_between(start, as_at, parsed)
+    counted = event_columns(defs)  # the lists that non-rate indicators count
+    starts = [cov[0] for t, cov in coverage.items() if t in counted]
+    return periods_between(min(starts), as_at, parsed) if starts else []
 
 
 def population_lookup(la: str | None) -> Any:
@@ -141,8 +143,7 @@ def population_lookup(la: str | None) -> Any:
         return Population(pop.value, pop.year, pop.warning)
 
     def for_period(p: Period) -> Population:
-        fy_start = p.start.year if p.start.month >= 4 else p.start.year - 1
-        return by_year(fy_start)
+        return by_year(financial_year_start(p.start))
 
     return for_period
 
@@ -253,7 +254,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         raise CscError("no dates found in the inputs, so there is no period to compute",
                        "check that the files are Annex A lists with dates, or pass --as-at")
     coverage = table_coverage(defs, frames, as_at, config)
-    periods = run_periods(opts.period, defs, indicators, coverage, as_at)
+    periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
     span_start = min([p.start for p in periods] + [c[0] for c in coverage.values()])

@@ -49,14 +49,12 @@ def find_config(inputs: list[Path] | None = None) -> Path | None:
 
 def load_config(path: Path | None = None, inputs: list[Path] | None = None) -> Config:
     """Read the config file; a missing default file is an empty config, a missing explicit one an error."""
-    explicit = path is not None
-    path = path or find_config(inputs)
     if path is None:
-        return Config()
-    if not path.exists():
-        if explicit:
-            raise ConfigError(f"{path}: config file not found", "check the --config path")
-        return Config()
+        path = find_config(inputs)  # only files that exist
+        if path is None:
+            return Config()
+    elif not path.exists():
+        raise ConfigError(f"{path}: config file not found", "check the --config path")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

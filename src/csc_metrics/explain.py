@@ -115,18 +115,16 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
         out.lines.append(f"No data: {target.table} is not in the inputs.")
         return out
     run = Run(defs, frames, settings)
-    lf, related = run.base(table, [target])
-    base = lf.collect().lazy()
+    base, related = run.base(table, [target])  # over the frame the run already materialised
     t = target.timing
     day = settings.as_at if t.basis == "as_at" else period.end
     ctx: Ctx = run.ctx(table, pl.lit(period.start), pl.lit(period.end), pl.lit(day), related)
     default_from = _event_date(target)
-    every_row = ROWS
     if t.basis == "flow":
         in_period = pl.col(t.date).is_between(pl.lit(period.start), pl.lit(period.end)).fill_null(False)
     else:
         in_period = open_on(t, day)
-    steps: list[tuple[str, pl.Expr]] = [("rows in the table", every_row), ("in the period", in_period)]
+    steps: list[tuple[str, pl.Expr]] = [("rows in the table", ROWS), ("in the period", in_period)]
     mask = in_period
     for c in target.filters:
         mask = mask & condition(c, ctx, default_from)

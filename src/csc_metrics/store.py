@@ -155,10 +155,6 @@ class HistoryStore:
 
     # -- connection -------------------------------------------------------------------------------------
 
-    @property
-    def exists(self) -> bool:
-        return self.path.exists()
-
     def _error(self, exc: sqlite3.Error) -> CscError:
         text = str(exc)
         if "locked" in text or "busy" in text:
@@ -189,7 +185,6 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             _use_wal(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._migrated:
@@ -309,7 +304,8 @@ class HistoryStore:
     def _result_row(i: int, r: dict[str, Any]) -> tuple[Any, ...]:
         if not isinstance(r, dict) or not r.get("indicator") or not r.get("period"):
             raise ValueError(f"result {i} has no indicator or period")
-        text = json.loads(_dumps(r))  # dates as ISO strings, exactly as stored
+        stored = _dumps(r)
+        text = json.loads(stored)  # dates as ISO strings, exactly as stored
         cat = text.get("category")
         return (
             i,
@@ -327,7 +323,7 @@ class HistoryStore:
             None if text.get("complete") is None else int(bool(text["complete"])),
             None if text.get("annualised") is None else int(bool(text["annualised"])),
             text.get("as_at"),
-            _dumps(text),
+            stored,
         )
 
     @staticmethod

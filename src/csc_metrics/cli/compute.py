@@ -69,7 +69,7 @@ def compute_cmd(
         result = compute(opts)
     payload = result.payload
     n = suppress_below or cfg.suppress_below
-    if n:
+    if n and fmt not in (Format.html, Format.xlsx):  # the report suppresses as it builds its tables
         from csc_metrics.report.suppress import suppress
 
         payload = suppress(payload, n)
@@ -87,8 +87,7 @@ def compute_cmd(
             raise CscError(f"--format {fmt.value} writes a file", f"add --output results.{fmt.value}")
         from csc_metrics.report.model import ReportOptions
 
-        write_compute_report(result.payload, output, fmt.value,
-                             opts=ReportOptions(la_code=payload["metadata"]["la_code"], suppress_below=n))
+        write_compute_report(payload, output, fmt.value, opts=ReportOptions(suppress_below=n))
         err_console.print(f"wrote {output}")
     else:
         text = {Format.json: render.render_json, Format.csv: render.render_csv,

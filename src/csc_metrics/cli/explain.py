@@ -67,7 +67,7 @@ def explain_cmd(
     if period:
         chosen = parse_period(period)
     else:
-        periods = run_periods(["quarter"], defs, [ind], coverage, as_at_date)
+        periods = run_periods(["quarter"], defs, coverage, as_at_date)
         complete = [p for p in periods if p.end <= as_at_date]
         if not (complete or periods):
             raise CscError("the inputs cover no period", "pass --period")
