@@ -45,8 +45,8 @@ def report_cmd(
     """
     from csc_metrics.config import load_config
     from csc_metrics.report.commentary import read_commentary
-    from csc_metrics.report.model import ReportOptions
-    from csc_metrics.report.publish import build_quarterly_report, format_for, write_report
+    from csc_metrics.report.model import ReportOptions, quarterly_report
+    from csc_metrics.report.publish import format_for, write_report
     from csc_metrics.store import HistoryStore, default_store_path
 
     fmt = format_for(out)
@@ -69,6 +69,6 @@ def report_cmd(
                          definitions=definitions or cfg.definitions,
                          commentary=read_commentary(commentary) if commentary else {},
                          suppress_below=below, targets=cfg.targets)
-    report = build_quarterly_report(results, payload["metadata"], opts)
+    report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
     err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)

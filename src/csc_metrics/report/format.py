@@ -38,9 +38,7 @@ def fmt_fraction(r: dict[str, Any]) -> str:
     """`35/240` for shares, nothing where numerator and denominator do not explain the figure."""
     if r["unit"] != "percent" or r["numerator"] is None or r["denominator"] is None:
         return ""
-    if isinstance(r["numerator"], str) or isinstance(r["denominator"], str):
-        return f"{fmt_value(r['numerator'], 'count')}/{fmt_value(r['denominator'], 'count')}"
-    return f"{r['numerator']:,.0f}/{r['denominator']:,.0f}"
+    return f"{fmt_value(r['numerator'], 'count')}/{fmt_value(r['denominator'], 'count')}"  # markers as they are
 
 
 def fmt_change(r: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 from csc_metrics.report.charts import breakdown_chart, trend_chart
 from csc_metrics.report.commentary import markdown_html
 from csc_metrics.report.model import Breakdown, Headline, Report, Row, Section
-from csc_metrics.report.suppress import is_suppressed
 from csc_metrics.report.text import (
     POLARITY_TEXT,
     UNIT_NAMES,
@@ -364,6 +363,3 @@ def render_html(report: Report) -> str:
             + f"<footer>Produced by csc-metrics {_e(report.metadata.get('tool_version') or '')} from the case-level "
             "extract; published figures: DfE, Open Government Licence v3.0.</footer></main></body></html>\n")
 
-
-def suppressed_count(report: Report) -> int:
-    return sum(1 for r in report.rows for c in r.cells if c is not None and is_suppressed(c.get("value")))

@@ -22,9 +22,6 @@ from csc_metrics.report.suppress import COUNT_UNITS, is_suppressed, suppress
 QUARTER = re.compile(r"^(\d{4})-(\d{2}) Q([1-4])$")
 YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 HEADLINES = 3
-REFERENCE_UNITS = frozenset({"percent", "rate_per_10k", "days", "working_days"})
-UNIT_LABELS = {"count": "number", "children": "children", "percent": "%", "rate_per_10k": "per 10,000 children",
-               "working_days": "working days", "days": "days"}
 
 
 @dataclass
@@ -109,7 +106,6 @@ class Report:
     sections: list[Section]
     metadata: dict[str, Any]
     summary: str | None = None
-    benchmark_note: str | None = None
     benchmark_source: str | None = None
     sn_model: str | None = None
     suppress_below: int | None = None
@@ -299,9 +295,6 @@ def build_rows(results: list[dict[str, Any]], columns: list[str], trend: list[st
         else:
             cats[r["indicator"]].append(r)
     rows: list[Row] = []
-    wanted = set(columns) | set(trend) | ({baseline} if baseline else set())
-    if baseline:
-        wanted |= set(quarters(baseline))
     for ind, cells in by_ind.items():
         if not any(has_figure(cells.get(p)) for p in columns):
             continue

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from csc_metrics.errors import ConfigError, InputError
-from csc_metrics.report.model import Report, ReportOptions, periods_report, quarterly_report
+from csc_metrics.report.model import Report, ReportOptions, periods_report
 
 FORMATS = ("html", "xlsx")
 
@@ -44,12 +44,6 @@ def write_report(report: Report, out: Path, fmt: str) -> None:
     from csc_metrics.report.xlsx import write_workbook
 
     _write(out, fmt, lambda: render_html(report), lambda path: write_workbook(report, path))
-
-
-def build_quarterly_report(results: list[dict[str, Any]], metadata: dict[str, Any],
-                           opts: ReportOptions | None = None) -> Report:
-    """The Cabinet report for one financial year from stored results (see `report.model`)."""
-    return quarterly_report(results, metadata, opts or ReportOptions())
 
 
 def write_compute_report(payload: dict[str, Any], out: Path, fmt: str, *,

@@ -12,18 +12,12 @@ UNIT_NAMES = {"count": "Number", "children": "Children", "percent": "Per cent", 
 POLARITY_TEXT = {"low": "lower is better", "high": "higher is better", "none": "no better or worse"}
 
 
-def value_text(value: Any, unit: str) -> str:
-    if is_suppressed(value):
-        return str(value)
-    return fmt_value(value, unit)
+value_text = fmt_value  # a figure in its unit; a suppression marker as it is
 
 
 def number_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if is_suppressed(value):
-        return str(value)
-    return f"{value:,.0f}"
+    """A whole number (or a suppression marker); blank for none."""
+    return "" if value is None else fmt_value(value, "count")
 
 
 def result_text(r: dict[str, Any] | None) -> str:

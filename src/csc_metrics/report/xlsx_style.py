@@ -47,16 +47,15 @@ class Styles:
         return self._num[fmt]
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, st: Styles, fmt: str | None = None,
-        text_style: Any = None) -> None:
+def put(ws: Worksheet, row: int, col: int, value: Any, st: Styles, fmt: str | None = None) -> None:
     """A number as a number (with `fmt`), the suppression marker and any text as a string, None as blank."""
     if value is None:
         return
     if is_suppressed(value):
         ws.write_string(row, col, str(value), st.marker)
     elif isinstance(value, bool):
-        ws.write_string(row, col, "yes" if value else "no", text_style or st.text)
+        ws.write_string(row, col, "yes" if value else "no", st.text)
     elif isinstance(value, int | float):
         ws.write_number(row, col, value, st.num(fmt or "General"))
     else:
-        ws.write_string(row, col, str(value), text_style or st.text)
+        ws.write_string(row, col, str(value), st.text)
