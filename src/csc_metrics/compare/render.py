@@ -40,13 +40,17 @@ def _title(c: dict[str, Any]) -> str:
     return title
 
 
-def _sections(compared: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+def by_section(compared: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(section, comparisons) in catalogue order (inputs, processes, outputs), anything else last as `other`."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for c in compared["comparisons"]:
+    for c in compared.get("comparisons") or []:
         section = str(c.get("section") or "other").lower()
         groups.setdefault(section if section in SECTIONS else "other", []).append(c)
-    order = [*SECTIONS, "other"]
-    return [(s.capitalize(), groups[s]) for s in order if s in groups]
+    return [(s, groups[s]) for s in [*SECTIONS, "other"] if s in groups]
+
+
+def _sections(compared: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    return [(s.capitalize(), rows) for s, rows in by_section(compared)]
 
 
 def _heading(compared: dict[str, Any]) -> str:

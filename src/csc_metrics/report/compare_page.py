@@ -6,9 +6,9 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from csc_metrics.compare.render import MARKS, by_section
 from csc_metrics.report.html import CSS
 from csc_metrics.report.text import value_text
-from csc_metrics.report.xlsx_meta import VERDICTS
 
 
 def _e(text: Any) -> str:
@@ -30,7 +30,7 @@ def _row(c: dict[str, Any]) -> str:
     title = str(c.get("title") or c.get("indicator"))
     if c.get("category") is not None:
         title += f" [{c['category']}]"
-    verdict = VERDICTS.get(c.get("assessment") or "", "")
+    verdict = MARKS.get(c.get("assessment") or "", "")
     cls = c.get("assessment") if c.get("assessment") in ("better", "worse") else "neutral"
     rank = f"{c['rank']} of {c['ranked_of']}" if c.get("rank") else ""
     notes = "; ".join(str(t) for t in (c.get("reason"), c.get("note")) if t)
@@ -47,16 +47,12 @@ def _row(c: dict[str, Any]) -> str:
 
 def render_compare_html(compared: dict[str, Any]) -> str:
     m = compared.get("metadata") or {}
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in compared.get("comparisons") or []:
-        groups.setdefault(str(c.get("section") or "other").lower(), []).append(c)
     head = ("<thead><tr>" + "".join(f'<th scope="col"{" class=ind" if i == 0 else ""}>{h}</th>' for i, h in enumerate(
         ["Indicator", "Period", "Value", "Benchmark", "Year", "Figure", "Gap", "Verdict", "Band", "Rank", "Notes"]))
         + "</tr></thead>")
     sections = []
-    for key in [s for s in ("inputs", "processes", "outputs") if s in groups] + \
-            [s for s in groups if s not in ("inputs", "processes", "outputs")]:
-        body = "".join(_row(c) for c in groups[key])
+    for key, rows in by_section(compared):
+        body = "".join(_row(c) for c in rows)
         sections.append(f'<section id="{_e(key)}"><h2>{_e(key.capitalize())}</h2><table class="cabinet">'
                         f"<caption>{_e(key.capitalize())}: local figures against published benchmarks</caption>"
                         f"{head}<tbody>{body}</tbody></table></section>")

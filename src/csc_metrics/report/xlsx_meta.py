@@ -7,6 +7,7 @@ from typing import Any
 
 import xlsxwriter
 
+from csc_metrics.compare.render import MARKS, by_section
 from csc_metrics.report.model import Report
 from csc_metrics.report.text import POLARITY_TEXT, UNIT_NAMES
 from csc_metrics.report.xlsx_style import CHANGE_DEFAULT, CHANGE_FORMATS, VALUE_FORMATS, Styles, put
@@ -78,18 +79,13 @@ COMPARE_COLUMNS = [("Indicator", "title"), ("Category", "category"), ("Period", 
                    ("Benchmark value", "benchmark_value"), ("Difference", "difference"), ("Verdict", "assessment"),
                    ("Band", "quartile_band"), ("Rank", "rank"), ("Of", "ranked_of"), ("Note", "note"),
                    ("Reason", "reason")]
-VERDICTS = {"better": "▲ better", "worse": "▼ worse", "same": "= same"}
 
 
 def compare_sheets(wb: xlsxwriter.Workbook, compared: dict[str, Any], st: Styles) -> None:
     """A sheet per section of comparisons, then the metadata."""
     m = compared.get("metadata") or {}
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in compared.get("comparisons") or []:
-        groups.setdefault(str(c.get("section") or "other").lower(), []).append(c)
-    order = [s for s in ("inputs", "processes", "outputs") if s in groups] + \
-        [s for s in groups if s not in ("inputs", "processes", "outputs")]
-    for key in order or ["comparisons"]:
+    groups = dict(by_section(compared))
+    for key in groups or ["comparisons"]:
         ws = wb.add_worksheet(key.capitalize()[:31])
         ws.write_string(0, 0, f"{key.capitalize()}: {m.get('la_name', '')} ({m.get('la_code', '')}) against "
                         "published benchmarks", st.title)
@@ -101,7 +97,7 @@ def compare_sheets(wb: xlsxwriter.Workbook, compared: dict[str, Any], st: Styles
             for j, (_, field) in enumerate(COMPARE_COLUMNS):
                 v = c.get(field)
                 if field == "assessment":
-                    v = VERDICTS.get(v or "", "")
+                    v = MARKS.get(v or "", "")
                 elif field == "unit":
                     v = UNIT_NAMES.get(unit, unit)
                 fmt = {"value": vf, "benchmark_value": vf, "difference": CHANGE_FORMATS.get(unit, CHANGE_DEFAULT),
