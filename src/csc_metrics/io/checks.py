@@ -3,6 +3,7 @@ over-25s and conflicting dates of birth across lists. Each check is a polars fil
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -31,48 +32,80 @@ def check_tables(tables: list[TableData], today: date | None = None) -> list[Dia
     birth across tables. One parallel pass first counts, per check and table, the rows that could be findings;
     only checks with some run in full."""
     today = today or date.today()
-    screens = [_screen(t, today) for t in tables]
+    rules = [_rules(t, today) for t in tables]
+    screens = [_screen(t, r) for t, r in zip(tables, rules, strict=True)]
     births = _birth_rows(tables)
     queries = [q for q in screens if q is not None] + ([_birth_conflicts(births)] if births is not None else [])
     results = iter(pl.collect_all(queries) if queries else [])
     out: list[Diagnostic] = []
-    for table, screen in zip(tables, screens, strict=True):
+    for table, table_rules, screen in zip(tables, rules, screens, strict=True):
         if screen is not None:
-            out += _run_checks(table, today, next(results).row(0, named=True))
+            flagged = {name for name, found in next(results).row(0, named=True).items() if found}
+            out += _duplicates(table) if "duplicates" in flagged else []
+            out += _findings(table, [r for r in table_rules if r.check in flagged])
     if births is not None:
         out += _birth_findings(tables, births, next(results))
     return out
 
 
-def _run_checks(table: TableData, today: date, counts: dict[str, int]) -> list[Diagnostic]:
+@dataclass(frozen=True)
+class _Rule:
+    """One check on one column: the rows that are findings, and how each is reported (value: the field's)."""
+
+    check: str  # the screen's name for it
+    rows: pl.Expr
+    field: str
+    code: str
+    message: str
+    hint: str
+    maybe: pl.Expr | None = None  # a cheaper condition true of every finding (screened instead of `rows`)
+
+
+def _rules(table: TableData, today: date) -> list[_Rule]:
+    """Every row-by-row check of a table, in report order: date pairs, future dates, dates before birth, over-25s."""
+    rules = [_Rule("date_pairs", pl.col(p.end) < pl.col(p.start), p.end, "CSC205",
+                   f"`{_header(table, p.end)}` is before `{_header(table, p.start)}`", "check both dates in the source system")
+             for p in table.schema.date_pairs if _present(table, p.start) and _present(table, p.end)]
+    dates = _date_columns(table)
+    rules += [_Rule("future", pl.col(name) > today, name, "CSC206", f"`{_header(table, name)}` is in the future",
+                    "check the date; future dates are usually typing errors") for name in dates]
+    dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
+    has_dob = _present(table, dob)
+    if has_dob:
+        rules += [_Rule("before_birth", pl.col(name) < pl.col(dob), name, "CSC207",  # type: ignore[arg-type]
+                        f"`{_header(table, name)}` is before the child's date of birth",
+                        "check the date and the date of birth") for name in dates if name != dob]
+    if has_dob and _present(table, event):
+        maybe = _maybe_over(dob, event)  # type: ignore[arg-type]
+        rules.append(_Rule("over_25", maybe & (whole_years(pl.col(dob), pl.col(event)) > MAX_AGE), dob,  # type: ignore[arg-type]
+                           "CSC208", f"the child is over {MAX_AGE} at `{_header(table, event)}`",  # type: ignore[arg-type]
+                           "check the date of birth and the event date", maybe=maybe))
+    if _present(table, age):
+        over = pl.col(age) > MAX_AGE
+        rules.append(_Rule("over_25", over & pl.col(dob).is_null() if has_dob else over, age, "CSC208",  # type: ignore[arg-type]
+                           f"`{_header(table, age)}` is over {MAX_AGE}", "check the age and the date of birth"))  # type: ignore[arg-type]
+    return rules
+
+
+def _findings(table: TableData, rules: list[_Rule]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for name, check in (("duplicates", _duplicates), ("date_pairs", _date_pairs), ("future", _future),
-                        ("before_birth", _before_birth), ("over_25", _over_25)):
-        if counts.get(name):
-            out += check(table, today) if check is _future else check(table)  # type: ignore[operator]
+    for r in rules:
+        bad = (table.frame if r.maybe is None else table.frame.filter(r.maybe)).filter(r.rows)
+        if not bad.is_empty():
+            out += rows_to_diagnostics(bad.select(SRC, ROW, pl.col(r.field).alias("value")), table.sources,
+                                       code=r.code, field=r.field, message=r.message, hint=r.hint)
     return out
 
 
-def _screen(table: TableData, today: date) -> pl.LazyFrame | None:
+def _screen(table: TableData, rules: list[_Rule]) -> pl.LazyFrame | None:
     """One row: per check, whether any row could be a finding (False: the check certainly finds nothing)."""
     checks: dict[str, list[pl.Expr]] = {}
     key = _duplicate_key(table)
     if key:
         checks["duplicates"] = [_key_hash(_hashed(table, key)).n_unique() < pl.len()]  # some hash repeats
-    checks["date_pairs"] = [pl.col(p.end) < pl.col(p.start) for p in table.schema.date_pairs
-                            if _present(table, p.start) and _present(table, p.end)]
-    dates = _date_columns(table)
-    checks["future"] = [pl.col(name) > today for name in dates]
-    dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
-    has_dob = _present(table, dob)
-    checks["before_birth"] = [pl.col(name) < pl.col(dob) for name in dates if name != dob] if has_dob else []
-    over: list[pl.Expr] = []
-    if has_dob and _present(table, event):
-        over.append(_maybe_over(dob, event))  # type: ignore[arg-type]
-    if _present(table, age):
-        over.append((pl.col(age) > MAX_AGE) & pl.col(dob).is_null() if has_dob else pl.col(age) > MAX_AGE)
-    checks["over_25"] = over
-    exprs = [pl.any_horizontal([e.any() for e in found]).alias(name) for name, found in checks.items() if found]
+    for r in rules:
+        checks.setdefault(r.check, []).append(r.rows if r.maybe is None else r.maybe)
+    exprs = [pl.any_horizontal([e.any() for e in found]).alias(name) for name, found in checks.items()]
     return table.frame.lazy().select(exprs) if exprs else None
 
 
@@ -136,76 +169,29 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
                                hint="remove the repeated row, or check whether two different events were merged")
 
 
-def _date_pairs(table: TableData) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for pair in table.schema.date_pairs:
-        if not (_present(table, pair.start) and _present(table, pair.end)):
-            continue
-        bad = table.frame.filter(pl.col(pair.end) < pl.col(pair.start))
-        if bad.is_empty():
-            continue
-        bad = bad.select(SRC, ROW, pl.col(pair.end).alias("value"))
-        out += rows_to_diagnostics(bad, table.sources, code="CSC205", field=pair.end,
-                                   message=f"`{_header(table, pair.end)}` is before `{_header(table, pair.start)}`",
-                                   hint="check both dates in the source system")
-    return out
-
-
 def _date_columns(table: TableData) -> list[str]:
     return [c.name for c in table.schema.columns if c.type is ColumnType.DATE and _present(table, c.name)]
 
 
+def _run(table: TableData, check: str, today: date | None = None) -> list[Diagnostic]:
+    """One check's findings without the screen."""
+    return _findings(table, [r for r in _rules(table, today or date.today()) if r.check == check])
+
+
+def _date_pairs(table: TableData) -> list[Diagnostic]:
+    return _run(table, "date_pairs")
+
+
 def _future(table: TableData, today: date) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for name in _date_columns(table):
-        bad = table.frame.filter(pl.col(name) > today)
-        if not bad.is_empty():
-            out += rows_to_diagnostics(bad.select(SRC, ROW, pl.col(name).alias("value")), table.sources,
-                                       code="CSC206", field=name, message=f"`{_header(table, name)}` is in the future",
-                                       hint="check the date; future dates are usually typing errors")
-    return out
+    return _run(table, "future", today)
 
 
 def _before_birth(table: TableData) -> list[Diagnostic]:
-    dob = table.schema.date_of_birth
-    if not _present(table, dob):
-        return []
-    out: list[Diagnostic] = []
-    for name in _date_columns(table):
-        if name == dob:
-            continue
-        bad = table.frame.filter(pl.col(name) < pl.col(dob))
-        if not bad.is_empty():
-            bad = bad.select(SRC, ROW, pl.col(name).alias("value"))
-            out += rows_to_diagnostics(bad, table.sources, code="CSC207", field=name,
-                                       message=f"`{_header(table, name)}` is before the child's date of birth",
-                                       hint="check the date and the date of birth")
-    return out
+    return _run(table, "before_birth")
 
 
 def _over_25(table: TableData) -> list[Diagnostic]:
-    dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
-    out: list[Diagnostic] = []
-    has_dob = _present(table, dob)
-    if has_dob and _present(table, event):
-        bad = (table.frame.lazy().filter(_maybe_over(dob, event))  # type: ignore[arg-type]
-               .select(SRC, ROW, pl.col(dob).alias("value"), whole_years(pl.col(dob), pl.col(event)).alias("age"))
-               .filter(pl.col("age") > MAX_AGE).collect())
-        if not bad.is_empty():
-            bad = bad.select(SRC, ROW, "value")
-            out += rows_to_diagnostics(bad, table.sources, code="CSC208", field=dob,
-                                       message=f"the child is over {MAX_AGE} at `{_header(table, event)}`",
-                                       hint="check the date of birth and the event date")
-    if _present(table, age):
-        cond = pl.col(age) > MAX_AGE
-        if has_dob:
-            cond = cond & pl.col(dob).is_null()
-        bad = table.frame.filter(cond)
-        if not bad.is_empty():
-            out += rows_to_diagnostics(bad.select(SRC, ROW, pl.col(age).alias("value")), table.sources, code="CSC208",
-                                       field=age, message=f"`{_header(table, age)}` is over {MAX_AGE}",
-                                       hint="check the age and the date of birth")
-    return out
+    return _run(table, "over_25")
 
 
 def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
