@@ -19,3 +19,11 @@ def whole_years(born: pl.Expr, on: pl.Expr) -> pl.Expr:
 
     before_birthday = month_day(on) < month_day(born)
     return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
+def by_day(values: pl.Series, d: pl.Expr, first: date) -> pl.Expr:
+    """`values[i]` for the date `d` that is day i after `first`; null outside the table (a look-up per row
+    instead of date arithmetic)."""
+    i = d.to_physical() - (first - EPOCH).days
+    n = values.len()
+    return pl.when(i.is_between(0, n - 1)).then(pl.lit(values).gather(i.clip(0, n - 1)))

@@ -15,7 +15,7 @@ from typing import Any
 import holidays as holidays_pkg
 import polars as pl
 
-from csc_metrics.dates import DATE_SPAN, DAY_SPAN
+from csc_metrics.dates import DATE_SPAN, by_day
 
 HOLIDAYS_SOURCE = "python-holidays"
 
@@ -72,13 +72,7 @@ class WorkingCalendar:
         with end < d <= start)), so callers can detect and exclude it. Both expressions must be of type Date.
         """
         table = self.cumulative()
-        first = DAY_SPAN[0]
-
-        def upto(d: pl.Expr) -> pl.Expr:
-            i = d.to_physical() - first
-            return pl.when(i.is_between(0, table.len() - 1)).then(pl.lit(table).gather(i.clip(0, table.len() - 1)))
-
-        return (upto(end) - upto(start)).cast(pl.Int64)
+        return (by_day(table, end, DATE_SPAN[0]) - by_day(table, start, DATE_SPAN[0])).cast(pl.Int64)
 
     def is_working_day(self, d: pl.Expr) -> pl.Expr:
         """True on a working day, null when the date is null."""

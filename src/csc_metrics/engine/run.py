@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from csc_metrics.dates import EPOCH
+from csc_metrics.dates import by_day
 from csc_metrics.engine.expressions import (
     Calendar,
     Ctx,
@@ -133,11 +133,7 @@ def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr
         n = (p.end - p.start).days + 1
         keys[first:first + n] = [i] * n
         ends[first:first + n] = [p.end] * n
-    day = d.to_physical() - (lo - EPOCH).days
-    at = day.clip(0, span - 1)
-    inside = day.is_between(0, span - 1)
-    return (pl.when(inside).then(pl.lit(pl.Series(keys, dtype=pl.UInt32)).gather(at)),
-            pl.when(inside).then(pl.lit(pl.Series(ends, dtype=pl.Date)).gather(at)))
+    return by_day(pl.Series(keys, dtype=pl.UInt32), d, lo), by_day(pl.Series(ends, dtype=pl.Date), d, lo)
 
 
 def _row_order(d: pl.Expr) -> pl.Expr:
