@@ -119,6 +119,12 @@ def open_on(timing: Any, day: date) -> pl.Expr:
 # ---- period keys for flows ------------------------------------------------------------------------------
 
 
+def _merge_layers(layers: list[dict[str, pl.Expr]], extra: list[dict[str, pl.Expr]]) -> None:
+    """Add an indicator's helper columns to the job's layers (a duration has one layer, others three)."""
+    for layer, more in zip(layers, extra, strict=False):
+        layer.update(more)
+
+
 def _period_keys(d: pl.Expr, periods: list[tuple[int, Period]]) -> tuple[pl.Expr, pl.Expr]:
     """(key, period end) of the wanted period containing each date, both null outside the wanted periods.
 
@@ -312,15 +318,14 @@ class Run:
             usable = cohort & days.is_not_null()
             if ind.negative == "exclude":
                 usable = usable & (days >= 0)
-                out["excluded"] = helper("excluded", cohort & (days < 0).fill_null(False)).sum()
+                excluded = helper("excluded", cohort & (days < 0).fill_null(False)).sum()
             else:
                 days = days.clip(lower_bound=0)
-                out["excluded"] = pl.lit(0)
+                excluded = pl.lit(0)
             usable_col = helper("usable", usable.fill_null(False))
             vals = helper("days", days).filter(usable_col)
-            out = {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
-                   "excluded": out["excluded"]}
-            return [rows], out
+            return [rows], {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
+                            "excluded": excluded}
         valid = pl.lit(True)
         num_cond = pl.lit(True)
         if isinstance(ind, ProportionIndicator):
@@ -386,8 +391,7 @@ class Run:
         names: dict[str, list[str]] = {}
         for ind in inds:
             extra, m = self.measures(ind, ctx, pl.lit(True), [key], ind.id)
-            for layer, more in zip(layers, extra, strict=False):
-                layer.update(more)
+            _merge_layers(layers, extra)
             names[ind.id] = list(m)
             aggs.extend(expr.alias(f"{ind.id}|{name}") for name, expr in m.items())
         layers.insert(0, dict(shared.values()))
@@ -420,8 +424,7 @@ class Run:
                 ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related, shared)
                 prefix = f"{ind.id}|{p.label}"
                 extra, m = self.measures(ind, ctx, open_mask, [], prefix)
-                for layer, more in zip(layers, extra, strict=False):
-                    layer.update(more)
+                _merge_layers(layers, extra)
                 aggs.extend(expr.alias(f"{prefix}|{n}") for n, expr in m.items())
                 plan.append((ind, p, list(m), day if t.basis == "as_at" else None))
         layers.insert(0, dict(shared.values()))

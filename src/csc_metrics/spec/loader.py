@@ -117,19 +117,21 @@ def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
     if not cache:
         return _load_all(paths)
     digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}".encode())
+    contents: dict[Path, bytes] = {}
     for path in find_yaml_files(paths):
         try:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+            contents[path] = path.read_bytes()
         except OSError:
             return _load_all(paths)
+        digest.update(str(path).encode() + b"\0" + contents[path] + b"\0")
     key = digest.hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
     cached = _cache_dir() / f"definitions-{key[:32]}.pickle"
     try:
         result = pickle.loads(cached.read_bytes())
-    except Exception:  # missing, stale or unreadable cache: parse again
-        result = _load_all(paths)
+    except Exception:  # missing, stale or unreadable cache: parse again (the files as read for the key)
+        result = _load_all(paths, contents)
         if result.has_errors:  # keep positions for the error message; nothing worth caching
             return result
         result.definitions.located = {}
@@ -144,7 +146,8 @@ def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
     return result
 
 
-def _load_all(paths: list[Path]) -> LoadResult:
+def _load_all(paths: list[Path], contents: dict[Path, bytes] | None = None) -> LoadResult:
+    """`contents`: files already read (by the cache key), else read here."""
     defs = Definitions()
     diags: list[Diagnostic] = []
     digest = hashlib.sha256()
@@ -158,7 +161,8 @@ def _load_all(paths: list[Path]) -> LoadResult:
     for path in files:
         defs.files.append(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            raw = contents[path] if contents and path in contents else path.read_bytes()
+            text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads it
         except (OSError, UnicodeDecodeError) as exc:
             diags.append(Diagnostic(code="CSC116", message=f"cannot read file: {exc}", file=str(path),
                                     hint="save it as UTF-8 text"))
