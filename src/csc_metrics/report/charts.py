@@ -9,22 +9,18 @@ periods not fully covered; `c` where a figure is suppressed). No external refere
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import Any
 
 from csc_metrics.report.model import QUARTER, Breakdown, Level, Row
 from csc_metrics.report.suppress import is_suppressed
 from csc_metrics.report.text import UNIT_NAMES, number_text, value_text
+from csc_metrics.report.text import esc as _e
 
 INK = "#1d3557"
 ENGLAND = "#4a4a4a"
 SN = "#b5520b"
 GRID = "#d9dde3"
 MUTED = "#5f6b7a"
-
-
-def _e(text: Any) -> str:
-    return escape(str(text), quote=True)
 
 
 def _svg_open(kind: str, w: int, h: int, chart_id: str, title: str, desc: str) -> list[str]:
@@ -47,7 +43,7 @@ def nice_max(x: float) -> float:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and not is_suppressed(v) else None
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None  # not a marker
 
 
 def _tick(v: float, unit: str) -> str:
@@ -72,7 +68,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     w, h = 320, 196
     left, right, top, bottom = 46, 78, 22, 70
     pw, ph = w - left - right, h - top - bottom
-    points = [(label, r) for label, r in row.trend]
+    points = row.trend
     values = [v for _, r in points if r is not None and (v := _num(r.get("value"))) is not None]
     refs: list[tuple[str, Level, str, str]] = []
     if row.england is not None:

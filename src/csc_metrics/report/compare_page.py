@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 from typing import Any
 
 from csc_metrics.compare.render import MARKS, by_section
 from csc_metrics.report.html import CSS
+from csc_metrics.report.text import esc as _e
 from csc_metrics.report.text import value_text
-
-
-def _e(text: Any) -> str:
-    return escape(str(text), quote=True)
 
 
 def _signed(v: Any, unit: str) -> str:

@@ -3,7 +3,6 @@ the page. Readable on screen and printed on A4 (print CSS). Every piece of text 
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from csc_metrics.report.charts import breakdown_chart, trend_chart
@@ -18,6 +17,7 @@ from csc_metrics.report.text import (
     result_text,
     value_text,
 )
+from csc_metrics.report.text import esc as _e
 
 CSS = """
 :root { --ink:#1d3557; --text:#1f2328; --muted:#5f6b7a; --rule:#d0d7de; --band:#f3f5f8; --better:#0b6b2f;
@@ -110,10 +110,6 @@ footer { margin-top: 30px; font-size: 12px; color: var(--muted); border-top: 1px
   figcaption { font-size: 8pt; }
 }
 """
-
-
-def _e(text: Any) -> str:
-    return escape(str(text), quote=True)
 
 
 def _change(r: dict[str, Any] | None) -> str:

@@ -251,9 +251,9 @@ def _take(row: Row, c: dict[str, Any]) -> None:
         row.england = level
     else:
         row.sn = level
-    for text in (c.get("note"),):
-        if text and text not in row.notes:
-            row.notes.append(text)
+    text = c.get("note")
+    if text and text not in row.notes:
+        row.notes.append(text)
 
 
 # ---- rows ------------------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def _breakdown(rows: list[dict[str, Any]], columns: list[str], info: IndicatorIn
 
     def size(r: dict[str, Any]) -> tuple[float, str]:
         n = r.get("numerator")
-        return (-(n if isinstance(n, int | float) and not is_suppressed(n) else 0.5), str(r["category"]))
+        return (-(n if isinstance(n, int | float) else 0.5), str(r["category"]))  # a marker (text) sorts as 0.5
 
     prev = shown[-2] if len(shown) > 1 else None
     before = {category_name(r): r for r in by_period.get(prev, [])} if prev else {}
@@ -355,7 +355,7 @@ def category_name(r: dict[str, Any]) -> str:
 def movement(r: dict[str, Any]) -> float | None:
     """Size of a change, relative to the previous value (None when not measurable)."""
     change, prev = r.get("change"), r.get("previous_value")
-    if not isinstance(change, int | float) or not isinstance(prev, int | float) or is_suppressed(change):
+    if not isinstance(change, int | float) or not isinstance(prev, int | float):  # none, or a marker
         return None
     return abs(change) / abs(prev) if prev else None
 

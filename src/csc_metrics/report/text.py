@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from csc_metrics.report.format import ARROWS, fmt_change, fmt_value
@@ -56,3 +57,8 @@ def change_text(r: dict[str, Any] | None) -> str:
 
 def arrow(direction: str | None) -> str:
     return ARROWS.get(direction or "", "")
+
+
+def esc(text: Any) -> str:
+    """Text for HTML and SVG: `&`, `<`, `>` and both quotes escaped."""
+    return escape(str(text), quote=True)
