@@ -135,11 +135,9 @@ def _baseline_cells(row: Row) -> str:
     note = f' title="{_e(row.baseline_note)}"' if row.baseline_note else ""
     mark = "†" if row.baseline_note else ""
     if row.unit in ("count", "children"):
-        number, value = number_text(b.get("value")) + mark, ""
-    elif row.unit in ("days", "working_days"):
-        number, value = number_text(b.get("denominator")), result_text(b) + mark
+        number, value = number_text(row.baseline_number) + mark, ""
     else:
-        number, value = number_text(b.get("numerator")), result_text(b) + mark
+        number, value = number_text(row.baseline_number), result_text(b) + mark
     return f'<td class="num prev"{note}>{_e(number)}</td><td class="num prev"{note}>{_e(value)}</td>'
 
 

@@ -57,6 +57,15 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def baseline_number(self) -> Any:
+        """The "No." beside last year's figure: the count itself, the cases behind an average length of time,
+        else the numerator of the share or rate."""
+        b = self.baseline or {}
+        if self.unit in COUNT_UNITS:
+            return b.get("value")
+        return b.get("denominator") if self.unit in ("days", "working_days") else b.get("numerator")
+
+    @property
     def latest(self) -> dict[str, Any] | None:
         """The latest column with a figure (or the marker)."""
         return next((c for c in reversed(self.cells) if c is not None and c.get("value") is not None), None)

@@ -53,9 +53,7 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
     if report.baseline_label:
         b = row.baseline
         if b is not None:
-            number = b.get("value") if row.unit in ("count", "children") else (
-                b.get("denominator") if row.unit in ("days", "working_days") else b.get("numerator"))
-            put(ws, r_i, col, number, st, "#,##0")
+            put(ws, r_i, col, row.baseline_number, st, "#,##0")
             if row.unit not in ("count", "children"):
                 put(ws, r_i, col + 1, b.get("value"), st, vf)
             if row.baseline_note:
