@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -50,6 +51,16 @@ def write_output(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         err_console.print(f"wrote {output}")
+
+
+def write_rich(renderable: object, output: Path | None) -> None:
+    """A rich table to the terminal, or as plain text (160 columns) to `--output`."""
+    if output is None:
+        console.print(renderable)
+        return
+    buf = io.StringIO()
+    Console(file=buf, width=160, no_color=True, highlight=False).print(renderable)
+    write_output(buf.getvalue(), output)
 
 
 def sys_stdout_write(text: str) -> None:

@@ -18,9 +18,9 @@ from csc_metrics.cli.common import (
     LaOpt,
     OutputOpt,
     StoreOpt,
-    console,
     err_console,
     write_output,
+    write_rich,
 )
 from csc_metrics.errors import ConfigError, CscError, InputError
 
@@ -174,14 +174,7 @@ def compare(
         write_output(compare_csv(compared), output)
     elif fmt is Format.markdown:
         write_output(compare_markdown(compared), output)
-    elif output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8") as fh:
-            from rich.console import Console
-
-            Console(file=fh, width=160, highlight=False).print(compare_rich(compared))
-        err_console.print(f"wrote {output}")
     else:
-        console.print(compare_rich(compared))
+        write_rich(compare_rich(compared), output)
     if fail_on is FailOn.worse and any_worse(compared):
         raise typer.Exit(code=1)

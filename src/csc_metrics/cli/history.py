@@ -15,7 +15,15 @@ from rich import box
 from rich.table import Table
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, LaOpt, OutputOpt, StoreOpt, console, err_console, write_output
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    LaOpt,
+    OutputOpt,
+    StoreOpt,
+    err_console,
+    write_output,
+    write_rich,
+)
 from csc_metrics.errors import CscError
 
 if TYPE_CHECKING:
@@ -110,8 +118,8 @@ def history(
     if not hs.runs(la_code):
         _nothing_yet(path, fmt, output, indicator, la_code)
         return
-    _check_indicator(hs, indicator, category, la_code)
     rows = hs.series(indicator, la_code, category, all_runs=all_runs)
+    _check_indicator(hs, indicator, category, la_code, None if all_runs else rows)
     _show_series(rows, indicator, category, path, fmt, output, all_runs)
 
 
@@ -127,7 +135,9 @@ def _nothing_yet(
         write_output(_csv([], SERIES_FIELDS if indicator else (*RUN_FIELDS, "inputs")), output)
 
 
-def _check_indicator(hs: HistoryStore, indicator: str, category: str | None, la_code: str | None) -> None:
+def _check_indicator(hs: HistoryStore, indicator: str, category: str | None, la_code: str | None,
+                     latest: list[dict[str, Any]] | None) -> None:
+    """`latest`: the series already read (latest run per period), if it was."""
     stored = hs.indicators(la_code)
     if indicator not in stored:
         close = difflib.get_close_matches(indicator, list(stored), n=3)
@@ -136,7 +146,7 @@ def _check_indicator(hs: HistoryStore, indicator: str, category: str | None, la_
         )
         raise CscError(f"indicator `{indicator}` has no stored results", hint)
     categories = stored[indicator]
-    if category is None and categories and not hs.series(indicator, la_code, None):
+    if category is None and categories and not (latest if latest is not None else hs.series(indicator, la_code, None)):
         raise CscError(
             f"`{indicator}` is a breakdown: choose a category", f"--category one of {', '.join(categories)}"
         )
@@ -174,7 +184,7 @@ def _show_runs(runs: list[dict[str, Any]], path: Path, fmt: HistoryFormat, outpu
         )
         for r in runs
     ]
-    _print_table(_table("Stored runs", f"{path} (oldest first)", headers, cells, n_left=5), output)
+    write_rich(_table("Stored runs", f"{path} (oldest first)", headers, cells, n_left=5), output)
 
 
 def _fmt_number(v: Any, unit: str | None) -> str:
@@ -227,7 +237,7 @@ def _show_series(
             row.append("superseded" if r["superseded"] else "latest")
         cells.append(row)
     caption = f"{path}" + (f"; unit: {unit}" if unit else "")
-    _print_table(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
+    write_rich(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
 
 
 def _table(
@@ -251,12 +261,3 @@ def _table(
     return table
 
 
-def _print_table(table: Table, output: Path | None) -> None:
-    if output is None:
-        console.print(table)
-        return
-    from rich.console import Console
-
-    buf = io.StringIO()
-    Console(file=buf, width=160, no_color=True, highlight=False).print(table)
-    write_output(buf.getvalue(), output)
