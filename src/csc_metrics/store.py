@@ -420,15 +420,17 @@ class HistoryStore:
         with self._connect(create=False) as conn:
             if conn is None:
                 return []
-            where, args = ("WHERE la_code = ?", (str(la_code),)) if la_code is not None else ("", ())
+            where, args = ("WHERE u.la_code = ?", (str(la_code),)) if la_code is not None else ("", ())
             runs = conn.execute(
                 "SELECT id, run_id, created_at, tool_version, la_code, as_at, definitions_hash, n_results "
-                f"FROM runs {where} ORDER BY id",
+                f"FROM runs u {where} ORDER BY id",
                 args,
             ).fetchall()
             inputs: dict[int, list[dict[str, Any]]] = {}
-            for pk, path, sha, table, rows in conn.execute(
-                "SELECT run_pk, path, sha256, table_id, rows FROM inputs ORDER BY run_pk, seq"
+            for pk, path, sha, table, rows in conn.execute(  # the inputs of these runs only
+                "SELECT i.run_pk, i.path, i.sha256, i.table_id, i.rows FROM inputs i JOIN runs u ON u.id = i.run_pk "
+                f"{where} ORDER BY i.run_pk, i.seq",
+                args,
             ):
                 inputs.setdefault(pk, []).append({"path": path, "sha256": sha, "table": table, "rows": rows})
         keys = ("run_id", "created_at", "tool_version", "la_code", "as_at", "definitions_hash", "n_results")
