@@ -362,8 +362,9 @@ class HistoryStore:
             row = conn.execute("SELECT la_code FROM runs ORDER BY id DESC LIMIT 1").fetchone()
             yield None if row is None else (conn, row[0])
 
-    def latest_payload(self, la_code: str | None = None) -> dict[str, Any] | None:
-        """The most recent run's payload (for `la_code`, or of any LA), as written, with `metadata.run_id`."""
+    def latest_payload(self, la_code: str | None = None, results: bool = True) -> dict[str, Any] | None:
+        """The most recent run's payload (for `la_code`, or of any LA), as written, with `metadata.run_id`;
+        without `results`, its metadata only (no results read)."""
         with self._connect(create=False) as conn:
             if conn is None:
                 return None
@@ -376,6 +377,8 @@ class HistoryStore:
                 return None
             payload = json.loads(row[2])
             payload["metadata"]["run_id"] = row[1]
+            if not results:
+                return payload
             payload["results"] = [
                 json.loads(t)
                 for (t,) in conn.execute(

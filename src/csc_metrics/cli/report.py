@@ -59,7 +59,7 @@ def report_cmd(
     if not Path(path).exists():
         raise CscError(f"CSC404 no stored runs: {path} does not exist", "run csc-metrics compute first")
     history = HistoryStore(Path(path))
-    payload = history.latest_payload(la_code)
+    payload = history.latest_payload(la_code, results=False)  # its metadata; the results come next
     if payload is None:
         who = f" for LA {la_code}" if la_code else ""
         raise CscError(f"CSC404 no stored runs{who} in {path}", "run csc-metrics compute first")
