@@ -39,6 +39,8 @@ class Diagnostic(BaseModel):
     col: int | None = Field(default=None, description="1-based column (definitions).")
     sheet: str | None = Field(default=None, description="Worksheet, for xlsx input.")
     column: str | None = Field(default=None, description="Excel-style column letter, for data.")
+    element: str | None = Field(default=None, description="XML element path, e.g. Message/Children/Child[3]/CINdetails[1]; "
+                                "with `line`, the XML line number.")
     field: str | None = Field(default=None, description="Canonical column name, for data.")
     value: str | None = Field(default=None, description="The offending cell as read (may be child-level data).")
     indicator: str | None = Field(default=None, description="Indicator id, where the problem concerns one.")
@@ -49,8 +51,13 @@ class Diagnostic(BaseModel):
         return self.severity is Severity.ERROR
 
     def location(self) -> str:
-        """`path:line:col` (definitions) or `path[sheet] row N column X` (data)."""
+        """`path:line:col` (definitions), `path [sheet] row N column X` (data) or `path element P line N` (XML)."""
         parts = self.file or "<input>"
+        if self.element is not None:
+            parts += f" element {self.element}"
+            if self.line is not None:
+                parts += f" line {self.line}"
+            return parts
         if self.column is not None or self.sheet is not None:
             if self.sheet:
                 parts += f" [{self.sheet}]"
