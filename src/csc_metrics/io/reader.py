@@ -175,10 +175,10 @@ def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
 def projection(schema: TableSchema, used: set[str]) -> set[str]:
     """The columns of `schema` to read for indicators that use `used`: those, plus the child id, date of birth,
     age, key and every date (the as-at date, coverage and the data-quality checks look at them)."""
-    structural = {schema.child_id, schema.event_date, schema.date_of_birth, schema.age_years, *schema.key,
-                  *(c for p in schema.date_pairs for c in (p.start, p.end))}
+    structural = [schema.child_id, schema.event_date, schema.date_of_birth, schema.age_years, *schema.key,
+                  *(c for p in schema.date_pairs for c in (p.start, p.end))]
     dates = {c.name for c in schema.columns if c.type is ColumnType.DATE}
-    return (used | dates | structural) - {None}  # type: ignore[operator]
+    return used | dates | {c for c in structural if c is not None}
 
 
 def _load_block(raw: RawSheet, rec: Recognition, wanted: set[str] | None = None) -> _Block:
