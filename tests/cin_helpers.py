@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import DEFINITIONS
+
 from csc_metrics.io.formats.base import Return
 from csc_metrics.io.formats.cin_census import CinCensusFormat
 from csc_metrics.spec.loader import load_definitions
-from tests.conftest import DEFINITIONS
 
 DEFS = load_definitions([DEFINITIONS]).definitions
 

@@ -9,7 +9,17 @@ from datetime import date
 import polars as pl
 import pytest
 from tests.cin_helpers import (
-    assessment, child, codes, cpp, details, header, leaf, message, plan, read_xml, s47,
+    assessment,
+    child,
+    codes,
+    cpp,
+    details,
+    header,
+    leaf,
+    message,
+    plan,
+    read_xml,
+    s47,
 )
 
 from csc_metrics.diagnostics import CODES, Severity

@@ -8,7 +8,13 @@ import polars as pl
 from tests.cin_helpers import assessment, child, cpp, details, header, message, read_xml, s47
 
 from csc_metrics.derive.cin import (
-    census_view, cin_episodes, icpc_set, open_plans, review_chains, reviews_on_time, stack_censuses,
+    census_view,
+    cin_episodes,
+    icpc_set,
+    open_plans,
+    review_chains,
+    reviews_on_time,
+    stack_censuses,
 )
 
 

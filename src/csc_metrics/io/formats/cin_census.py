@@ -37,7 +37,7 @@ def is_cin_xml(head: bytes) -> bool:
     if not text.startswith(b"<"):
         return False
     root = _ROOT.search(text)
-    return bool(root) and _COLLECTION.search(text) is not None and not re.search(
+    return root is not None and _COLLECTION.search(text) is not None and not re.search(
         rb"<(?!\?|!)(?:[\w.-]+:)?(?!Message)[\w.-]+", text[: root.start()])
 
 

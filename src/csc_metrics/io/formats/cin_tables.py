@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -159,7 +160,7 @@ def census_end(typed: dict[str, pl.DataFrame], raw: RawCensus, override: int | N
     if header is not None and header.height:
         ref, year = header["reference_date"][0], header["year"][0]
     file = raw.files.get("cin_header") or next(iter(raw.files.values()), None)
-    where = {"file": file, **({"element": "Message/Header/CollectionDetails", "line": 1} if raw.xml else {})}
+    where: dict[str, Any] = {"file": file, **({"element": "Message/Header/CollectionDetails", "line": 1} if raw.xml else {})}
     if raw.xml and header is not None and header.height:
         where["line"] = header[LINE][0]
     diags: list[Diagnostic] = []
