@@ -1,0 +1,1 @@
+"""Derived structures built from the DfE returns: pure polars functions over typed frames, no I/O."""
