@@ -31,7 +31,7 @@ from csc_metrics.engine.expressions import (
     timescale_validity,
 )
 from csc_metrics.engine.lookups import lookup_flag, packable, window_bound
-from csc_metrics.engine.periods import Period, period_of
+from csc_metrics.engine.periods import Granularity, Period, period_of
 from csc_metrics.io.model import KEY, number_keys
 from csc_metrics.spec.indicators import (
     AnyCondition,
@@ -42,6 +42,7 @@ from csc_metrics.spec.indicators import (
     NotCondition,
     ProportionIndicator,
     RateIndicator,
+    Related,
     RelatedCondition,
 )
 from csc_metrics.spec.loader import Definitions
@@ -90,6 +91,13 @@ def _event_date(ind: Any) -> str | None:
     """The date that orders rows and anchors look-ups: the flow date or the stock start."""
     t = ind.timing
     return t.date if t.basis == "flow" else t.start
+
+
+def _anchor(rel: Related, default_from: str | None) -> str:
+    """The date column of this row a look-up is measured from: `from`, else the indicator's event date."""
+    anchor = rel.from_ or default_from
+    assert anchor is not None, "a look-up needs `from` on an indicator without an event or start date"
+    return anchor
 
 
 def _related_conditions(conds: list[Any]):
@@ -245,7 +253,7 @@ class Run:
                     continue
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
-                from_col = cond.related.from_ or default_from
+                from_col = _anchor(cond.related, default_from)
                 packed = self.numbers and self.packable(table.id, from_col) and self.packable(other_schema.id, cond.related.date)
                 queries.append((name, lookup_flag(rows.with_columns(self.key(table).alias(KEY)), table, from_col,
                                                   cond.related, other.lazy().with_columns(self.key(other_schema).alias(KEY)),
@@ -289,7 +297,7 @@ class Run:
                 key, end = _period_keys(pl.col(d), wanted[g])
                 cols.append(key.alias(f"__k_{d}_{g}"))
                 cols.append(end.alias(f"__e_{d}_{g}"))
-        order_dates = {_event_date(ind) for ind in inds} - {None}
+        order_dates = {d for ind in inds if (d := _event_date(ind)) is not None}
         for d in sorted(order_dates):
             cols.append(_row_order(pl.col(d)).alias(f"__o_{d}"))
         return lf.with_columns(cols) if cols else lf
@@ -354,7 +362,7 @@ class Run:
             cov = self.s.coverage.get(other.id) if other else None
             if cov is None:
                 continue
-            d = pl.col(rel.from_ or default_from)
+            d = pl.col(_anchor(rel, default_from))
             bound = window_bound(d, rel)
             outside = bound < pl.lit(cov[0]) if rel.window.direction == "before" else bound > pl.lit(cov[1])
             out[f"uncovered|{rel.table}|{rel.window.direction}"] = helper(f"uncovered{i}", cohort & outside.fill_null(False)).sum()
@@ -365,7 +373,7 @@ class Run:
         """The aggregations of one table's indicators over its materialised base."""
         base = frame.lazy()
         jobs: list[_Job] = []
-        flows: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        flows: dict[tuple[str, Granularity], list[Any]] = defaultdict(list)
         snapshots: list[Any] = []
         for ind in inds:
             if isinstance(ind, BreakdownIndicator):
@@ -495,8 +503,8 @@ class Run:
     # -- results
     def result(self, ind: Any, table: TableSchema, period: Period, vals: dict[str, Any], *, as_at: date | None,
                category: str | None = None) -> dict[str, Any]:
-        tables = [table.id, *(self.defs.table(c.related.table).id for c in _related_conditions(_conditions(ind))
-                              if not isinstance(ind, BreakdownIndicator) and self.defs.table(c.related.table))]
+        tables = [table.id, *(rel.id for c in _related_conditions(_conditions(ind))
+                              if not isinstance(ind, BreakdownIndicator) and (rel := self.defs.table(c.related.table)))]
         complete = True if as_at is not None else self.complete(list(dict.fromkeys(tables)), period)
         warnings: list[str] = []
         num, den, value = vals.get("num") or 0, vals.get("den") or 0, None
