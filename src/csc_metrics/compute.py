@@ -204,7 +204,7 @@ def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str, labels: dict
         "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
         "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
         "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
-        "warnings": r["warnings"], "benchmark": bench, **extra,
+        "warnings": r["warnings"], "findings": r["findings"], "benchmark": bench, **extra,
     }
 
 
