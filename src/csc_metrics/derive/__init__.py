@@ -1,1 +1,1 @@
-"""Derived structures built from the DfE returns: pure polars functions over typed frames, no I/O."""
+"""Derived structures built from the statutory returns (pure polars functions over the tables read)."""
