@@ -61,11 +61,13 @@ def generate_sample(
     end: date = date(2025, 3, 31),
     messy: bool = False,
     fmt: Literal["csv", "xlsx"] = "csv",
+    returns: bool = False,
 ) -> list[Path]:
     """Write a synthetic Annex A extract into the folder `out`; return the files written.
 
     `children` is the local authority's population aged 0-17; `years` the financial years ending at `end`
-    covered by the flows, plus 12 months of history before them (and open cases that started earlier)."""
+    covered by the flows, plus 12 months of history before them (and open cases that started earlier).
+    `returns`: also write the SSDA903 returns of the same children (`sample/ssda903.py`), one per year."""
     if children < 100:
         raise ConfigError(f"--children must be at least 100 (got {children})")
     if not 1 <= years <= 10:
@@ -82,13 +84,18 @@ def generate_sample(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
+    extra: list[Path] = []
+    if returns:
+        from csc_metrics.sample.ssda903 import generate_903
+
+        extra = generate_903(out, frames, w, d, messy=messy)
     if fmt == "xlsx":
-        return [_write_xlsx(out, typed, tables, d, w.end, messy)]
+        return [_write_xlsx(out, typed, tables, d, w.end, messy), *extra]
     texts = {n: as_text(df) for n, df in typed.items()}
     styles = {n: FileStyle() for n in texts}
     if messy:
         texts, styles = make_messy(texts, d, w.end)
-    return [_write_csv(out / file_name(tables[n]), texts[n], styles[n]) for n in sorted(texts)]
+    return [_write_csv(out / file_name(tables[n]), texts[n], styles[n]) for n in sorted(texts)] + extra
 
 
 def _write_csv(path: Path, df: pl.DataFrame, style: FileStyle) -> Path:
