@@ -102,6 +102,7 @@ CODES: dict[str, str] = {
     "CSC115": "unsupported definitions version",
     "CSC116": "file cannot be read",
     "CSC117": "duplicate header variant",
+    "CSC118": "unknown derived-table builder",
     # data quality (validate / compute)
     "CSC200": "file cannot be read",
     "CSC201": "unparseable date",
@@ -123,6 +124,11 @@ CODES: dict[str, str] = {
     "CSC217": "negative number",
     "CSC218": "unrecognised column ignored",
     "CSC219": "more diagnostics than shown (see `validate --output`)",
+    "CSC220": "code outside its collection year",
+    "CSC221": "collection year cross-check disagrees",
+    "CSC222": "collection year of a table cannot be decided",
+    "CSC223": "child in Episodes missing from Header",
+    "CSC224": "XML element not read",
     # computation
     "CSC301": "look-back or look-forward window not covered by the inputs",
     "CSC302": "population year not published; latest earlier year used",
