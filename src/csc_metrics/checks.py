@@ -93,10 +93,11 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
         frames[table.id] = frame
     start_year = min(period.start.year, as_at.year) - 3
     coverage = {t: (date(1900, 1, 1), max(as_at, period.end)) for t in frames}
+    size = test.population
     settings = Settings(
         periods=[period], as_at=as_at, calendar=WorkingCalendar(start_year, as_at.year + 1),
         coverage=coverage,
-        population=(lambda p: Population(test.population, p.start.year)) if test.population else None,
+        population=(lambda p: Population(size, p.start.year)) if size else None,
     )
     results = evaluate(defs, [ind], frames, settings)
     exp = test.expect

@@ -135,6 +135,8 @@ CODES: dict[str, str] = {
     "CSC303": "no population for this local authority",
     "CSC304": "rows excluded from a duration (end before start or a date missing)",
     "CSC305": "source table absent",
+    "CSC306": "period not fully covered by the inputs",
+    "CSC307": "no local authority set: rates and benchmarks are off",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

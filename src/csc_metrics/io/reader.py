@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -185,19 +186,19 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
     data, letters = raw.load(rec.header_index, categorical)
     first_row = rec.header_index + 2  # Excel row of the first data row
     diags: list[Diagnostic] = []
-    loc = dict(file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
+    diag = partial(Diagnostic, file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
     for i, header in match.extras:
-        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i),
-                                message=f"column `{header}` is not part of {schema.id}; ignored",
-                                hint="add it to the table schema's `variants` if it is a known column", **loc))
+        diags.append(diag(code="CSC218", severity=Severity.INFO, column=_letter(letters, i),
+                          message=f"column `{header}` is not part of {schema.id}; ignored",
+                          hint="add it to the table schema's `variants` if it is a known column"))
     for i, header, col, first in match.repeated:
-        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i), field=col,
-                                message=f"column `{header}` repeats `{col}` already read from column {_letter(letters, first)}; ignored",
-                                hint="delete one of the two columns", **loc))
+        diags.append(diag(code="CSC218", severity=Severity.INFO, column=_letter(letters, i), field=col,
+                          message=f"column `{header}` repeats `{col}` already read from column {_letter(letters, first)}; ignored",
+                          hint="delete one of the two columns"))
     for i, header, cols in match.ambiguous:
-        diags.append(Diagnostic(code="CSC211", severity=Severity.ERROR, column=_letter(letters, i),
-                                message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
-                                hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
+        diags.append(diag(code="CSC211", severity=Severity.ERROR, column=_letter(letters, i),
+                          message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
+                          hint="rename the header to the official wording, or fix the `variants` in the schema"))
 
     columns = {name: f"c{i}" for i, name in match.mapping.items()}
     head = raw.head[rec.header_index + 1:]
