@@ -124,11 +124,21 @@ CODES: dict[str, str] = {
     "CSC217": "negative number",
     "CSC218": "unrecognised column ignored",
     "CSC219": "more diagnostics than shown (see `validate --output`)",
+    # SSDA903 (io/formats/ssda903*.py)
     "CSC220": "code outside its collection year",
     "CSC221": "collection year cross-check disagrees",
     "CSC222": "collection year of a table cannot be decided",
     "CSC223": "child in Episodes missing from Header",
     "CSC224": "XML element not read",
+    # CIN census (io/formats/cin_*.py)
+    "CSC270": "CIN census XML element not read (unknown, or repeated in one record)",
+    "CSC271": "CIN census year unclear or inconsistent (ReferenceDate, Year)",
+    "CSC272": "referral marked NFA but has recorded activity (counted as not NFA)",
+    "CSC273": "both UPN and UPNunknown given",
+    "CSC274": "code or element outside its collection year",
+    "CSC275": "date after the census reference date",
+    "CSC276": "primary need not stated (N0) on an episode with activity",
+    "CSC277": "flattened CIN table rebuilt with possible loss (LIIA event table)",
     # computation
     "CSC301": "look-back or look-forward window not covered by the inputs",
     "CSC302": "population year not published; latest earlier year used",

@@ -63,7 +63,7 @@ def read_returns(paths: list[Path], definitions: Definitions, *, digests: bool =
         returns: list[Return] = []
         by_name: dict[str, SourceFormat] = {f.name: f for f in formats()}
         for name, fmt_files in chosen.items():
-            returns += by_name[name].read(fmt_files, definitions)
+            returns += _read(by_name[name], fmt_files, definitions, year)
     finally:
         _OPTIONS.reset(token)
     result = combine(returns, definitions)
@@ -76,6 +76,15 @@ def read_returns(paths: list[Path], definitions: Definitions, *, digests: bool =
         raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
                          hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     return result
+
+
+def _read(fmt: SourceFormat, files: list[Path], definitions: Definitions, year: int | None) -> list[Return]:
+    """`fmt.read`, with `year=` for formats that take it as a parameter (the others see `read_options()`)."""
+    import inspect
+
+    if year is not None and "year" in inspect.signature(fmt.read).parameters:
+        return fmt.read(files, definitions, year=year)  # type: ignore[call-arg]
+    return fmt.read(files, definitions)
 
 
 _KIND_HINT = "pass Annex A lists (CSV/xlsx), SSDA903 tables (CSV or EXPSSDA903 XML) or CIN census XML"
