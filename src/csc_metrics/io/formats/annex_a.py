@@ -27,5 +27,5 @@ class AnnexAFormat:
 
         opts = read_options()
         schemas = [t for t in definitions.tables.values() if t.format == self.name and t.id not in definitions.derived]
-        read = read_sheets(paths, set(opts.named), definitions, schemas, digests=opts.digests)
+        read = read_sheets(paths, set(opts.named), definitions, schemas, digests=opts.digests, columns=opts.columns)
         return [Return(self.name, None, read.tables, read.diagnostics, read.unrecognised)]

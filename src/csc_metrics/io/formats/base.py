@@ -15,6 +15,7 @@ A database source (e.g. an authority's Standard Safeguarding Dataset warehouse) 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,6 +65,7 @@ class ReadOptions:
     named: frozenset[Path] = frozenset()  # files named on the command line (a problem with one is fatal)
     digests: bool = True  # hash each file (SHA-256) for the run's provenance
     year: int | None = None  # `--year`: the collection year (year ending), overriding the content
+    columns: Mapping[str, set[str]] | None = None  # Annex A: only these columns per table (None: all)
 
 
 _OPTIONS: ContextVar[ReadOptions | None] = ContextVar("read_options", default=None)

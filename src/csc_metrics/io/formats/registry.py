@@ -3,6 +3,7 @@ files into `Return`s, and the returns become one typed frame per table (`ReadRes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ def assign(files: list[Path]) -> tuple[dict[str, list[Path]], list[Path]]:
 
 
 def read_returns(paths: list[Path], definitions: Definitions, *, digests: bool = True,
-                 year: int | None = None) -> ReadResult:
+                 columns: Mapping[str, set[str]] | None = None, year: int | None = None) -> ReadResult:
     """Every file of `paths` read by its format; the returns combined into tables (`combine`)."""
     files, unrecognised = expand_paths(paths)
     if not definitions.tables:
@@ -58,7 +59,7 @@ def read_returns(paths: list[Path], definitions: Definitions, *, digests: bool =
         unrecognised.append({"path": str(path), "sheet": None, "reason": reason})
         diags.append(Diagnostic(code="CSC212", severity=Severity.WARNING, message=f"not read: {reason}",
                                 file=str(path), hint=_KIND_HINT))
-    token = _OPTIONS.set(ReadOptions(named, digests, year))
+    token = _OPTIONS.set(ReadOptions(named, digests, year, columns))
     try:
         returns: list[Return] = []
         by_name: dict[str, SourceFormat] = {f.name: f for f in formats()}
