@@ -255,8 +255,13 @@ def _return(y: int, p: pl.DataFrame, eps: pl.DataFrame, lists: dict[int, pl.Data
     after = pl.col("dec") > e
     episodes = held.with_columns(dec=pl.when(after).then(None).otherwise(pl.col("dec")),
                                  rec=pl.when(after).then(None).otherwise(pl.col("rec")))
+    # Header: every child in the return, the children in care in the year and the care leavers of OC3
     kids = p.join(held.select("cid").unique(), on="cid", how="semi").unique("cid", keep="last")
-    kids = kids.with_columns(rid=pl.col("cid") * 16 + 3)
+    oc3 = _oc3(lists, p, y, w, d)
+    cols = ["cid", "child_id", "gender", "ethnicity", "date_of_birth", "uasc_b"]
+    leavers = (lists[9].join(oc3.select("cid"), on="cid", how="semi").join(kids.select("cid"), on="cid", how="anti")
+               .unique("cid").with_columns(uasc_b=pl.col("uasc") == "Y"))
+    kids = pl.concat([kids.select(cols), leavers.select(cols)]).with_columns(rid=pl.col("cid") * 16 + 3)
     female = pl.col("gender") == "F"
     if y <= 2024:  # SEX 1/2 up to 2023-24 (returns.md §1.3)
         sex = pl.when(female).then(pl.lit("2")).when(pl.col("gender") == "M").then(pl.lit("1")).otherwise(
@@ -282,7 +287,7 @@ def _return(y: int, p: pl.DataFrame, eps: pl.DataFrame, lists: dict[int, pl.Data
         child="child_id", sex="sex", dob="date_of_birth", duc=pl.col("date_of_birth").dt.offset_by("18y"))
     tables["reviews"] = _reviews(held, p.select("pid", start="cla_start"), ident, s, e, d)
     tables["oc2"] = _oc2(p, ident, s, e, d)
-    tables["oc3"] = _oc3(lists, p, ident, y, w, d)
+    tables["oc3"] = oc3.drop("cid")
     ad1, placed = _adoption(lists, p, ident, s, e, d)
     tables["ad1"], tables["placedadoption"] = ad1, placed
     tables["prevperm"] = _prev_perm(p, ident, s, e, d)
@@ -351,8 +356,7 @@ def _oc2(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) -> pl.
     ).sort("child")
 
 
-def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, ident: pl.DataFrame, y: int, w: Window,
-         d: Draw) -> pl.DataFrame:
+def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: Draw) -> pl.DataFrame:
     """Care leavers with a 17th-21st birthday in the year who had left care (List 9 minus those still in care);
     the last year's statuses are List 9's, earlier years' are drawn again."""
     e = date(y, 3, 31)
@@ -372,7 +376,7 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, ident: pl.DataFrame, y
         accom=pl.when(pl.lit(last)).then(accom).when(pl.col("in_touch") == "YES").then(
             d.choice(9062, {"B1": 0.4, "U1": 0.3, "D1": 0.2, "X2": 0.1})).otherwise(pl.lit("0")),
     )
-    return out.select(child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
+    return out.select("cid", child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
                       accom="accom").sort("child")
 
 
