@@ -25,7 +25,7 @@ from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
 from csc_metrics.spec.indicators import AnyIndicator, BreakdownIndicator, FlowTiming, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
-from csc_metrics.spec.rules import check_references
+from csc_metrics.spec.rules import check_references, columns_used
 from csc_metrics.spec.tables import ColumnType
 
 MAX_DIAGNOSTICS = 1000
@@ -43,6 +43,7 @@ class ComputeOptions:
     store: Path | None = None
     use_store: bool = True
     config: Config = field(default_factory=Config)
+    strict: bool = False  # read and check every column (else only those the indicators and checks use)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -250,7 +251,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    read = read_inputs(opts.paths, defs)
+    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators))
     frames = {tid: td.frame for tid, td in read.tables.items()}
     as_at = opts.as_at or default_as_at(defs, frames)
     if as_at is None:
