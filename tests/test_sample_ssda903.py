@@ -1,4 +1,4 @@
-"""`csc-metrics sample --returns`: SSDA903 returns for the same children as the Annex A lists, readable, true to
+"""`csc-metrics sample --ssda903`: SSDA903 returns for the same children as the Annex A lists, readable, true to
 the figures the generator built (truth.json), consistent with List 8, and with the §1.7 defects under --messy."""
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ def _stack(folder: Path, years: list[int]) -> tuple[dict[str, pl.DataFrame], pl.
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("s903")
-    generate_sample(out, children=6_000, seed=7, returns=True)
+    generate_sample(out, children=6_000, seed=7, ssda903=True)
     return out
 
 
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("s903m")
-    generate_sample(out, children=6_000, seed=7, returns=True, messy=True)
+    generate_sample(out, children=6_000, seed=7, ssda903=True, messy=True)
     return out
 
 
@@ -190,7 +190,7 @@ def test_messy_returns_carry_the_1_7_defects_and_repairs_recover(messy):
 
 
 def test_cli_writes_returns_on_request(tmp_path):
-    result = run_cli(["sample", "--out", str(tmp_path), "--children", "500", "--returns"])
+    result = run_cli(["sample", "--out", str(tmp_path), "--children", "500", "--ssda903"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ssda903" / "SSDA903_2025_episodes.csv").exists()
     assert (tmp_path / "ssda903_xml" / "SSDA903_2025.xml").exists()

@@ -1,4 +1,4 @@
-"""Synthetic SSDA903 returns for the children of the sample's Annex A lists (`csc-metrics sample --returns`).
+"""Synthetic SSDA903 returns for the children of the sample's Annex A lists (`csc-metrics sample --ssda903`).
 
 The episodes are derived from List 8 (one row per period of care open at the extract date or ended since the
 history start), so the two agree: the same children, start and end dates, reasons for ceasing, and, on the
@@ -484,9 +484,9 @@ def to_xml(tables: dict[str, pl.DataFrame]) -> str:
     h = head.unique("CHILD", keep="first", maintain_order=True)
     extra = {"uasc": ["DUC"], "oc3": ["IN_TOUCH", "ACTIV", "ACCOM"],
              "ad1": ["DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]}
-    for name, cols in extra.items():
+    for name, names in extra.items():
         if name in tables:
-            h = h.join(tables[name].unique("CHILD").select("CHILD", *cols), on="CHILD", how="left")
+            h = h.join(tables[name].unique("CHILD").select("CHILD", *names), on="CHILD", how="left")
     h = h.with_columns(UASC=pl.when(pl.col("DUC").is_not_null()).then(pl.lit("1")))
     cols = {**fields, "UASC": "UASC", "DUC": "DUC", **{c: c for cs in list(extra.values())[1:] for c in cs}}
     h = h.select("CHILD", _head=_elements(cols))

@@ -1,4 +1,4 @@
-"""The SSDA903 defects of returns.md §1.7 for `csc-metrics sample --returns --messy`, at a low rate on text
+"""The SSDA903 defects of returns.md §1.7 for `csc-metrics sample --ssda903 --messy`, at a low rate on text
 tables (DfE headers, dd/mm/yyyy), so that `validate` and the episode repairs (R0-R12) have something to find:
 open episodes carrying REC, a DEC one day after the year end, overlapping episodes, several open episodes,
 duplicate DECOMs (identical and differing), a return to care recorded without RNE S, a blank CHILD, a DECOM
