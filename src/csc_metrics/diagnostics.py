@@ -129,6 +129,7 @@ CODES: dict[str, str] = {
     "CSC303": "no population for this local authority",
     "CSC304": "rows excluded from a duration (end before start or a date missing)",
     "CSC305": "source table absent",
+    "CSC306": "no local authority set, so no population for a rate",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",
