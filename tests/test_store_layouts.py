@@ -10,12 +10,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
+from tests.test_store import payload, result
 
 from csc_metrics.errors import CscError
 from csc_metrics.store import SCHEMA_VERSION, HistoryStore
 from csc_metrics.store_schema import layout
-from tests.conftest import run_cli
-from tests.test_store import payload, result
 
 # The layout written by commit 3ab4fb4 ("layout 0"): it too says user_version = 1.
 LAYOUT_0 = """    CREATE TABLE runs (

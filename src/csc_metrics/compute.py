@@ -23,7 +23,17 @@ from csc_metrics.engine.periods import (
 )
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
-from csc_metrics.results import Kind, Result, Source, Status, Unit, direction_of, shown_change, uncovered, verdict
+from csc_metrics.results import (
+    Kind,
+    Result,
+    Source,
+    Status,
+    Unit,
+    direction_of,
+    shown_change,
+    uncovered,
+    verdict,
+)
 from csc_metrics.spec.indicators import AnyIndicator, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
 from csc_metrics.spec.rules import check_references

@@ -32,7 +32,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from csc_metrics.engine.periods import parse_period
 from csc_metrics.errors import CscError
 from csc_metrics.store_schema import SCHEMA_VERSION, granularity_of, known_layout, layout, upgrade
 
