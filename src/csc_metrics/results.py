@@ -26,7 +26,7 @@ from csc_metrics.engine.periods import Period, parse_period
 
 
 class Unit(StrEnum):
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # (shadows str.count: the unit name is the contract)
     children = "children"
     percent = "percent"
     rate_per_10k = "rate_per_10k"
