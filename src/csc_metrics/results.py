@@ -276,3 +276,32 @@ def verdict(change: float | None, polarity: str) -> str | None:
     if direction == "same":
         return "same"
     return "better" if (direction == "down") == (polarity == "low") else "worse"
+
+
+class Comparison(BaseModel):
+    """One local figure against one benchmark (a row of `compare --format json`, spec/cli.md)."""
+
+    indicator: str
+    title: str = ""
+    section: str | None = None
+    category: str | None = None
+    period: str
+    period_end: str | None = None
+    value: Number | None = None
+    unit: str | None = None
+    polarity: str = "none"
+    annualised: bool = False
+    benchmark: str
+    benchmark_label: str | None = None
+    measure: str | None = None
+    benchmark_year: int | None = None
+    benchmark_value: float | None = None
+    difference: Number | None = None
+    assessment: str | None = None
+    sn_values_used: int | None = None
+    quartile_band: str | None = None
+    rank: int | None = None
+    ranked_of: int | None = None
+    note: str | None = None
+    reason: str | None = None
+    status: str = "ok"  # the local figure's status: an incomplete one is never banded, ranked or judged

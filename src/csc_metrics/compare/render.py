@@ -12,7 +12,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from csc_metrics.compare.core import ROW_KEYS, SECTIONS
+from csc_metrics.compare.core import ROW_KEYS
+from csc_metrics.spec.sections import Section
+
+SECTIONS = tuple(s.value for s in Section)
 
 MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "= same"}
 STYLES = {"better": "green", "worse": "red"}
