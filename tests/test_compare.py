@@ -15,8 +15,8 @@ import pytest
 
 from csc_metrics.compare import compare_results, select_results
 from csc_metrics.engine.periods import parse_period
-from csc_metrics.results import Result
 from csc_metrics.errors import ConfigError, InputError
+from csc_metrics.results import Result
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCHEMA = json.loads(resources.files("csc_metrics").joinpath("data", "compare.schema.json").read_text())

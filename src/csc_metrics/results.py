@@ -105,17 +105,24 @@ class Finding(BaseModel):
 
             extra = ", ".join(f"{k} {v}" for k, v in self.args.items() if k != "text")
             text = self.args.get("text") or CODES.get(self.code, "warning") + (f" ({extra})" if extra else "")
-        return f"{text} ({self.code})"
+        return f"{text} ({self.code})" if self.code else text
 
 
 _LEGACY_CODE = re.compile(r"\(?\b(CSC\d{3})\)?")
 
 
+_LEGACY_SUFFIX = re.compile(r"\s*\(?\bCSC\d{3}\)?\s*")
+_LEGACY_TABLE = re.compile(r"^source table `([^`]+)` not in the inputs")
+
+
 def _legacy_finding(text: str) -> Finding:
-    """A warning written as prose by csc-metrics before findings were structured (stored runs only)."""
+    """A warning written as prose before findings were structured (older payloads and stored runs only)."""
+    if (m := _LEGACY_TABLE.match(text)) is not None:
+        return Finding(code="CSC305", args={"table": m.group(1)})
+    if text.startswith("no local authority set"):
+        return Finding(code="CSC306")
     m = _LEGACY_CODE.search(text)
-    code = m.group(1) if m else ("CSC305" if text.startswith("source table") else "CSC000")
-    return Finding(code=code, args={"text": _LEGACY_CODE.sub("", text).strip(" ()")})
+    return Finding(code=m.group(1) if m else "", args={"text": _LEGACY_SUFFIX.sub("", text).strip()})
 
 
 def uncovered(r: dict[str, Any]) -> bool:
@@ -125,6 +132,14 @@ def uncovered(r: dict[str, Any]) -> bool:
     if found is not None:
         return any((f.code if isinstance(f, Finding) else f.get("code")) == "CSC301" for f in found)
     return any(isinstance(w, str) and "(CSC301)" in w for w in r.get("warnings") or [])
+
+
+def findings_of(r: dict[str, Any]) -> list[Finding]:
+    """A result dict's findings (structured, or converted from the prose of older payloads)."""
+    found = r.get("findings")
+    if found is None:
+        return [_legacy_finding(w) for w in r.get("warnings") or [] if isinstance(w, str)]
+    return [f if isinstance(f, Finding) else Finding.model_validate(f) for f in found]
 
 
 Number = int | float | str  # str: the suppression marker `c`

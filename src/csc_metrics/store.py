@@ -499,6 +499,18 @@ class HistoryStore:
             return [json.loads(t) | {"run_id": run, "status": status, "source": src}
                     for t, run, status, src in conn.execute(sql, (la, source))]
 
+    def no_run_error(self, la_code: str | None) -> CscError:
+        """What to say when there is no stored run for `la_code`: which LAs the store does hold, and the fix."""
+        held = sorted({r["la_code"] or "none" for r in self.runs()})
+        if not held:
+            return CscError(f"CSC404 no stored runs in {self.path}",
+                            "run `csc-metrics compute PATH --la CODE` first (it records the run here)")
+        others = ", ".join(f"LA {c}" if c != "none" else "runs without an LA" for c in held)
+        fix = f"run `csc-metrics compute PATH --la {la_code}`" if la_code else "run `csc-metrics compute PATH --la CODE`"
+        first = next((c for c in held if c != "none"), None)
+        return CscError(f"CSC404 no stored run for LA {la_code} in {self.path} (it holds {others})",
+                        fix + (f", or pass --la {first}" if first and first != la_code else ""))
+
     def indicators(self, la_code: str | None = None) -> dict[str, list[str]]:
         """Stored indicator ids (for the LA, or of the most recent run's LA) -> their categories, sorted."""
         with self._reading(la_code) as found:

@@ -124,6 +124,7 @@ class Report:
     sn_model: str | None = None
     suppress_below: int | None = None
     marker: str = "c"
+    min_base: int = DEFAULT_MIN_BASE
     notes: list[str] = field(default_factory=list)
     generated: str = field(default_factory=lambda: date.today().isoformat())
 
@@ -560,7 +561,7 @@ def assemble(results: list[dict[str, Any]], metadata: dict[str, Any], columns: l
         metadata=metadata, summary=opts.commentary.get("summary"),
         benchmark_source=bench_meta.get("benchmark_source"), sn_model=bench_meta.get("sn_model"),
         suppress_below=opts.suppress_below if opts.suppress_below and opts.suppress_below > 1 else None,
-        notes=notes,
+        min_base=opts.min_base, notes=notes,
     )
 
 
