@@ -77,11 +77,12 @@ MIN_CASES = 5  # means and medians from fewer cases are marked "small base"
 # One template per finding code: the only place the words of a result's warning live.
 TEMPLATES: dict[str, str] = {
     "CSC301": "{window} window not covered by {table} for {rows} row(s)",
-    "CSC302": "{text}",
+    "CSC302": "ONS population for the year asked not published; mid-{population_year} used",
     "CSC303": "{text}",
     "CSC304": "{rows} row(s) excluded: a date is blank or the end is before the start",
     "CSC305": "source table `{table}` not in the inputs",
-    "CSC306": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
+    "CSC306": "period {period} not fully covered by the inputs",
+    "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
 }
 
 
@@ -120,7 +121,7 @@ def _legacy_finding(text: str) -> Finding:
     if (m := _LEGACY_TABLE.match(text)) is not None:
         return Finding(code="CSC305", args={"table": m.group(1)})
     if text.startswith("no local authority set"):
-        return Finding(code="CSC306")
+        return Finding(code="CSC307")
     m = _LEGACY_CODE.search(text)
     return Finding(code=m.group(1) if m else "", args={"text": _LEGACY_SUFFIX.sub("", text).strip()})
 
@@ -155,6 +156,7 @@ class Result(BaseModel):
     section: str = "outputs"
     kind: Kind = Kind.flow
     period: Period
+    complete: bool = True  # the period itself fully covered (a window may still not be: see `status`)
     as_at: date | None = None
     category: str | None = None
     category_label: str | None = None
@@ -204,11 +206,6 @@ class Result(BaseModel):
         if data.get("status") == "ok" and (uncovered(data) or data.get("complete") is False):
             data["status"] = "incomplete"
         return cls.model_validate(data)
-
-    @property
-    def complete(self) -> bool:
-        """Whether the inputs fully cover the figure (the contract's `complete`)."""
-        return self.status is not Status.incomplete and self.status is not Status.no_data
 
     @property
     def warnings(self) -> list[str]:

@@ -16,7 +16,7 @@ from csc_metrics.errors import CscError
 class _Typer(typer.Typer):
     """Commands turn library errors into one stderr line and exit code 2 (also under typer's test runner)."""
 
-    def command(self, *args, **kwargs):  # type: ignore[override]
+    def command(self, *args, **kwargs):
         register = super().command(*args, **kwargs)
 
         def decorator(func):

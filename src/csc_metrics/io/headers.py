@@ -8,6 +8,7 @@ several, the one with most matched columns wins, then the one whose `sheet_names
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from csc_metrics.io.normalise import norm_header, norm_name
@@ -56,7 +57,7 @@ class Recogniser:
                     lookup.setdefault(norm_header(text), set()).add(col.name)
             self.lookups.append(lookup)
 
-    def match_row(self, cells: list[object], index: int, keys: list[str]) -> SchemaMatch:
+    def match_row(self, cells: Sequence[object], index: int, keys: list[str]) -> SchemaMatch:
         """How a row of cells matches schema `index`; `keys`: the cells normalised (`norm_header`)."""
         schema, lookup = self.schemas[index], self.lookups[index]
         m = SchemaMatch(schema)
@@ -76,7 +77,7 @@ class Recogniser:
                 m.mapping[i] = cols[0]
         return m
 
-    def recognise(self, head: list[list[object]], name_hint: str) -> Recognition:
+    def recognise(self, head: Sequence[Sequence[object]], name_hint: str) -> Recognition:
         """Find the header row among `head` and the table it belongs to."""
         best_row, best_score, matches = 0, 0, []
         for r, cells in enumerate(head):

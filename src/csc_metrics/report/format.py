@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from csc_metrics.results import INCOMPLETE_MARK, shown_change, verdict
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, shown_change, verdict
 from csc_metrics.spec.sections import Section
 
 SECTIONS = tuple(s.value for s in Section)
 SECTION_TITLES = {s: s.capitalize() for s in SECTIONS}
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
 STATUS_TEXT = {"no_data": "no data", "empty": "–"}
+INCOMPLETE_LEGEND = f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"  # the one mark of an incomplete figure
 
 
 def fmt_value(value: float | None, unit: str) -> str:

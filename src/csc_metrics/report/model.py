@@ -257,10 +257,9 @@ def apply_benchmarks(rows: list[Row], metadata: dict[str, Any], la_code: str, sn
             period=period, indicator_meta=indicator_meta or {})
         meta = compared["metadata"]
         for c in compared["comparisons"]:
-            row = rows_by_key.get((c["indicator"], c["period"]))
-            if row is None:
-                continue
-            _take(row, c)
+            target = rows_by_key.get((c["indicator"], c["period"]))
+            if target is not None:
+                _take(target, c)
     return meta
 
 
@@ -297,7 +296,7 @@ def _row(first: dict[str, Any], info: IndicatorInfo | None) -> Row:
 def _overlapping(run_ids: set[str], runs: dict[str, list[dict[str, Any]]]) -> bool:
     """Whether two of these stored runs read the same list over overlapping dates (their figures must not be
     summed: the events in the overlap would count twice). A run whose inputs are unknown counts as overlapping."""
-    spans: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for run_id in run_ids:
         if run_id not in runs:
             return True
@@ -305,7 +304,7 @@ def _overlapping(run_ids: set[str], runs: dict[str, list[dict[str, Any]]]) -> bo
             cov = i.get("coverage")
             if not cov:
                 return True
-            spans[str(i.get("table"))].append((run_id, *cov))
+            spans[str(i.get("table"))].append((run_id, str(cov[0]), str(cov[1])))
     for found in spans.values():
         for j, (run_a, start_a, end_a) in enumerate(found):
             if any(run_a != run_b and start_a <= end_b and start_b <= end_a for run_b, start_b, end_b in found[j + 1:]):
@@ -326,7 +325,8 @@ def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str,
         row.baseline = q[3]
         row.baseline_note = f"position at the end of {baseline} (Q4)"
         return
-    if row.unit == "count" and row.kind == "flow" and all(has_figure(r) and r.get("status") == "ok" for r in q):
+    if row.unit == "count" and row.kind == "flow" and all(r is not None and has_figure(r) and r.get("status") == "ok"
+                                                          for r in q):
         run_ids = {str(r.get("run_id")) for r in q if r is not None}
         if len(run_ids) > 1 and _overlapping(run_ids, runs or {}):
             return  # quarters from runs over the same dates: never summed

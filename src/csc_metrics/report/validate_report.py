@@ -46,7 +46,7 @@ def issue_dict(d: Diagnostic) -> dict[str, Any]:
 
 def validate_payload(result: ReadResult) -> dict[str, Any]:
     """The `validate --format json` document (cli.md contract, schema_version 1)."""
-    tables = []
+    tables: list[dict[str, Any]] = []
     for data in result.tables.values():
         for s in data.sources:
             tables.append({
