@@ -81,6 +81,9 @@ class Explanation:
     plan: str | None = None
     period: str | None = None
     ids: dict[str, list[str]] = field(default_factory=dict)
+    status: str | None = None  # the result's status as `compute` reports it (`incomplete`: see warnings)
+    warnings: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def definition_lines(ind: AnyIndicator, defs: Definitions) -> list[str]:
@@ -152,6 +155,7 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     result = next((r for r in evaluate(defs, [ind], frames, single) if r["category"] is None), None)
     if result is not None:
         out.numerator, out.denominator, out.value = result["numerator"], result["denominator"], result["value"]
+        out.status, out.warnings, out.findings = result["status"], result["warnings"], result["findings"]
     out.plan = query.explain()
     if with_ids:
         cols = [table.child_id, "__row"] if "__row" in frames[table.id].columns else [table.child_id]

@@ -61,3 +61,4 @@ class ReadResult:
     tables: dict[str, TableData]
     diagnostics: list[Diagnostic]
     unrecognised: list[dict]  # {"path", "sheet", "reason"}
+    merged: list[dict] = field(default_factory=list)  # lists whose overlapping files were merged (`--merge`)

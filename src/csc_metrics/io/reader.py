@@ -27,6 +27,7 @@ from csc_metrics.io.convert import (
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
+from csc_metrics.io.overlaps import resolve_overlaps
 from csc_metrics.io.sources import RawSheet, expand_paths, open_path
 from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
@@ -37,11 +38,15 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
-                digests: bool = True) -> ReadResult:
+                digests: bool = True, merge: bool = False) -> ReadResult:
     """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
     across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
-    conflicting dates of birth). What `validate`, `compute` and `explain` read."""
+    conflicting dates of birth). What `validate`, `compute` and `explain` read.
+
+    Two files of one Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
+    list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`)."""
     result = read_tables(paths, definitions, digests=digests)
+    result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     return result
 
