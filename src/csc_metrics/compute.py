@@ -3,6 +3,7 @@ record the run. Returns the payload of `compute --format json` (the contract in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -26,7 +27,7 @@ from csc_metrics.errors import CscError, DefinitionsError
 from csc_metrics.io.model import ReadResult
 from csc_metrics.spec.indicators import AnyIndicator, BreakdownIndicator, FlowTiming, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
-from csc_metrics.spec.rules import check_references
+from csc_metrics.spec.rules import check_references, columns_used
 from csc_metrics.spec.tables import ColumnType
 
 MAX_DIAGNOSTICS = 1000
@@ -45,6 +46,7 @@ class ComputeOptions:
     use_store: bool = True
     config: Config = field(default_factory=Config)
     merge: bool = False  # overlapping files of one list: union them instead of stopping
+    strict: bool = False  # read and check every column (else only those the indicators and checks use)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -176,14 +178,14 @@ class Inputs:
 
 
 def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
-                   merge: bool = False) -> Inputs:
+                   merge: bool = False, columns: Mapping[str, set[str]] | None = None) -> Inputs:
     """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
     list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
-    `explain`, so both count the same rows."""
+    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all)."""
     from csc_metrics.io import read_inputs
     from csc_metrics.io.overlaps import apply_duplicate_rules
 
-    read = read_inputs(paths, defs, merge=merge)
+    read = read_inputs(paths, defs, merge=merge, columns=columns)
     duplicates = apply_duplicate_rules(read.tables)
     frames = {tid: td.frame for tid, td in read.tables.items()}
     as_at = as_at or default_as_at(defs, frames)
@@ -307,7 +309,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge)
+    inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
+                                 columns=None if opts.strict else columns_used(defs, indicators))
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:

@@ -443,10 +443,18 @@ PREFIX = r"^[A-Z]{1,2}\d?\)\s*"  # the letter prefix of Annex A labels: `a) `, `
 TOKEN = r"^([^\s:]+?)\s*(?::|-\s|\s)"  # leading token before `:`, ` - ` or a space
 
 
+_LOOKUPS: list[tuple[list[tuple[str, CodeSet]], pl.DataFrame]] = []  # the last few code sets' lookups
+
+
 def code_lookups(code_sets: dict[str, CodeSet]) -> pl.DataFrame:
-    """(`__code_set`, key, code) of every code set and the yes/no set."""
+    """(`__code_set`, key, code) of every code set and the yes/no set (made once for the same code sets)."""
     sets = [(BUILTIN_YES_NO, YES_NO), *code_sets.items()]
-    return pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+    for known, frame in _LOOKUPS:
+        if len(known) == len(sets) and all(a == b and x is y for (a, x), (b, y) in zip(known, sets, strict=True)):
+            return frame
+    frame = pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+    _LOOKUPS[:] = [*_LOOKUPS[-3:], (sets, frame)]  # the entry keeps the code sets, so their ids are not reused
+    return frame
 
 
 def convert_codes(uniq: pl.LazyFrame, lookup: pl.DataFrame) -> pl.LazyFrame:

@@ -3,7 +3,7 @@ folders of them -> one typed frame per recognised table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -38,23 +38,29 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
-                digests: bool = True, merge: bool = False) -> ReadResult:
+                digests: bool = True, columns: Mapping[str, set[str]] | None = None,
+                merge: bool = False) -> ReadResult:
     """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
     across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
-    conflicting dates of birth). What `validate`, `compute` and `explain` read.
+    conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`: see `read_tables`).
 
     Two files of one Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
-    list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`)."""
-    result = read_tables(paths, definitions, digests=digests)
+    list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`; every column is then read,
+    so rows are compared whole)."""
+    result = read_tables(paths, definitions, digests=digests, columns=None if merge else columns)
     result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     return result
 
 
-def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True) -> ReadResult:
+def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True,
+                columns: Mapping[str, set[str]] | None = None) -> ReadResult:
     """Read every table in `paths` and convert it per its schema, with a diagnostic for every header, cell
     and row the reader could not take as it is (no checks across rows: see `read_inputs`).
     `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
+    `columns`: read only these columns of each table (by table id; `projection` adds the ones the checks and
+    every row need), the others left null and unchecked, and rows blank in the columns read skipped as blank.
+    None (validate, `compute --strict`): every column.
 
     Raises InputError when a path is missing, a file named is not CSV/xlsx, is empty or cannot be opened, or
     nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
@@ -82,7 +88,8 @@ def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = 
                 unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})
                 entries.append(_unrecognised_diag(raw, rec))
                 continue
-            entries.append(_load_block(raw, rec))
+            wanted = None if columns is None else projection(rec.match.schema, columns.get(rec.match.schema.id, set()))
+            entries.append(_load_block(raw, rec, wanted))
     blocks = [e for e in entries if isinstance(e, _Block)]
     kept = []
     for block, frame in zip(blocks, _collect(blocks), strict=True):
@@ -172,13 +179,24 @@ def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
     return out
 
 
-def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
-    """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics."""
+def projection(schema: TableSchema, used: set[str]) -> set[str]:
+    """The columns of `schema` to read for indicators that use `used`: those, plus the child id, date of birth,
+    age, key and every date (the as-at date, coverage and the data-quality checks look at them)."""
+    structural = [schema.child_id, schema.event_date, schema.date_of_birth, schema.age_years, *schema.key,
+                  *(c for p in schema.date_pairs for c in (p.start, p.end))]
+    dates = {c.name for c in schema.columns if c.type is ColumnType.DATE}
+    return used | dates | {c for c in structural if c is not None}
+
+
+def _load_block(raw: RawSheet, rec: Recognition, wanted: set[str] | None = None) -> _Block:
+    """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics.
+    `wanted`: only these columns (None: all)."""
     match = rec.match
     assert match is not None
     schema = match.schema
     header_cells = raw.head[rec.header_index]
-    categorical = frozenset(i for i, name in match.mapping.items() if schema.column(name).type in CATEGORICAL)  # type: ignore[union-attr]
+    read = {i: name for i, name in match.mapping.items() if wanted is None or name in wanted}
+    categorical = frozenset(i for i, name in read.items() if schema.column(name).type in CATEGORICAL)  # type: ignore[union-attr]
     data, letters = raw.load(rec.header_index, categorical)
     first_row = rec.header_index + 2  # Excel row of the first data row
     diags: list[Diagnostic] = []
@@ -196,18 +214,19 @@ def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
                           message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
                           hint="rename the header to the official wording, or fix the `variants` in the schema"))
 
-    columns = {name: f"c{i}" for i, name in match.mapping.items()}
+    columns = {name: f"c{i}" for i, name in read.items()}
     head = raw.head[rec.header_index + 1:]
 
     def seen(index: int) -> list[str | None]:  # a column's cells in the first rows
         return [cell_text(r[index]) if index < len(r) else None for r in head]
 
-    head_ids = next((seen(i) for i, name in match.mapping.items() if name == schema.child_id), [])
-    date_formats = {name: quick_date_format(seen(i)) for i, name in match.mapping.items()
+    head_ids = next((seen(i) for i, name in read.items() if name == schema.child_id), [])
+    date_formats = {name: quick_date_format(seen(i)) for i, name in read.items()
                     if schema.column(name).type is ColumnType.DATE}  # type: ignore[union-attr]
 
     def query(data: pl.LazyFrame) -> pl.LazyFrame:
-        cells = [pl.col(c) for c in data.collect_schema().names()]
+        names = data.collect_schema().names()
+        cells = [pl.col(c) for c in (names if wanted is None else [n for n in names if n in columns.values()])]
         filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
         counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
         return typed_query(counted, schema, columns, keep=[ROW, FILLED], numeric_ids=looks_numeric(head_ids),

@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from csc_metrics import __version__
+from csc_metrics.cache import cache_dir
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.spec.files import DefinitionsFile
 from csc_metrics.spec.indicators import AnyIndicator
@@ -102,21 +103,19 @@ def find_yaml_files(paths: list[Path]) -> list[Path]:
 _MEMORY: dict[str, LoadResult] = {}
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "csc-metrics"
-
-
-def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
+def load_definitions(paths: list[Path], cache: bool = False, positions: bool = False) -> LoadResult:
     """Parse and validate every definitions file; structural problems become diagnostics (never raised).
 
-    With `cache`, an unchanged set of files (same names and contents, same tool and pydantic versions) is
-    loaded from a pickle in the user's cache folder instead of being parsed again; source positions are then
-    not kept (only `check` needs them, and it never uses the cache).
+    With `cache`, an unchanged set of files (same names and contents, same tool and pydantic versions, same
+    definitions models in `csc_metrics.spec`) is loaded from a pickle in the user's cache folder instead of
+    being parsed again. Files with errors are never cached. Source positions are kept only with `positions`
+    (what `check` needs to place a later problem: a reference, a compile or an embedded test failing).
     """
     if not cache:
         return _load_all(paths)
-    digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}".encode())
+    digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}|{positions}".encode())
+    for model in sorted(Path(__file__).parent.glob("*.py")):  # a changed model or validator: parse again
+        digest.update(model.read_bytes())
     contents: dict[Path, bytes] = {}
     for path in find_yaml_files(paths):
         try:
@@ -127,14 +126,15 @@ def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
     key = digest.hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
-    cached = _cache_dir() / f"definitions-{key[:32]}.pickle"
+    cached = cache_dir() / f"definitions-{key[:32]}.pickle"
     try:
         result = pickle.loads(cached.read_bytes())
     except Exception:  # missing, stale or unreadable cache: parse again (the files as read for the key)
         result = _load_all(paths, contents)
         if result.has_errors:  # keep positions for the error message; nothing worth caching
             return result
-        result.definitions.located = {}
+        if not positions:
+            result.definitions.located = {}
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")

@@ -205,6 +205,41 @@ def _lait_codes() -> set[str] | None:
     return lait_measure_codes()
 
 
+class _Columns(_Checker):
+    """Walks the indicators as `_Checker` does, recording every column they name instead of checking it."""
+
+    def __init__(self, defs: Definitions) -> None:
+        super().__init__(defs)
+        self.used: dict[str, set[str]] = {}
+
+    def report(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def _column(self, rep: Any, table: TableSchema, loc: list[Any], name: str, want: set[ColumnType] | None):
+        self.used.setdefault(table.id, set()).add(name)
+        return super()._column(rep, table, loc, name, want)
+
+
+def columns_used(defs: Definitions, indicators: list[AnyIndicator]) -> dict[str, set[str]]:
+    """Per table id, the columns that `indicators` name (timing, filters, numerators, breakdowns, durations,
+    related lists; a rate's count indicator too). The columns every table's rows need (child id, dates of
+    birth, ages, keys) are the reader's to add."""
+    walker = _Columns(defs)
+    seen: set[str] = set()
+    todo = list(indicators)
+    while todo:
+        ind = todo.pop()
+        if ind.id in seen:
+            continue
+        seen.add(ind.id)
+        walker.indicator(ind)
+        if isinstance(ind, RateIndicator) and ind.of in defs.indicators:
+            todo.append(defs.indicators[ind.of])
+        elif not isinstance(ind, RateIndicator) and (table := defs.table(ind.table)) is not None:
+            walker.used.setdefault(table.id, set())
+    return walker.used
+
+
 def check_references(defs: Definitions) -> list[Diagnostic]:
     """All cross-reference problems in the definitions."""
     checker = _Checker(defs)
