@@ -102,6 +102,7 @@ CODES: dict[str, str] = {
     "CSC115": "unsupported definitions version",
     "CSC116": "file cannot be read",
     "CSC117": "duplicate header variant",
+    "CSC118": "unknown derived-table builder",
     # data quality (validate / compute)
     "CSC200": "file cannot be read",
     "CSC201": "unparseable date",
@@ -123,6 +124,12 @@ CODES: dict[str, str] = {
     "CSC217": "negative number",
     "CSC218": "unrecognised column ignored",
     "CSC219": "more diagnostics than shown (see `validate --output`)",
+    # SSDA903 (io/formats/ssda903*.py)
+    "CSC220": "code outside its collection year",
+    "CSC221": "collection year cross-check disagrees",
+    "CSC222": "collection year of a table cannot be decided",
+    "CSC223": "child in Episodes missing from Header",
+    "CSC224": "XML element not read",
     # SSDA903 stacking and episode repair (csc_metrics.derive.ssda903; rules of returns.md §2.2)
     "CSC230": "903 episode dropped: no child id or start date (R0)",
     "CSC231": "903 duplicate episode removed (R1)",

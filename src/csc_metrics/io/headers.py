@@ -31,8 +31,12 @@ class SchemaMatch:
 
     @property
     def missing_required(self) -> list[str]:
+        """Columns the header must have: the required ones, or with the schema's `match: all` (SSDA903) every
+        column not marked `header_optional`."""
         present = set(self.mapping.values())
-        return [c.name for c in self.schema.columns if c.required and c.name not in present]
+        every = self.schema.match == "all"
+        return [c.name for c in self.schema.columns
+                if (not c.header_optional if every else c.required) and c.name not in present]
 
 
 @dataclass

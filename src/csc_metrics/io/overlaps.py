@@ -6,8 +6,8 @@ same events twice; appending them double-counts every event in the overlap. `--m
 instead: a row (every typed column equal) found in several files counts as many times as the file holding it
 most often has it, so two identical contacts in one file stay two. After that, rows repeating the list's `key`
 are counted by its `duplicates` rule (`one_per_key`: the row from the most recent file counts, first in file
-order). SSDA903 and CIN census returns are annual returns stacked by their own rules, so only Annex A lists
-(`annex_a_list` set) are checked here.
+order). SSDA903 and CIN census returns are annual returns stacked by their own rules, so only tables of
+`format: annex_a` (Annex A lists and local reports: extracts of a live system) are checked here.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def find_overlaps(tables: dict[str, TableData]) -> list[Overlap]:
     """Every pair of files of the same Annex A list whose event-date coverage shares at least one day."""
     out: list[Overlap] = []
     for table_id, td in tables.items():
-        if td.schema.annex_a_list is None:
+        if td.schema.format != "annex_a":
             continue
         for i, a in enumerate(td.sources):
             for b in td.sources[i + 1:]:

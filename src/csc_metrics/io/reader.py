@@ -28,7 +28,7 @@ from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
 from csc_metrics.io.overlaps import resolve_overlaps
-from csc_metrics.io.sources import RawSheet, expand_paths, open_path
+from csc_metrics.io.sources import RawSheet, open_path
 from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
 if TYPE_CHECKING:
@@ -39,37 +39,53 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
                 digests: bool = True, columns: Mapping[str, set[str]] | None = None,
-                merge: bool = False) -> ReadResult:
+                year: int | None = None, merge: bool = False) -> ReadResult:
     """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
     across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
-    conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`: see `read_tables`).
+    conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`, `year`: see
+    `read_tables`).
 
     Two files of one Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
     list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`; every column is then read,
     so rows are compared whole)."""
-    result = read_tables(paths, definitions, digests=digests, columns=None if merge else columns)
+    result = read_tables(paths, definitions, digests=digests, columns=None if merge else columns, year=year)
     result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
+    if result.returns and any(r.format != "annex_a" for r in result.returns):
+        from csc_metrics.io.formats.xml import locate
+
+        result.diagnostics = locate(result.diagnostics, [s for td in result.tables.values() for s in td.sources])
     return result
 
 
 def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True,
-                columns: Mapping[str, set[str]] | None = None) -> ReadResult:
+                columns: Mapping[str, set[str]] | None = None, year: int | None = None) -> ReadResult:
     """Read every table in `paths` and convert it per its schema, with a diagnostic for every header, cell
-    and row the reader could not take as it is (no checks across rows: see `read_inputs`).
+    and row the reader could not take as it is (no checks across rows: see `read_inputs`). Each file goes to
+    the source format that recognises it (`csc_metrics.io.formats`: SSDA903, CIN census, Annex A lists).
     `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
-    `columns`: read only these columns of each table (by table id; `projection` adds the ones the checks and
-    every row need), the others left null and unchecked, and rows blank in the columns read skipped as blank.
-    None (validate, `compute --strict`): every column.
+    `columns`: read only these columns of each Annex A table (by table id; `projection` adds the ones the
+    checks and every row need), the others left null and unchecked, and rows blank in the columns read skipped
+    as blank. None (validate, `compute --strict`): every column. The returns are read whole (their derived
+    tables need columns no indicator names).
+    `year`: the collection year (year ending) of the returns read, overriding what their content says.
 
-    Raises InputError when a path is missing, a file named is not CSV/xlsx, is empty or cannot be opened, or
-    nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
-    files, unrecognised = expand_paths([Path(p) for p in paths])
-    schemas = list(definitions.tables.values())
+    Raises InputError when a path is missing, a file named is of no kind known, is empty or cannot be opened,
+    or nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
+    from csc_metrics.io.formats.registry import read_returns
+
+    return read_returns([Path(p) for p in paths], definitions, digests=digests, columns=columns, year=year)
+
+
+def read_sheets(files: list[Path], named: set[Path], definitions: Definitions, schemas: list[TableSchema], *,
+                digests: bool = True, columns: Mapping[str, set[str]] | None = None) -> ReadResult:
+    """Read CSV files and workbooks as the tables `schemas` (the sheet reader of Annex A lists, also used by
+    the other formats' CSV tables). Files in `named` that cannot be opened raise InputError; others are
+    reported (CSC212) and skipped. Raises nothing when no table is found (the caller decides)."""
+    unrecognised: list[dict] = []
     if not schemas:
         raise InputError("no table schemas in the definitions", hint="pass --definitions with definitions/tables/")
     recogniser = Recogniser(schemas)
-    named = {Path(p) for p in paths if not Path(p).is_dir()}
     entries: list[_Block | Diagnostic] = []  # in file order; blocks are converted all together
     for path in files:
         try:
@@ -107,12 +123,6 @@ def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = 
         source, block_diags = _finish_block(entry, typed, problems, definitions.code_sets)
         diags += block_diags
         parts.setdefault(source.table, []).append((source, typed))
-    if not parts:
-        where = ", ".join(str(p) for p in paths)
-        detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
-                           for u in unrecognised[:3])
-        raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
-                         hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     # number keys only when every table has them (some table with text ids: every join uses the ids)
     numbers = number_keys((f, definitions.tables[t].child_id) for t, items in parts.items() for _, f in items)
     tables: dict[str, TableData] = {}
@@ -312,4 +322,4 @@ def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
     return typed, problems_to_diagnostics(problems, source, schema, code_sets)
 
 
-__all__ = ["read_inputs", "read_tables", "frame_from_rows", "dtype_of"]
+__all__ = ["read_inputs", "read_tables", "read_sheets", "frame_from_rows", "dtype_of"]

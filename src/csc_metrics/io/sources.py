@@ -24,7 +24,8 @@ from csc_metrics.io.normalise import column_letter
 SCAN_ROWS = 10  # rows searched for the header row
 CSV_SUFFIXES = {".csv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
+XML_SUFFIXES = {".xml"}  # the DfE returns (SSDA903, CIN census): read by their formats, not as sheets
+SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | XML_SUFFIXES
 
 
 @dataclass
@@ -70,12 +71,12 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
                 if p.suffix.lower() in SUFFIXES:
                     files.append(p)
                 else:
-                    ignored.append({"path": str(p), "sheet": None, "reason": "not a .csv, .xlsx or .xlsm file; ignored"})
+                    ignored.append({"path": str(p), "sheet": None, "reason": "not a .csv, .xlsx, .xlsm or .xml file; ignored"})
         elif path.suffix.lower() in SUFFIXES:
             files.append(path)
         else:
             raise InputError(
-                f"{path}: not a CSV or Excel (.xlsx) file",
+                f"{path}: not a CSV or Excel (.xlsx) file, nor an XML return",
                 hint="save the extract as .csv or .xlsx, or pass the folder that holds them",
             )
     return files, ignored

@@ -25,6 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from csc_metrics import __version__
 from csc_metrics.cache import cache_dir
 from csc_metrics.diagnostics import Diagnostic, Severity
+from csc_metrics.spec.derived import DerivedTable
 from csc_metrics.spec.files import DefinitionsFile
 from csc_metrics.spec.indicators import AnyIndicator
 from csc_metrics.spec.tables import CodeSet, TableSchema
@@ -50,6 +51,7 @@ class Definitions:
     tables: dict[str, TableSchema] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
     indicators: dict[str, AnyIndicator] = field(default_factory=dict)
+    derived: dict[str, DerivedTable] = field(default_factory=dict)  # also in `tables`, as schemas
     located: dict[tuple[str, str], Located] = field(default_factory=dict)  # (kind, id) -> where
     files: list[Path] = field(default_factory=list)
     content_hash: str = ""
@@ -169,6 +171,7 @@ def _load_all(paths: list[Path], contents: dict[Path, bytes] | None = None) -> L
             continue
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
         _load_file(path, text, defs, diags)
+    _register_derived(defs, diags)
     defs.content_hash = "sha256:" + digest.hexdigest()
     return LoadResult(defs, diags)
 
@@ -216,7 +219,7 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
 
 def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
     """Keep the valid items of a file with errors, so cross-reference checks still see them."""
-    kept: dict[str, list[Any]] = {"tables": [], "code_sets": [], "indicators": []}
+    kept: dict[str, list[Any]] = {"tables": [], "code_sets": [], "indicators": [], "derived": []}
     for key in kept:
         for item in data.get(key) or []:
             try:
@@ -235,7 +238,8 @@ def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
 def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Definitions,
               diags: list[Diagnostic]) -> None:
     survivors = parsed.__dict__.get("_survivors")
-    for kind, store in (("tables", defs.tables), ("code_sets", defs.code_sets), ("indicators", defs.indicators)):
+    for kind, store in (("tables", defs.tables), ("code_sets", defs.code_sets), ("indicators", defs.indicators),
+                        ("derived", defs.derived)):
         items = getattr(parsed, kind)
         nodes = data.get(kind) or []
         if survivors is not None:
@@ -252,6 +256,25 @@ def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Def
                 continue
             store[obj.id] = obj
             defs.located[(kind, obj.id)] = Located(obj, fname, line, col, node)
+
+
+def _register_derived(defs: Definitions, diags: list[Diagnostic]) -> None:
+    """Each derived table joins `tables` as a schema (its `source` that of its first input); an id already
+    taken by an input table is a duplicate."""
+    for d in list(defs.derived.values()):
+        where = defs.located.get(("derived", d.id))
+        if d.id in defs.tables:
+            first = defs.located.get(("tables", d.id))
+            diags.append(Diagnostic(code="CSC107", message=f"derived table id `{d.id}` is also an input table"
+                                    + (f" (defined at {first.file}:{first.line})" if first else ""),
+                                    file=where.file if where else None, line=where.line if where else None,
+                                    hint="ids must be unique across tables and derived tables"))
+            del defs.derived[d.id]
+            continue
+        source = next((defs.tables[i].format for i in d.inputs if i in defs.tables), "annex_a")
+        defs.tables[d.id] = d.as_schema(source)
+        if where is not None:
+            defs.located[("tables", d.id)] = where
 
 
 def _plain(node: Any) -> Any:
@@ -287,10 +310,10 @@ def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
 
 
 def _known_fields() -> set[str]:
-    from csc_metrics.spec import indicators, tables
+    from csc_metrics.spec import derived, indicators, tables
 
     names: set[str] = set()
-    for module in (indicators, tables):
+    for module in (indicators, tables, derived):
         for obj in vars(module).values():
             if isinstance(obj, type) and issubclass(obj, BaseModel):
                 for name, info in obj.model_fields.items():

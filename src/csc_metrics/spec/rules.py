@@ -77,6 +77,29 @@ class _Checker:
                     self.report("CSC111", f"unknown code set `{col.code_set}`", "tables", table.id,
                                 ["columns", i, "code_set"], _suggest(col.code_set, list(self.defs.code_sets)))
 
+    # ---- derived tables ---------------------------------------------------------------------------
+    def derived(self) -> None:
+        if not self.defs.derived:
+            return
+        from csc_metrics.engine.derive import registry
+
+        builders = registry()
+        for d in self.defs.derived.values():
+            for i, name in enumerate(d.inputs):
+                if self.defs.table(name) is None:
+                    self.report("CSC104", f"derived table `{d.id}` reads unknown table `{name}`", "derived", d.id,
+                                ["inputs", i], _suggest(name, list(self.defs.tables)))
+            b = builders.get(d.builder)
+            if b is None:
+                self.report("CSC118", f"derived table `{d.id}`: unknown builder `{d.builder}`", "derived", d.id,
+                            ["builder"], _suggest(d.builder, list(builders)) or f"known builders: {', '.join(sorted(builders)) or 'none'}")
+                continue
+            absent = [t for t in b.inputs if t not in d.inputs]
+            if absent:
+                self.report("CSC118", f"derived table `{d.id}`: builder `{d.builder}` reads {', '.join(absent)}, "
+                            "not listed in `inputs`", "derived", d.id, ["inputs"],
+                            f"inputs: [{', '.join(b.inputs)}]")
+
     # ---- indicators -------------------------------------------------------------------------------
     def indicators(self) -> None:
         for ind in self.defs.indicators.values():
@@ -244,5 +267,6 @@ def check_references(defs: Definitions) -> list[Diagnostic]:
     """All cross-reference problems in the definitions."""
     checker = _Checker(defs)
     checker.tables()
+    checker.derived()
     checker.indicators()
     return checker.out
