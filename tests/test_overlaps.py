@@ -71,7 +71,8 @@ def test_merge_counts_a_row_in_several_files_as_often_as_the_file_holding_it_mos
         str(extracts / "2024-25-q3" / "list_01_contacts.csv"), str(extracts / "2024-25-q4" / "list_01_contacts.csv")],
         "rows_dropped": 6}]
     err = " ".join(out.stderr.split())
-    assert "merged 2 overlapping files of annex_a_list_1: 6 row(s) found in more than one file counted once" in err
+    assert "merged the overlapping files of 1 list(s); rows found in more than one file counted once: " \
+           "annex_a_list_1 6" in err
 
 
 def test_repeated_rows_count_by_the_lists_rule(extracts, tmp_path):
@@ -88,6 +89,16 @@ def test_repeated_rows_count_by_the_lists_rule(extracts, tmp_path):
     assert any("counted once" in m for m in dups)
     assert any("both counted" in m for m in dups)
     assert "1 repeated row(s) not counted" in " ".join(out.stderr.split())
+
+
+def test_one_file_read_twice_or_a_copy_says_so(extracts, tmp_path):
+    q3 = extracts / "2024-25-q3" / "list_01_contacts.csv"
+    out = run_cli(["compute", q3, q3, "--no-store"], code=2)
+    assert "is read twice" in " ".join(out.stderr.split())
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(q3.read_bytes())
+    out = run_cli(["compute", q3, copy, "--no-store"], code=2)
+    assert "are copies of one List 1: Contacts file (identical contents)" in " ".join(out.stderr.split())
 
 
 def test_files_of_one_list_that_do_not_overlap_are_both_counted(tmp_path):
