@@ -63,13 +63,16 @@ def generate_sample(
     fmt: Literal["csv", "xlsx"] = "csv",
     cin: bool = False,
     cin_csv: bool = False,
+    ssda903: bool = False,
 ) -> list[Path]:
     """Write a synthetic Annex A extract into the folder `out`; return the files written.
 
     `children` is the local authority's population aged 0-17; `years` the financial years ending at `end`
     covered by the flows, plus 12 months of history before them (and open cases that started earlier).
     `cin`: also one CIN census XML per collection year for the same children (`sample.cin`); `cin_csv`: also
-    its flattened VCIN-style CSVs."""
+    its flattened VCIN-style CSVs.
+
+    `ssda903`: also the SSDA903 returns of the same children (`sample.ssda903`), one per year."""
     if children < 100:
         raise ConfigError(f"--children must be at least 100 (got {children})")
     if not 1 <= years <= 10:
@@ -92,6 +95,10 @@ def generate_sample(
         from csc_metrics.sample.cin import write_cin
 
         extra = write_cin(out, journeys, frames, w, d, hols, messy=messy, csv=cin_csv)
+    if ssda903:
+        from csc_metrics.sample.ssda903 import generate_903
+
+        extra += generate_903(out, frames, w, d, messy=messy)
     if fmt == "xlsx":
         return [_write_xlsx(out, typed, tables, d, w.end, messy), *extra]
     texts = {n: as_text(df) for n, df in typed.items()}
