@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from tests.conftest import run_cli
 
 CUT = date(2024, 12, 31)
