@@ -44,6 +44,7 @@ class ComputeOptions:
     use_store: bool = True
     config: Config = field(default_factory=Config)
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
+    year: int | None = None  # `--year`: the collection year of SSDA903/CIN returns read (year ending)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -104,15 +105,27 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
 
 
 def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: date,
-                   config: Config) -> dict[str, tuple[date, date]]:
+                   config: Config, periods: dict[str, tuple[date, date]] | None = None) -> dict[str, tuple[date, date]]:
     """What each list covers, to the as-at date (all lists are extracted on one date). It starts at the stated
     window start (config `coverage_start`), else where every kind of event the list records has begun: the latest
     of the earliest dates of its event columns. Referrals, plan endings, cessations all start at the window,
-    while open cases keep older start dates that do not count as coverage."""
+    while open cases keep older start dates that do not count as coverage.
+    `periods`: tables read from statutory returns, covering their collection periods (`ReadResult.coverage`),
+    to the as-at date at most; a derived table covers what all its inputs cover."""
     out: dict[str, tuple[date, date]] = {}
     events = event_columns(defs)
+    for table_id, (lo, hi) in (periods or {}).items():
+        if table_id in frames:
+            out[table_id] = (lo, min(hi, as_at))
     for table_id, frame in frames.items():
         table = defs.tables[table_id]
+        if table_id in out:
+            continue
+        if table_id in defs.derived:
+            spans = [out[i] for i in defs.derived[table_id].inputs if i in out]
+            if spans:
+                out[table_id] = (max(s for s, _ in spans), min(e for _, e in spans))
+            continue
         start = config.coverage_start.get(table_id) or (config.coverage_start.get(table.alias) if table.alias else None)
         cols = sorted(events.get(table_id) or ({table.event_date} if table.event_date else set()))
         if start is None and cols and frame.height:
@@ -121,6 +134,37 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
         if start is not None:
             out[table_id] = (start, as_at)
     return out
+
+
+@dataclass
+class RunInputs:
+    """What `compute` and `explain` evaluate: the frames (with the derived tables the indicators need), the
+    as-at date and each table's coverage."""
+
+    frames: dict[str, pl.DataFrame]
+    as_at: date
+    coverage: dict[str, tuple[date, date]]
+
+
+def prepare_inputs(defs: Definitions, indicators: list[AnyIndicator], read: Any, as_at: date | None,
+                   config: Config) -> RunInputs:
+    """The run setup shared by `compute` and `explain`: frames from the read (`ReadResult`), the as-at date
+    (given, else the latest date in the inputs, at least the end of the latest return read), the derived tables
+    the indicators need (`engine.derive`) and the coverage of every table."""
+    from csc_metrics.engine.derive import build_derived
+
+    frames = {tid: td.frame for tid, td in read.tables.items()}
+    if as_at is None:
+        as_at = default_as_at(defs, frames)
+        ends = [hi for _, hi in read.coverage.values() if hi <= date.today()]
+        if ends and (as_at is None or max(ends) > as_at):
+            as_at = max(ends)  # a return covers its whole collection year, to 31 March
+    if as_at is None:
+        raise CscError("no dates found in the inputs, so there is no period to compute",
+                       "check that the files are Annex A lists with dates, or pass --as-at")
+    years = [r.period.end.year for r in read.returns if r.period is not None]
+    frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
+    return RunInputs(frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage))
 
 
 def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
@@ -251,13 +295,10 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators))
-    frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at = opts.as_at or default_as_at(defs, frames)
-    if as_at is None:
-        raise CscError("no dates found in the inputs, so there is no period to compute",
-                       "check that the files are Annex A lists with dates, or pass --as-at")
-    coverage = table_coverage(defs, frames, as_at, config)
+    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators),
+                       year=opts.year)
+    prepared = prepare_inputs(defs, indicators, read, opts.as_at, config)
+    frames, as_at, coverage = prepared.frames, prepared.as_at, prepared.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, console
+from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, YearOpt, console
 from csc_metrics.errors import CscError
 
 
@@ -24,6 +24,7 @@ def explain_cmd(
     plan: Annotated[bool, typer.Option("--plan/--no-plan", help="Show the polars query plan.")] = True,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
+    year: YearOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
@@ -36,12 +37,11 @@ def explain_cmd(
     Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
     """
     from csc_metrics.compute import (
-        default_as_at,
         load_checked_definitions,
         population_lookup,
+        prepare_inputs,
         run_periods,
         select_indicators,
-        table_coverage,
     )
     from csc_metrics.config import load_config
     from csc_metrics.engine.calendar import calendar_for_span
@@ -58,12 +58,9 @@ def explain_cmd(
         return
     from csc_metrics.io import read_inputs
 
-    read = read_inputs(paths, defs)
-    frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at_date = date.fromisoformat(as_at) if as_at else default_as_at(defs, frames)
-    if as_at_date is None:
-        raise CscError("no dates found in the inputs", "pass --as-at")
-    coverage = table_coverage(defs, frames, as_at_date, cfg)
+    read = read_inputs(paths, defs, year=year)
+    prepared = prepare_inputs(defs, [ind], read, date.fromisoformat(as_at) if as_at else None, cfg)
+    frames, as_at_date, coverage = prepared.frames, prepared.as_at, prepared.coverage
     if period:
         chosen = parse_period(period)
     else:
