@@ -44,9 +44,11 @@ def _col_key(letter: str | None) -> tuple[int, str]:
 
 def issue_dict(d: Diagnostic) -> dict[str, Any]:
     """One issue; `element` (an XML element path, with `row` its line) is there for returns read from XML."""
-    return {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
-            "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint,
-            "element": d.element}
+    out = {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
+           "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+    if d.element is not None:
+        out["element"] = d.element
+    return out
 
 
 def source_returns(result: ReadResult) -> dict[int, tuple[str, list[str]]]:
@@ -84,21 +86,25 @@ def validate_payload(result: ReadResult) -> dict[str, Any]:
             tables.append({
                 "path": s.path, "sheet": s.sheet, "table": s.table, "rows": s.rows, "skipped_rows": s.skipped_rows,
                 "coverage": [s.coverage[0].isoformat(), s.coverage[1].isoformat()] if s.coverage else None,
-                "encoding": s.encoding, "headers": s.headers, "format": fmt, "collection_years": years,
+                "encoding": s.encoding, "headers": s.headers,
+                **({"format": fmt, "collection_years": years} if fmt != "annex_a" else {}),  # the returns only
             })
     tables.sort(key=lambda t: (natural(t["path"]), natural(t["sheet"])))
     issues = [issue_dict(d) for d in sorted_issues(result.diagnostics)]
+    summary = {"errors": sum(i["severity"] == "error" for i in issues),
+               "warnings": sum(i["severity"] == "warning" for i in issues)}
+    returns = returns_summary(result)
+    if returns:  # the DfE returns' own counts, only when some were read
+        summary.update(repairs=sum(i["code"] in REPAIR_CODES for i in issues),
+                       codes_outside_year=sum(i["code"] in YEAR_CODES for i in issues),
+                       children_missing_from_header=sum(d.count or 0 for d in result.diagnostics if d.code == "CSC223"))
     return {
         "schema_version": 1,
         "tables": tables,
         "unrecognised": result.unrecognised,
         "issues": issues,
-        "returns": returns_summary(result),
-        "summary": {"errors": sum(i["severity"] == "error" for i in issues),
-                    "warnings": sum(i["severity"] == "warning" for i in issues),
-                    "repairs": sum(i["code"] in REPAIR_CODES for i in issues),
-                    "codes_outside_year": sum(i["code"] in YEAR_CODES for i in issues),
-                    "children_missing_from_header": sum(d.count or 0 for d in result.diagnostics if d.code == "CSC223")},
+        **({"returns": returns} if returns else {}),
+        "summary": summary,
     }
 
 
@@ -108,7 +114,9 @@ def render_json(result: ReadResult) -> str:
 
 def render_csv(result: ReadResult) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ISSUE_FIELDS, lineterminator="\n")
+    xml = any(d.element is not None for d in result.diagnostics)  # the `element` column only for XML returns
+    fields = ISSUE_FIELDS if xml else ISSUE_FIELDS[:-1]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", restval="")
     writer.writeheader()
     for d in sorted_issues(result.diagnostics):
         writer.writerow(issue_dict(d))
@@ -165,7 +173,7 @@ def files_table(result: ReadResult) -> Table:
     if sheets:
         table.add_column("Sheet", overflow="fold")
     if show_returns:
-        table.add_column("Return")
+        table.add_column("Return", no_wrap=True)
     table.add_column("Table", no_wrap=True)
     table.add_column("Rows", justify="right", no_wrap=True)
     table.add_column("Coverage")
