@@ -314,13 +314,13 @@ def test_xml_is_flattened_to_the_csv_tables(tmp_path, defs):
     assert all(f["year"].unique().to_list() == [2025] for f in t.values())  # the year of the XML's episodes
     # locations: element path and line, no column letter
     bad = next(d for d in read.diagnostics if d.code == "CSC202")
-    assert (bad.element, bad.line, bad.column, bad.field) == ("EXPSSDA903[1]/CHILD[1]/HEADER[1]/AREVIEW[2]", 21, None,
+    assert (bad.element, bad.line, bad.column, bad.field) == ("EXPSSDA903/CHILD[1]/HEADER[1]/AREVIEW[2]", 21, None,
                                                               "review_code")
-    assert bad.location().endswith("export.xml element EXPSSDA903[1]/CHILD[1]/HEADER[1]/AREVIEW[2] line 21")
+    assert bad.location().endswith("export.xml element EXPSSDA903/CHILD[1]/HEADER[1]/AREVIEW[2] line 21")
     sex = next(d for d in read.diagnostics if d.code == "CSC220")
-    assert (sex.element, sex.line) == ("EXPSSDA903[1]/CHILD[1]/HEADER[1]", 4)
+    assert (sex.element, sex.line) == ("EXPSSDA903/CHILD[1]/HEADER[1]", 4)
     unknown = [d for d in read.diagnostics if d.code == "CSC224"]
-    assert [(d.element, d.line) for d in unknown] == [("EXPSSDA903[1]/CHILD[1]/HEADER[1]/EXTRA_THING[1]", 30)]
+    assert [(d.element, d.line) for d in unknown] == [("EXPSSDA903/CHILD[1]/HEADER[1]/EXTRA_THING[1]", 30)]
 
 
 def test_malformed_xml_names_the_file_and_line(tmp_path, defs):

@@ -3,6 +3,7 @@ record the run. Returns the payload of `compute --format json` (the contract in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -23,6 +24,18 @@ from csc_metrics.engine.periods import (
 )
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
+from csc_metrics.io.model import ReadResult
+from csc_metrics.results import (
+    Kind,
+    Result,
+    Source,
+    Status,
+    Unit,
+    direction_of,
+    shown_change,
+    uncovered,
+    verdict,
+)
 from csc_metrics.spec.indicators import AnyIndicator, BreakdownIndicator, FlowTiming, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
 from csc_metrics.spec.rules import check_references, columns_used
@@ -43,6 +56,7 @@ class ComputeOptions:
     store: Path | None = None
     use_store: bool = True
     config: Config = field(default_factory=Config)
+    merge: bool = False  # overlapping files of one list: union them instead of stopping
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
     year: int | None = None  # `--year`: the collection year of SSDA903/CIN returns read (year ending)
 
@@ -136,23 +150,72 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
     return out
 
 
-@dataclass
-class RunInputs:
-    """What `compute` and `explain` evaluate: the frames (with the derived tables the indicators need), the
-    as-at date and each table's coverage."""
+def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
+                as_at: date) -> list[Period]:
+    """Explicit labels, or every period of the granularity from the earliest coverage of a list that
+    indicators count, to the as-at date. A label the inputs do not cover at all stops the run."""
+    parsed = parse_granularity_or_labels(spec)
+    if isinstance(parsed, list):
+        require_covered(parsed, defs, coverage)
+        return parsed
+    counted = event_columns(defs)  # the lists that non-rate indicators count
+    starts = [cov[0] for t, cov in coverage.items() if t in counted]
+    return periods_between(min(starts), as_at, parsed) if starts else []
 
+
+def covered_span(defs: Definitions, coverage: dict[str, tuple[date, date]]) -> tuple[date, date] | None:
+    """From the earliest start to the latest end of the coverage of the lists that indicators count."""
+    counted = event_columns(defs)
+    spans = [cov for t, cov in coverage.items() if t in counted]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
+def require_covered(periods: list[Period], defs: Definitions, coverage: dict[str, tuple[date, date]]) -> None:
+    """Stop when a period asked for shares no day with the inputs (its figures would be zeros), naming the
+    periods they do cover. A period partly covered is computed, with status `incomplete`."""
+    span = covered_span(defs, coverage)
+    if span is None:
+        return  # no list with dates: `compute` says the inputs cover no period
+    lo, hi = span
+    missing = [p for p in periods if p.end < lo or p.start > hi]
+    if not missing:
+        return
+    covered = periods_between(lo, hi, missing[0].granularity)
+    names = ", ".join(f"`{p.label}`" for p in missing)
+    raise CscError(
+        f"the inputs do not cover {names}: they hold events from {lo.isoformat()} to {hi.isoformat()}, "
+        f"that is {covered[0].label} to {covered[-1].label}",
+        f"ask for a period they cover, e.g. -p \"{covered[-1].label}\", or add the extract that covers "
+        f"{missing[0].label}",
+    )
+
+
+@dataclass
+class Inputs:
+    """What a run reads, ready for the engine: the tables, repeated rows counted by each list's rule."""
+
+    read: ReadResult
     frames: dict[str, pl.DataFrame]
     as_at: date
     coverage: dict[str, tuple[date, date]]
+    duplicates: list[dict[str, Any]]  # {table, rule, rows_dropped}: rows a `one_per_key` rule did not count
 
 
-def prepare_inputs(defs: Definitions, indicators: list[AnyIndicator], read: Any, as_at: date | None,
-                   config: Config) -> RunInputs:
-    """The run setup shared by `compute` and `explain`: frames from the read (`ReadResult`), the as-at date
-    (given, else the latest date in the inputs, at least the end of the latest return read), the derived tables
-    the indicators need (`engine.derive`) and the coverage of every table."""
+def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
+                   merge: bool = False, columns: Mapping[str, set[str]] | None = None,
+                   indicators: list[AnyIndicator] | None = None, year: int | None = None) -> Inputs:
+    """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
+    list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
+    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all).
+    `indicators`: build the derived tables they read (`engine.derive`, only those). `year`: the collection
+    year of the DfE returns read (`--year`). A return covers its collection period (coverage from
+    `Return.period`), so without `as_at` the as-at date is at least the end of the latest return read."""
     from csc_metrics.engine.derive import build_derived
+    from csc_metrics.io import read_inputs
+    from csc_metrics.io.overlaps import apply_duplicate_rules
 
+    read = read_inputs(paths, defs, merge=merge, columns=columns, year=year)
+    duplicates = apply_duplicate_rules(read.tables)
     frames = {tid: td.frame for tid, td in read.tables.items()}
     if as_at is None:
         as_at = default_as_at(defs, frames)
@@ -162,21 +225,10 @@ def prepare_inputs(defs: Definitions, indicators: list[AnyIndicator], read: Any,
     if as_at is None:
         raise CscError("no dates found in the inputs, so there is no period to compute",
                        "check that the files are Annex A lists with dates, or pass --as-at")
-    years = [r.period.end.year for r in read.returns if r.period is not None]
-    frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
-    return RunInputs(frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage))
-
-
-def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
-                as_at: date) -> list[Period]:
-    """Explicit labels, or every period of the granularity from the earliest coverage of a list that
-    indicators count, to the as-at date."""
-    parsed = parse_granularity_or_labels(spec)
-    if isinstance(parsed, list):
-        return parsed
-    counted = event_columns(defs)  # the lists that non-rate indicators count
-    starts = [cov[0] for t, cov in coverage.items() if t in counted]
-    return periods_between(min(starts), as_at, parsed) if starts else []
+    if indicators and defs.derived:
+        years = [r.period.end.year for r in read.returns if r.period is not None]
+        frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
+    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage), duplicates)
 
 
 def population_lookup(la: str | None) -> Any:
@@ -195,36 +247,25 @@ def population_lookup(la: str | None) -> Any:
     return for_period
 
 
-def _direction(change: float | None) -> str | None:
-    if change is None:
-        return None
-    if abs(change) < 1e-9:
-        return "same"
-    return "up" if change > 0 else "down"
-
-
-def _assessment(direction: str | None, polarity: str) -> str | None:
-    if direction is None or polarity == "none":
-        return None
-    if direction == "same":
-        return "same"
-    better = "down" if polarity == "low" else "up"
-    return "better" if direction == better else "worse"
-
-
 def add_previous(results: list[dict[str, Any]], store_values: dict[tuple[str, str, str | None], float | None]) -> None:
-    """Previous period's value: from this run when complete there, otherwise from the history store."""
+    """Previous period's value: from this run when complete there, otherwise from the history store (complete
+    figures only). Direction and verdict are decided on the values as displayed (`results.verdict`); an
+    incomplete figure gets neither."""
     in_run = {(r["indicator"], r["period"], r["category"]): r for r in results}
     for r in results:
         period: Period = r["period_obj"]
         prev_label = period.previous().label
         key = (r["indicator"], prev_label, r["category"])
         prev = in_run.get(key)
-        prev_value = prev["value"] if prev is not None and prev["status"] == "ok" else store_values.get(key)
+        if prev is not None:
+            prev_value = prev["value"] if prev["status"] == "ok" else None
+        else:
+            prev_value = store_values.get(key)
         change = None if prev_value is None or r["value"] is None else r["value"] - prev_value
-        direction = _direction(change)
-        r.update(previous_period=prev_label, previous_value=prev_value, change=change, direction=direction,
-                 assessment=_assessment(direction, r["polarity"]))
+        judged = r["status"] == "ok" and change is not None
+        moved = shown_change(r["value"], prev_value, r["unit"]) if judged else None
+        r.update(previous_period=prev_label, previous_value=prev_value, change=change,
+                 direction=direction_of(moved), assessment=verdict(moved, r["polarity"]))
 
 
 def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
@@ -238,19 +279,21 @@ def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
 
 
 def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str, labels: dict[str, str]) -> dict[str, Any]:
-    p: Period = r["period_obj"]
-    bench = ind.benchmark.model_dump() if ind.benchmark else None
-    extra = {"category_label": labels.get(r["category"])} if r["category"] is not None else {}
-    return {
-        "indicator": r["indicator"], "title": ind.title, "section": ind.section.value, "kind": kind,
-        "period": p.label, "period_start": p.start.isoformat(), "period_end": p.end.isoformat(),
-        "complete": r["complete"], "as_at": r["as_at"].isoformat() if r["as_at"] else None,
-        "category": r["category"], "numerator": r["numerator"], "denominator": r["denominator"],
-        "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
-        "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
-        "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
-        "warnings": r["warnings"], "findings": r["findings"], "benchmark": bench, **extra,
-    }
+    """The typed result, built once, as the payload carries it."""
+    findings = r.get("findings")
+    result = Result(
+        indicator=r["indicator"], title=ind.title, section=ind.section.value, kind=Kind(kind),
+        period=r["period_obj"], complete=r["complete"], as_at=r["as_at"], category=r["category"],
+        category_label=labels.get(r["category"]) if r["category"] is not None else None,
+        numerator=r["numerator"], denominator=r["denominator"], value=r["value"], unit=Unit(r["unit"]),
+        annualised=r["annualised"], polarity=ind.polarity.value, previous_period=r["previous_period"],
+        previous_value=r["previous_value"], change=r["change"], direction=r["direction"],
+        assessment=r["assessment"], status=Status(r["status"]),
+        findings=findings if findings is not None else r.get("warnings") or [],
+        source=Source(r.get("source") or "annex_a"),
+        benchmark=ind.benchmark.model_dump() if ind.benchmark else None,
+    )
+    return result.to_dict()
 
 
 def _diagnostics_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
@@ -285,8 +328,6 @@ class ComputeResult:
 
 def compute(opts: ComputeOptions) -> ComputeResult:
     """Read, evaluate, compare with the previous period and (unless disabled) record the run."""
-    from csc_metrics.io import read_inputs
-
     config = opts.config
     defs = load_checked_definitions(opts.definitions or config.definitions)
     indicators = select_indicators(defs, opts.indicators, opts.section)
@@ -295,10 +336,10 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators),
-                       year=opts.year)
-    prepared = prepare_inputs(defs, indicators, read, opts.as_at, config)
-    frames, as_at, coverage = prepared.frames, prepared.as_at, prepared.coverage
+    inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
+                                 columns=None if opts.strict else columns_used(defs, indicators),
+                                 indicators=indicators, year=opts.year)
+    read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
@@ -310,6 +351,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     ind_by_id = {i.id: i for i in indicators}
     for r in raw:
         r["polarity"] = ind_by_id[r["indicator"]].polarity.value
+        if r["status"] == "ok" and uncovered(r):
+            r["status"] = "incomplete"  # a window the inputs do not cover: never "ok with a mark"
     store = None
     store_values: dict[tuple[str, str, str | None], float | None] = {}
     if opts.use_store:
@@ -338,6 +381,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
             "tool_version": __version__, "definitions_hash": defs.content_hash, "la_code": la,
             "as_at": as_at.isoformat(), "inputs": inputs, "calendar": calendar.metadata(), "population": pop_meta,
             "periods": [p.label for p in periods],
+            "merged": read.merged, "duplicates": inputs_read.duplicates,
         },
         "results": results,
         "diagnostics": _diagnostics_json([d for d in read.diagnostics if d.severity is not Severity.INFO]),

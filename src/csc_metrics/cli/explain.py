@@ -10,7 +10,17 @@ import typer
 from rich.table import Table
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, YearOpt, console
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    LaOpt,
+    MergeOpt,
+    YearOpt,
+    console,
+    err_console,
+    input_notes,
+    require_la,
+)
 from csc_metrics.errors import CscError
 
 
@@ -24,6 +34,7 @@ def explain_cmd(
     plan: Annotated[bool, typer.Option("--plan/--no-plan", help="Show the polars query plan.")] = True,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
+    merge: MergeOpt = False,
     year: YearOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -34,12 +45,14 @@ def explain_cmd(
 
     Child IDs are shown only with `--ids`, for audit; they are never logged.
 
-    Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
+    Exit codes: 0 success, 2 unknown indicator, unreadable or overlapping input (see `--merge`), a period the
+    inputs do not cover, a rate without a local authority, or bad options.
     """
     from csc_metrics.compute import (
         load_checked_definitions,
         population_lookup,
         prepare_inputs,
+        require_covered,
         run_periods,
         select_indicators,
     )
@@ -48,6 +61,7 @@ def explain_cmd(
     from csc_metrics.engine.periods import parse_period
     from csc_metrics.engine.run import Settings, source_tables
     from csc_metrics.explain import explain
+    from csc_metrics.spec.indicators import RateIndicator
 
     cfg = load_config(config, paths)
     defs = load_checked_definitions(definitions or cfg.definitions)
@@ -56,13 +70,21 @@ def explain_cmd(
         result = explain(defs, ind, None, None, None)
         console.print("\n".join(result.lines), markup=False)
         return
-    from csc_metrics.io import read_inputs
-
-    read = read_inputs(paths, defs, year=year)
-    prepared = prepare_inputs(defs, [ind], read, date.fromisoformat(as_at) if as_at else None, cfg)
-    frames, as_at_date, coverage = prepared.frames, prepared.as_at, prepared.coverage
+    la_code = la or cfg.la
+    if isinstance(ind, RateIndicator):
+        la_code = require_la(la, cfg.la, f"`{ind.id}` is a rate per 10,000 children, so it needs the local "
+                                         "authority's population")
+    try:
+        as_at_given = date.fromisoformat(as_at) if as_at else None
+    except ValueError as exc:
+        raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
+    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge, indicators=[ind], year=year)
+    frames, as_at_date, coverage = inputs.frames, inputs.as_at, inputs.coverage
+    for line in input_notes({"merged": inputs.read.merged, "duplicates": inputs.duplicates}):
+        err_console.print(line, markup=False)
     if period:
         chosen = parse_period(period)
+        require_covered([chosen], defs, coverage)
     else:
         periods = run_periods(["quarter"], defs, coverage, as_at_date)
         complete = [p for p in periods if p.end <= as_at_date]
@@ -71,7 +93,7 @@ def explain_cmd(
         chosen = (complete or periods)[-1]
     start = min([chosen.start] + [c[0] for c in coverage.values()])
     settings = Settings(periods=[chosen], as_at=as_at_date, calendar=calendar_for_span(start, as_at_date, cfg.closures,
-                        cfg.working_days), coverage=coverage, population=population_lookup(la or cfg.la))
+                        cfg.working_days), coverage=coverage, population=population_lookup(la_code))
     missing = [t for t in source_tables(ind, defs) if t not in frames]
     result = explain(defs, ind, frames, settings, chosen, with_ids=ids)
     console.print("\n".join(result.lines), markup=False)
@@ -84,8 +106,16 @@ def explain_cmd(
     for label, n in result.steps:
         table.add_row(label, f"{n:,}")
     console.print(table)
+    from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT
+
+    mark = INCOMPLETE_MARK if result.status == "incomplete" else ""
     console.print(f"Numerator {result.numerator}, denominator {result.denominator}, value "
-                  f"{'–' if result.value is None else round(result.value, 3)} (as `compute` reports it).", markup=False)
+                  f"{'–' if result.value is None else round(result.value, 3)}{mark}, status {result.status} "
+                  "(as `compute` reports it).", markup=False)
+    if mark:
+        console.print(f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}", markup=False)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False)
     if plan and result.plan:
         console.print("\nQuery plan (polars):", markup=False)
         console.print(result.plan, markup=False, highlight=False)

@@ -62,7 +62,7 @@ class _Flattener:
         self.counts[-1][name] = n
         self.counts.append({})
         self.stack.append(name)
-        self.path.append(f"{name}[{n}]")
+        self.path.append(f"{name}[{n}]" if self.stack[1:] else name)  # the root without an index
         self.text = []
         line = self.parser.CurrentLineNumber
         depth = len(self.stack)
