@@ -174,8 +174,7 @@ def test_results_carry_the_source_of_their_table(tmp_path):
 
     defs = load_definitions([definitions_with(tmp_path, INDICATOR)]).definitions
     ind = defs.indicators["poc_started"]
-    read = read_inputs([episodes_folder(tmp_path)], defs)
-    prep = prepare_inputs(defs, [ind], read, None, Config())
+    prep = prepare_inputs([episodes_folder(tmp_path)], defs, Config(), indicators=[ind])
     period = parse_period("2024-25")
     settings = Settings(periods=[period], as_at=prep.as_at, calendar=calendar_for_span(period.start, prep.as_at),
                         coverage=prep.coverage, population=None)

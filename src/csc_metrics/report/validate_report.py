@@ -23,7 +23,7 @@ from csc_metrics.spec.tables import TableSchema
 ISSUE_FIELDS = ["code", "severity", "path", "sheet", "row", "column", "field", "value", "message", "hint", "element"]
 FORMAT_NAMES = {"annex_a": "Annex A", "ssda903": "SSDA903", "cin_census": "CIN census"}
 REPAIR_CODES = {f"CSC{n}" for n in range(230, 243)}  # SSDA903 episode repairs R0-R12 (csc_metrics.derive.ssda903)
-YEAR_CODES = {"CSC220", "CSC274"}  # codes outside their collection year (SSDA903, CIN census)
+YEAR_CODES = {"CSC220"}  # codes outside their collection year (SSDA903, CIN census)
 LIST_LIMIT = 40  # above this many issues the table format summarises per code
 EXAMPLES = 3
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
