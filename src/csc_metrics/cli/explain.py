@@ -16,6 +16,7 @@ from csc_metrics.cli.common import (
     LaOpt,
     MergeOpt,
     SourceOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -36,6 +37,7 @@ def explain_cmd(
     la: LaOpt = None,
     merge: MergeOpt = False,
     source: SourceOpt = None,
+    year: YearOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
@@ -86,7 +88,7 @@ def explain_cmd(
         as_at_given = date.fromisoformat(as_at) if as_at else None
     except ValueError as exc:
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
-    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge)
+    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge, indicators=candidates, year=year)
     frames, as_at_date, coverage = inputs.frames, inputs.as_at, inputs.coverage
     defs, chosen_recipes = choose_recipes(defs, candidates, frames, src)
     ind = chosen_recipes[0]
