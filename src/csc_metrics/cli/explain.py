@@ -55,8 +55,8 @@ def explain_cmd(
         load_checked_definitions,
         population_lookup,
         prepare_inputs,
-        require_covered,
         recipes_of,
+        require_covered,
         run_periods,
         select_indicators,
     )
