@@ -3,7 +3,7 @@ folders of them -> one typed frame per recognised table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -169,24 +169,19 @@ class _Block:
     diags: list[Diagnostic]
 
 
-def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
-    """Parse and convert every block in one parallel `collect_all`; a CSV found not to be UTF-8 past its
-    first 256 KB is read again as Windows-1252."""
-    try:
-        return pl.collect_all([b.query for b in blocks]) if blocks else []
-    except pl.exceptions.ComputeError:
-        pass
-    out = []
+def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
+    """Parse and convert each block in turn (polars parses one file on every core; one at a time, only one
+    file's text is in memory at once); a CSV found not to be UTF-8 past its first 256 KB is read again as
+    Windows-1252."""
     for b in blocks:
         try:
-            out.append(b.query.collect())
+            yield b.query.collect()
         except pl.exceptions.ComputeError as exc:
             if b.retry is None or "utf-8" not in str(exc).lower():
                 raise InputError(f"{b.path}: cannot be read as CSV ({exc})".splitlines()[0],
                                  hint="open it in Excel and save it again as CSV UTF-8") from None
             b.encoding = "cp1252"
-            out.append(b.retry().collect())
-    return out
+            yield b.retry().collect()
 
 
 def projection(schema: TableSchema, used: set[str]) -> set[str]:
