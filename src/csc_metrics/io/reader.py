@@ -52,8 +52,10 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
     result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     if result.returns and any(r.format != "annex_a" for r in result.returns):
+        from csc_metrics.io.formats.ssda903 import repair_diagnostics
         from csc_metrics.io.formats.xml import locate
 
+        result.diagnostics += repair_diagnostics(result.tables)
         result.diagnostics = locate(result.diagnostics, [s for td in result.tables.values() for s in td.sources])
     return result
 
