@@ -161,6 +161,8 @@ CODES: dict[str, str] = {
     "CSC305": "source table absent",
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
+    "CSC308": "measure defined only for some kinds of period (e.g. complete collection years)",
+    "CSC309": "rows left out: the history they need is before the loaded returns",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

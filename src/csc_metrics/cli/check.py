@@ -51,7 +51,7 @@ def render_check(report: CheckReport, fmt: CheckFormat) -> str:
         payload = {
             "schema_version": 1,
             "diagnostics": [d.model_dump(mode="json", exclude_none=True) for d in diags],
-            "summary": {"files": len(report.definitions.files), "indicators": len(report.definitions.indicators),
+            "summary": {"files": len(report.definitions.files), "indicators": len(report.definitions.recipes or report.definitions.indicators),
                         "tables": len(report.definitions.tables), "tests_run": report.tests_run,
                         "tests_failed": report.tests_failed, "errors": len(report.errors),
                         "warnings": len(diags) - len(report.errors)},
@@ -77,7 +77,7 @@ def render_check(report: CheckReport, fmt: CheckFormat) -> str:
                      f"{len(defs.files)} file(s).")
     else:
         lines.append(f"All checks passed: {len(defs.files)} file(s), {len(defs.tables)} table(s), "
-                     f"{len(defs.indicators)} indicator(s), {report.tests_run} embedded test(s).")
+                     f"{len(defs.recipes or defs.indicators)} indicator recipe(s), {report.tests_run} embedded test(s).")
     return "\n".join(lines)
 
 

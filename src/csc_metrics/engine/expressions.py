@@ -14,7 +14,9 @@ import polars as pl
 
 from csc_metrics.dates import whole_years
 from csc_metrics.spec.indicators import (
+    ActiveCondition,
     AgeCondition,
+    AllCondition,
     AnyCondition,
     ColumnCondition,
     NotCondition,
@@ -45,6 +47,7 @@ class Ctx:
     # when set, working-day counts become columns the caller adds first (key -> (name, expression)): polars
     # does not share a working-day count between expressions, and a job may need one count many times
     shared: dict[str, tuple[str, pl.Expr]] | None = None
+    period_label: str | None = None  # the snapshot period (for `active` conditions, counted per period)
 
     def date(self, name: str) -> pl.Expr:
         return {
@@ -59,6 +62,11 @@ def lookup_key(table_id: str, cond: RelatedCondition, default_from: str | None) 
     """Identical look-ups (same table, window and filters) share one precomputed column."""
     rel = cond.related
     return f"{table_id}|{rel.from_ or default_from}|{rel.model_dump_json()}"
+
+
+def active_key(cond: ActiveCondition, period_label: str | None) -> str:
+    """Identical `active` counts (same table, window, filters) in one period share one precomputed column."""
+    return f"active|{period_label}|{cond.active.model_dump_json()}"
 
 
 def _literal(value: Any, ctype: ColumnType) -> Any:
@@ -157,6 +165,13 @@ def condition(cond: Any, ctx: Ctx, default_from: str | None) -> pl.Expr:
         return timescale(cond.timescale, ctx)[0]
     if isinstance(cond, RelatedCondition):
         return pl.col(ctx.related[lookup_key(ctx.table.id, cond, default_from)])
+    if isinstance(cond, ActiveCondition):
+        name = ctx.related.get(active_key(cond, ctx.period_label))
+        if name is None:
+            raise ValueError("an `active` condition needs a stock, during or as_at indicator (not a flow)")
+        return _compare_int(pl.col(name), cond.op, cond.value)
+    if isinstance(cond, AllCondition):
+        return all_of(cond.all, ctx, default_from)
     if isinstance(cond, AnyCondition):
         return pl.any_horizontal([condition(c, ctx, default_from) for c in cond.any])
     if isinstance(cond, NotCondition):

@@ -89,4 +89,11 @@ def lookup_flag(
             left_on="__d", right_on="__other_key", by=KEY, strategy=strategy, allow_exact_matches=exact,
             check_sortedness=False,  # sorted by date within each child; polars cannot verify that with `by`
         )
-    return joined.select("__rid", inside.fill_null(False).alias("__flag"))
+    flag = inside.fill_null(False)
+    if rel.or_blank:  # a related row with a blank date matches too
+        blanks = (other.filter(all_of(rel.filters, other_ctx, None))
+                  .filter(pl.col(rel.date).is_null() & pl.col(KEY).is_not_null())
+                  .select(KEY).unique().with_columns(pl.lit(True).alias("__blank")))
+        joined = joined.join(blanks, on=KEY, how="left")
+        flag = flag | pl.col("__blank").fill_null(False)
+    return joined.select("__rid", flag.alias("__flag"))

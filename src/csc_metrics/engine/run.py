@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -25,6 +25,7 @@ from csc_metrics.dates import by_day
 from csc_metrics.engine.expressions import (
     Calendar,
     Ctx,
+    active_key,
     all_of,
     duration,
     lookup_key,
@@ -34,6 +35,8 @@ from csc_metrics.engine.lookups import lookup_flag, packable, window_bound
 from csc_metrics.engine.periods import Granularity, Period, period_of
 from csc_metrics.io.model import KEY, number_keys
 from csc_metrics.spec.indicators import (
+    ActiveCondition,
+    AllCondition,
     AnyCondition,
     AnyIndicator,
     BreakdownIndicator,
@@ -50,6 +53,7 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
+UNGROUPED = "UNGROUPED"  # a breakdown by groups: a code in no group
 ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
@@ -81,7 +85,8 @@ def kind_of(ind: AnyIndicator, defs: Definitions) -> str:
     """flow, stock or as_at (a rate inherits it from its count)."""
     if isinstance(ind, RateIndicator):
         return kind_of(defs.recipe_of(ind), defs)
-    return ind.timing.basis
+    basis = ind.timing.basis
+    return "flow" if basis == "during" else basis  # active during the period: reported as a flow is
 
 
 def unit_of(ind: AnyIndicator) -> str:
@@ -111,12 +116,45 @@ def _related_conditions(conds: list[Any]):
             yield c
         elif isinstance(c, AnyCondition):
             yield from _related_conditions(c.any)
+        elif isinstance(c, AllCondition):
+            yield from _related_conditions(c.all)
         elif isinstance(c, NotCondition):
             yield from _related_conditions([c.not_])
 
 
 def _conditions(ind: Any) -> list[Any]:
-    return [*ind.filters, *(ind.numerator if isinstance(ind, ProportionIndicator) else [])]
+    return [*ind.filters, *(ind.numerator if isinstance(ind, ProportionIndicator) else []),
+            *getattr(ind, "incomplete_when", [])]
+
+
+def active_in(timing: Any, period: Period, day: date) -> pl.Expr:
+    """The rows a snapshot counts: open on `day` (stock, as-at), or active at any time in the period (during)."""
+    if timing.basis != "during":
+        return open_on(timing, day)
+    mask = (pl.col(timing.start) <= pl.lit(period.end)).fill_null(False)
+    if timing.end:
+        mask = mask & (pl.col(timing.end).is_null() | (pl.col(timing.end) >= pl.lit(period.start))).fill_null(False)
+    return mask
+
+
+def _active_conditions(conds: list[Any]):
+    for c in conds:
+        if isinstance(c, ActiveCondition):
+            yield c
+        elif isinstance(c, AnyCondition | AllCondition):
+            yield from _active_conditions(c.any if isinstance(c, AnyCondition) else c.all)
+        elif isinstance(c, NotCondition):
+            yield from _active_conditions([c.not_])
+
+
+def active_window(active: Any, period: Period) -> tuple[date, date, bool]:
+    """(first day, last day, strict end) of an `active` condition's window in a period."""
+    if active.within == "period_end":
+        return period.end, period.end, True
+    if active.within == "months":
+        first = pl.select(pl.lit(period.end).dt.offset_by(f"-{active.months}mo")).item()  # calendar addition
+        return first + timedelta(days=1), period.end, False
+    return period.start, period.end, False
 
 
 def open_on(timing: Any, day: date) -> pl.Expr:
@@ -203,7 +241,7 @@ class Run:
     # -- helpers
     def snapshots(self, timing: Any) -> list[tuple[Period, date]]:
         """(period, day) pairs a stock or as-at indicator is evaluated on: each period end, or the as-at date."""
-        if timing.basis == "stock":
+        if timing.basis in ("stock", "during"):
             return [(p, p.end) for p in self.s.periods]
         return [(self.as_at_period, self.s.as_at)]
 
@@ -223,9 +261,11 @@ class Run:
         return table
 
     def ctx(self, table: TableSchema, period_start: pl.Expr, period_end: pl.Expr, reference: pl.Expr,
-            related: dict[str, str], shared: dict[str, tuple[str, pl.Expr]] | None = None) -> Ctx:
+            related: dict[str, str], shared: dict[str, tuple[str, pl.Expr]] | None = None,
+            period_label: str | None = None) -> Ctx:
         return Ctx(table=table, calendar=self.s.calendar, period_start=period_start, period_end=period_end,
-                   as_at=pl.lit(self.s.as_at), reference=reference, related=related, shared=shared)
+                   as_at=pl.lit(self.s.as_at), reference=reference, related=related, shared=shared,
+                   period_label=period_label)
 
     def complete(self, tables: list[str], period: Period) -> bool:
         for t in tables:
@@ -288,9 +328,45 @@ class Run:
                 flags.append(flag)
             if flags:
                 frame = frame.with_columns(flags)
-            lazies.append(self._keys(frame.lazy(), by_table[tid]))
+            lf = self._active_counts(frame.lazy(), self.defs.tables[tid], by_table[tid], plans[tid][0])
+            lazies.append(self._keys(lf, by_table[tid]))
         frames = pl.collect_all(lazies) if lazies else []
         return {tid: (f, plans[tid][0]) for tid, f in zip(by_table, frames, strict=True)}
+
+    def _active_counts(self, lf: pl.LazyFrame, table: TableSchema, inds: list[Any],
+                       related: dict[str, str]) -> pl.LazyFrame:
+        """For each `active` condition and snapshot period: the number of the child's active rows, joined to
+        the rows by child (0 when none, or when the table is absent); named in `related` by key and period."""
+        for ind in inds:
+            if isinstance(ind, RateIndicator) or ind.timing.basis == "flow":
+                continue
+            for cond in _active_conditions(_conditions(ind)):
+                a = cond.active
+                other_schema = self.defs.table(a.table)
+                assert other_schema is not None  # `check` guarantees this
+                other = self.frames.get(other_schema.id)
+                for p, _ in self.snapshots(ind.timing):
+                    key = active_key(cond, p.label)
+                    if key in related:
+                        continue
+                    name = related[key] = f"__act{len(related)}"
+                    if other is None:
+                        lf = lf.with_columns(pl.lit(0, pl.UInt32).alias(name))
+                        continue
+                    lo, hi, strict = active_window(a, p)
+                    ctx = self.ctx(other_schema, pl.lit(p.start), pl.lit(p.end), pl.lit(p.end), {})
+                    mask = all_of(a.filters, ctx, None)
+                    if a.start:
+                        mask = mask & (pl.col(a.start) <= pl.lit(hi)).fill_null(False)
+                    if a.end:
+                        after = pl.col(a.end) > pl.lit(lo) if strict else pl.col(a.end) >= pl.lit(lo)
+                        mask = mask & (pl.col(a.end).is_null() | after).fill_null(False)
+                    counted = pl.col(a.distinct).drop_nulls().n_unique() if a.distinct else pl.len()
+                    counts = (other.lazy().with_columns(self.key(other_schema).alias("__ak")).filter(mask)
+                              .group_by("__ak").agg(counted.cast(pl.UInt32).alias(name)))
+                    lf = (lf.with_columns(self.key(table).alias("__ak")).join(counts, on="__ak", how="left")
+                          .with_columns(pl.col(name).fill_null(0)).drop("__ak"))
+        return lf
 
     def _keys(self, lf: pl.LazyFrame, inds: list[Any]) -> pl.LazyFrame:
         """Period keys and ends of flow dates, and a row order per event date."""
@@ -365,6 +441,8 @@ class Run:
             out["den"] = den_col.sum()
             out["num"] = helper("num", den_mask & num_cond).sum()
         out["excluded"] = helper("excluded", cohort & ~valid).sum()
+        if ind.incomplete_when:
+            out["unproven"] = helper("unproven", ROWS & open_mask & all_of(ind.incomplete_when, ctx, default_from)).sum()
         for i, cond in enumerate(_related_conditions(_conditions(ind))):
             rel = cond.related
             other = self.defs.table(rel.table)
@@ -437,8 +515,8 @@ class Run:
         for ind in inds:
             t = ind.timing
             for p, day in self.snapshots(t):
-                open_mask = open_on(t, day)
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related, shared)
+                open_mask = active_in(t, p, day)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related, shared, p.label)
                 prefix = f"{ind.id}|{p.label}"
                 extra, m = self.measures(ind, ctx, open_mask, [], prefix)
                 _merge_layers(layers, extra)
@@ -462,6 +540,13 @@ class Run:
         codes = (self.defs.code_sets[col.code_set].code_values() if col and col.code_set
                  else ["Y", "N", "U"])
         category = pl.col(ind.by).fill_null(NOT_RECORDED).alias("__cat")
+        if ind.groups is not None:  # categories made of codes; a code in no group is UNGROUPED
+            mapping = {code: group for group, members in ind.groups.items() for code in members}
+            codes = list(ind.groups)
+            raw = pl.col(ind.by).cast(pl.String)
+            category = (pl.when(raw.is_null()).then(pl.lit(NOT_RECORDED))
+                        .otherwise(raw.replace_strict(mapping, default=UNGROUPED, return_dtype=pl.String))
+                        .alias("__cat"))
         t = ind.timing
         default_from = _event_date(ind)
         parts: list[pl.LazyFrame] = []
@@ -477,8 +562,8 @@ class Run:
             targets = [(p, None) for p in self.s.periods]
         else:
             for p, day in self.snapshots(t):
-                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related)
-                mask = open_on(t, day) & all_of(ind.filters, ctx, default_from)
+                ctx = self.ctx(table, pl.lit(p.start), pl.lit(p.end), pl.lit(day), related, period_label=p.label)
+                mask = active_in(t, p, day) & all_of(ind.filters, ctx, default_from)
                 counted = self._category_counts(base.filter(mask), table, ind, category, [], default_from)
                 parts.append(counted.with_columns(pl.lit(p.label).alias("__p")))
                 targets.append((p, day if t.basis == "as_at" else None))
@@ -492,7 +577,7 @@ class Run:
             for p, as_at in targets:
                 per = counts.get(p.label, {})
                 total = sum(per.values())
-                cats = codes + ([NOT_RECORDED] if per.get(NOT_RECORDED) else [])
+                cats = codes + [c for c in (UNGROUPED, NOT_RECORDED) if per.get(c)]
                 for cat in cats:
                     vals = {"num": per.get(cat, 0), "den": total}
                     out.append(self.result(ind, table, p, vals, as_at=as_at, category=cat))
@@ -544,6 +629,11 @@ class Run:
                 findings.append(finding("CSC301", rows=n, window=what, length=rel.window.length,
                                         unit=rel.window.unit, table=other, coverage=self._coverage_text(other)))
                 uncovered = True
+        unproven = vals.get("unproven") or 0
+        if unproven:
+            warnings.append(f"{unproven} row(s) left out: the history they need is before the loaded returns (CSC309)")
+            findings.append(finding("CSC309", rows=unproven))
+            uncovered = True
         status = "ok"
         if not complete or uncovered:
             status = "incomplete"  # part of the period or of a look-up window is missing: never `ok`
@@ -620,6 +710,9 @@ def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
     for cond in _related_conditions(_conditions(ind)):
         other = defs.table(cond.related.table)
         ids.append(other.id if other else cond.related.table)
+    for act in _active_conditions(_conditions(ind)):
+        other = defs.table(act.active.table)
+        ids.append(other.id if other else act.active.table)
     return list(dict.fromkeys(ids))
 
 
@@ -660,4 +753,12 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
                                    for c in counts]
             else:
                 results[ind.id] = [run.rate(ind, c) for c in counts]
+    for ind in needed.values():
+        if ind.granularities is not None:
+            for r in results.get(ind.id, []):
+                if r["period_obj"].granularity not in ind.granularities:
+                    kinds = ", ".join("financial year" if g == "year" else g for g in ind.granularities)
+                    r.update(numerator=None, denominator=None, value=None, status="unavailable",
+                             warnings=[f"computed for {kinds} periods only"],
+                             findings=[finding("CSC308", granularities=kinds)])
     return [r for ind in indicators if ind.id in wanted for r in results.get(ind.id, [])]

@@ -162,12 +162,53 @@ class Related(StrictModel):
         default=None, alias="from", description="This row's date column (default: the indicator's event date)."
     )
     filters: list[Condition] = Field(default_factory=list, description="Conditions on the related rows.")
+    or_blank: bool = Field(
+        default=False, description="A related row whose `date` is blank also matches (e.g. a status not yet ceased)."
+    )
 
 
 class RelatedCondition(StrictModel):
     """`{related: {table, date, window}}`."""
 
     related: Related = Field(description="The related row that must exist.")
+
+
+class Active(StrictModel):
+    """The same child's rows in another table that are active in a window of the period: started on or before
+    its last day (a blank `start` column: always started) and not ended before its first day (blank end = still
+    open). `within`: `period` (the whole period), `period_end` (open on its last day, as a stock: ended after
+    it), or `months` (the N calendar months to the period end, e.g. 24). Counts rows, or distinct values of
+    `distinct`. Only for stock, during and as-at indicators (the window follows the period)."""
+
+    table: Identifier = Field(description="Table whose rows are counted (the same child).")
+    start: Identifier | None = Field(default=None, description="Start date column (blank column: always started).")
+    end: Identifier | None = Field(default=None, description="End date column (blank value: still open).")
+    within: Literal["period", "period_end", "months"] = Field(
+        default="period", description="period, period_end, or months (with `months`)."
+    )
+    months: int | None = Field(default=None, gt=0, description="For within: months, the months to the period end.")
+    distinct: Identifier | None = Field(default=None, description="Count distinct values of this column.")
+    filters: list[Condition] = Field(default_factory=list, description="Conditions on the counted rows.")
+
+    @model_validator(mode="after")
+    def _months(self) -> Active:
+        if (self.within == "months") != (self.months is not None):
+            raise ValueError("`months` goes with `within: months`, and only with it")
+        return self
+
+
+class ActiveCondition(StrictModel):
+    """`{active: {table, start, end, within}, op: ge, value: 3}`: how many of the child's rows are active."""
+
+    active: Active = Field(description="The rows counted.")
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge"] = Field(default="ge", description="Comparison.")
+    value: int = Field(default=1, ge=0, description="Number of rows (or distinct values).")
+
+
+class AllCondition(StrictModel):
+    """`{all: [...]}`: holds when every condition holds (inside `any` or `not`)."""
+
+    all: list[Condition] = Field(min_length=1, description="Conditions that must all hold.")
 
 
 class AnyCondition(StrictModel):
@@ -182,7 +223,7 @@ class NotCondition(StrictModel):
     not_: Condition = Field(alias="not", description="Condition to negate.")
 
 
-_CONDITION_KEYS = ("column", "age", "timescale", "related", "any", "not")
+_CONDITION_KEYS = ("column", "age", "timescale", "related", "active", "all", "any", "not")
 
 
 def _condition_tag(value: Any) -> str | None:
@@ -193,6 +234,8 @@ def _condition_tag(value: Any) -> str | None:
         AgeCondition: "age",
         TimescaleCondition: "timescale",
         RelatedCondition: "related",
+        ActiveCondition: "active",
+        AllCondition: "all",
         AnyCondition: "any",
         NotCondition: "not",
     }
@@ -204,12 +247,15 @@ Condition = Annotated[
     | Annotated[AgeCondition, Tag("age")]
     | Annotated[TimescaleCondition, Tag("timescale")]
     | Annotated[RelatedCondition, Tag("related")]
+    | Annotated[ActiveCondition, Tag("active")]
+    | Annotated[AllCondition, Tag("all")]
     | Annotated[AnyCondition, Tag("any")]
     | Annotated[NotCondition, Tag("not")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition_kind",
-        custom_error_message="a condition needs one of the keys: column, age, timescale, related, any, not",
+        custom_error_message="a condition needs one of the keys: column, age, timescale, related, active, all, any, "
+        "not",
     ),
 ]
 
@@ -240,7 +286,15 @@ class AsAtTiming(StrictModel):
     end: Identifier | None = Field(default=None, description="End column: the row must still be open at as-at.")
 
 
-Timing = Annotated[FlowTiming | StockTiming | AsAtTiming, Field(discriminator="basis")]
+class DuringTiming(StrictModel):
+    """Rows active at any time in the period: start <= its last day and (end blank or end >= its first day)."""
+
+    basis: Literal["during"] = Field(description="during")
+    start: Identifier = Field(description="Start date column.")
+    end: Identifier | None = Field(default=None, description="End date column (blank = still open).")
+
+
+Timing = Annotated[FlowTiming | StockTiming | DuringTiming | AsAtTiming, Field(discriminator="basis")]
 
 
 # ---- embedded tests -----------------------------------------------------------------------------------
@@ -306,6 +360,11 @@ class _Common(StrictModel):
     benchmark: Benchmark | None = Field(default=None, description="Published benchmark mapping.")
     target: float | None = Field(default=None, description="Optional local target (the config file may override).")
     tests: list[EmbeddedTest] = Field(default_factory=list, description="Embedded examples run by `check`.")
+    granularities: list[Literal["year", "quarter", "month"]] | None = Field(
+        default=None,
+        description="Only these kinds of period give a figure, e.g. [year] for a cohort defined at 31 March (other "
+        "periods are `unavailable`, with the reason). Default: every period.",
+    )
 
 
 class _OverTable(_Common):
@@ -319,6 +378,12 @@ class _OverTable(_Common):
         "earliest (`keep: first`) qualifying row by event or start date.",
     )
     keep: Literal["first", "last"] = Field(default="last", description="Which row represents a child.")
+    incomplete_when: list[Condition] = Field(
+        default_factory=list,
+        description="Rows counted in the period that meet all these conditions lack the history the measure needs "
+        "(e.g. a period of care that began before the loaded returns): when there are any, the figure is "
+        "`incomplete` and says how many (returns.md §6.1, §6.9).",
+    )
 
     @property
     def counts_children(self) -> bool:
@@ -345,6 +410,11 @@ class BreakdownIndicator(_OverTable):
 
     type: Literal["breakdown"] = Field(description="breakdown")
     by: Identifier = Field(description="Coded column to break down by.")
+    groups: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Categories made of codes, e.g. {foster: [U1, U2, ...]}: one result per group (in this order); a "
+        "code in no group is `UNGROUPED`, a blank `NOT_RECORDED`.",
+    )
 
 
 class DurationIndicator(_OverTable):
@@ -394,5 +464,7 @@ Indicator = Annotated[
 AnyIndicator = CountIndicator | ProportionIndicator | RateIndicator | DurationIndicator | BreakdownIndicator
 
 Related.model_rebuild()
+Active.model_rebuild()
+AllCondition.model_rebuild()
 AnyCondition.model_rebuild()
 NotCondition.model_rebuild()

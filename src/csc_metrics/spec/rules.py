@@ -10,7 +10,9 @@ from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.io.normalise import norm_header as normalise_header
 from csc_metrics.spec.indicators import (
     REFERENCE_DATES,
+    ActiveCondition,
     AgeCondition,
+    AllCondition,
     AnyCondition,
     AnyIndicator,
     BreakdownIndicator,
@@ -138,6 +140,8 @@ class _Checker:
                 if isinstance(ind, ProportionIndicator):
                     for loc, cond in _walk(ind.numerator, ["numerator"]):
                         self._condition(rep, table, loc, cond)
+                for loc, cond in _walk(ind.incomplete_when, ["incomplete_when"]):
+                    self._condition(rep, table, loc, cond)
                 if isinstance(ind, BreakdownIndicator):
                     self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
                 if isinstance(ind, DurationIndicator):
@@ -190,6 +194,24 @@ class _Checker:
                 self._column(rep, table, [*loc, "related", "from"], rel.from_, {ColumnType.DATE})
             for sub_loc, sub in _walk(rel.filters, [*loc, "related", "filters"]):
                 self._condition(rep, other, sub_loc, sub)
+        elif isinstance(cond, ActiveCondition):
+            a = cond.active
+            other = self.defs.table(a.table)
+            if other is None:
+                rep("CSC104", f"unknown table `{a.table}`", [*loc, "active", "table"],
+                    _suggest(a.table, list(self.defs.tables)))
+                return
+            for key in ("start", "end"):
+                if getattr(a, key) is not None:
+                    self._column(rep, other, [*loc, "active", key], getattr(a, key), {ColumnType.DATE})
+            if a.distinct is not None:
+                self._column(rep, other, [*loc, "active", "distinct"], a.distinct, None)
+            self.used_table(other)
+            for sub_loc, sub in _walk(a.filters, [*loc, "active", "filters"]):
+                self._condition(rep, other, sub_loc, sub)
+
+    def used_table(self, table: TableSchema) -> None:
+        """A table an indicator reads besides its own (the column walker records it)."""
 
     def _column_condition(self, rep: Any, table: TableSchema, loc: list[Any], cond: ColumnCondition) -> None:
         col = self._column(rep, table, [*loc, "column"], cond.column, None)
@@ -220,6 +242,8 @@ def _walk(conds: list[Any], base: list[Any]) -> Iterator[tuple[list[Any], Any]]:
         loc = [*base, i]
         if isinstance(cond, AnyCondition):
             yield from _walk(cond.any, [*loc, "any"])
+        elif isinstance(cond, AllCondition):
+            yield from _walk(cond.all, [*loc, "all"])
         elif isinstance(cond, NotCondition):
             yield from _walk([cond.not_], [*loc, "not"])
         else:
@@ -243,6 +267,9 @@ class _Columns(_Checker):
 
     def report(self, *args: Any, **kwargs: Any) -> None:
         pass
+
+    def used_table(self, table: TableSchema) -> None:
+        self.used.setdefault(table.id, set())
 
     def _column(self, rep: Any, table: TableSchema, loc: list[Any], name: str, want: set[ColumnType] | None):
         self.used.setdefault(table.id, set()).add(name)
