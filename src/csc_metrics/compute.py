@@ -251,7 +251,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     frames = {tid: td.frame for tid, td in read.tables.items()}
     as_at = opts.as_at or default_as_at(defs, frames)
     if as_at is None:
-        raise CscError("no dates found in the inputs, so there is no period to compute",
+        raise CscError(f"{', '.join(str(p) for p in opts.paths)}: no dates found in the inputs, so there is no "
+                       "period to compute",
                        "check that the files are Annex A lists with dates, or pass --as-at")
     coverage = table_coverage(defs, frames, as_at, config)
     periods = run_periods(opts.period, defs, coverage, as_at)

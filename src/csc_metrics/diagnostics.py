@@ -123,6 +123,12 @@ CODES: dict[str, str] = {
     "CSC217": "negative number",
     "CSC218": "unrecognised column ignored",
     "CSC219": "more diagnostics than shown (see `validate --output`)",
+    "CSC220": "not a CSV or Excel file (another file type, or binary data)",
+    "CSC221": "CSV quoting broken (text after a closing quote, or a quote never closed)",
+    "CSC222": "file beyond a size limit (line length, columns, sheet dimensions, inflated size)",
+    "CSC223": "damaged workbook",
+    "CSC224": "path cannot be opened (missing, a link loop, a folder, no permission)",
+    "CSC225": "file cannot be parsed",
     # computation
     "CSC301": "look-back or look-forward window not covered by the inputs",
     "CSC302": "population year not published; latest earlier year used",
@@ -134,4 +140,6 @@ CODES: dict[str, str] = {
     "CSC402": "no statistical neighbours in this model",
     "CSC403": "no published value for this measure and year",
     "CSC404": "no stored run",
+    # the tool itself
+    "CSC900": "internal error (a bug in csc-metrics)",
 }

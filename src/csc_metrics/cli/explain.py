@@ -62,7 +62,7 @@ def explain_cmd(
     frames = {tid: td.frame for tid, td in read.tables.items()}
     as_at_date = date.fromisoformat(as_at) if as_at else default_as_at(defs, frames)
     if as_at_date is None:
-        raise CscError("no dates found in the inputs", "pass --as-at")
+        raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs", "pass --as-at")
     coverage = table_coverage(defs, frames, as_at_date, cfg)
     if period:
         chosen = parse_period(period)

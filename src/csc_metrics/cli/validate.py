@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import DefinitionsOpt, OutputOpt, console, err_console, write_output
+from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, OutputOpt, console, err_console, write_output
 from csc_metrics.diagnostics import ExitCode
 from csc_metrics.errors import DefinitionsError
 
@@ -28,6 +28,7 @@ def validate_cmd(
     output: OutputOpt = None,
     show_values: Annotated[bool, typer.Option("--show-values", help="Show cell values in the table format "
                                               "(they may be child-level data).")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Data-quality report on Annex A extracts: which list each file or sheet is, how its headers were
     matched, rows read and skipped, the dates it covers, and every problem with file, Excel row and column.
@@ -48,6 +49,9 @@ def validate_cmd(
     Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file named cannot be read (not
     CSV/xlsx, empty, damaged, or no table recognised) or nothing in the folders can.
     """
+    from csc_metrics.config import load_config
+
+    load_config(config, paths)  # its [limits] on file sizes
     result = _read(paths, definitions)  # CscError -> one stderr line, exit 2 (the app's command guard)
     from csc_metrics.report import validate_report as report
 
