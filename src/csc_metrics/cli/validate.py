@@ -26,8 +26,8 @@ def validate_cmd(
     definitions: DefinitionsOpt = None,
     fmt: Annotated[ValidateFormat, typer.Option("--format", "-f", help="table, json or csv.")] = ValidateFormat.table,
     output: OutputOpt = None,
-    show_values: Annotated[bool, typer.Option("--show-values", help="Show cell values in the table format "
-                                              "(they may be child-level data).")] = False,
+    show_values: Annotated[bool, typer.Option("--show-values", help="Show the offending cell values, in every "
+                                              "format (they may be child-level data).")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Data-quality report on Annex A extracts: which list each file or sheet is, how its headers were
@@ -37,8 +37,9 @@ def validate_cmd(
     (CSC204), end before start (CSC205), future dates (CSC206), dates before birth (CSC207), over-25s (CSC208),
     conflicting dates of birth across lists (CSC209), numbers (CSC210, CSC217), headers (CSC211-CSC218).
 
-    Cell values can be child-level data: the table format shows them only with `--show-values`; `--format
-    json` and `--format csv` always include them (field `value`), so treat those outputs as sensitive.
+    Cell values can be child-level data (a child id typed into a date column is still a child id): every
+    format shows them only with `--show-values` (JSON field `value`, omitted without it; CSV column `value`,
+    blank without it), and then treat the output as sensitive.
     With many issues the table is summarised per code; `--output FILE` writes the full list.
 
     Example: `csc-metrics validate extracts/ --format json --output dq.json`
@@ -56,9 +57,9 @@ def validate_cmd(
     from csc_metrics.report import validate_report as report
 
     if fmt is ValidateFormat.json:
-        write_output(report.render_json(result), output)
+        write_output(report.render_json(result, show_values), output)
     elif fmt is ValidateFormat.csv:
-        write_output(report.render_csv(result), output)
+        write_output(report.render_csv(result, show_values), output)
     else:
         for part in report.render_table(result, show_values):
             console.print(part)

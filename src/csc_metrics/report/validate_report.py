@@ -1,9 +1,9 @@
-"""Render the `validate` report: JSON and CSV (every issue, with values) and a rich table for people
-(values only with --show-values; large reports summarised per code with a few examples)."""
+"""Render the `validate` report: JSON and CSV (every issue) and a rich table for people (large reports
+summarised per code with a few examples). In every format the offending cell's `value` is shown only with
+`--show-values` (`show_values`): it may be child-level data (cli.md v2)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -39,12 +39,16 @@ def _col_key(letter: str | None) -> tuple[int, str]:
     return (len(letter or ""), letter or "")
 
 
-def issue_dict(d: Diagnostic) -> dict[str, Any]:
-    return {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
-            "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+def issue_dict(d: Diagnostic, show_values: bool = False) -> dict[str, Any]:
+    """One issue; `value` only when asked for (else absent)."""
+    issue = {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
+             "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+    if not show_values:
+        del issue["value"]
+    return issue
 
 
-def validate_payload(result: ReadResult) -> dict[str, Any]:
+def validate_payload(result: ReadResult, show_values: bool = False) -> dict[str, Any]:
     """The `validate --format json` document (cli.md contract, schema_version 1)."""
     tables = []
     for data in result.tables.values():
@@ -55,7 +59,7 @@ def validate_payload(result: ReadResult) -> dict[str, Any]:
                 "encoding": s.encoding, "headers": s.headers,
             })
     tables.sort(key=lambda t: (natural(t["path"]), natural(t["sheet"])))
-    issues = [issue_dict(d) for d in sorted_issues(result.diagnostics)]
+    issues = [issue_dict(d, show_values) for d in sorted_issues(result.diagnostics)]
     return {
         "schema_version": 1,
         "tables": tables,
@@ -66,17 +70,15 @@ def validate_payload(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: ReadResult) -> str:
-    return json.dumps(validate_payload(result), indent=2, ensure_ascii=False)
+def render_json(result: ReadResult, show_values: bool = False) -> str:
+    return json.dumps(validate_payload(result, show_values), indent=2, ensure_ascii=False)
 
 
-def render_csv(result: ReadResult) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ISSUE_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for d in sorted_issues(result.diagnostics):
-        writer.writerow(issue_dict(d))
-    return buf.getvalue()
+def render_csv(result: ReadResult, show_values: bool = False) -> str:
+    """Every issue, one row each (`value` blank unless `show_values`), formula-safe (`csv_safe`)."""
+    from csc_metrics.safe_csv import write_csv
+
+    return write_csv(ISSUE_FIELDS, (issue_dict(d, show_values) for d in sorted_issues(result.diagnostics)))
 
 
 def _where(d: Diagnostic) -> str:
