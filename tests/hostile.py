@@ -284,7 +284,7 @@ def link_loop(rng, base, folder):
     return folder / "dangling.csv"
 
 
-ODD_NAMES = ["list 3 referrals (copy).csv", "référrals — 2025.csv", "=HYPERLINK(1).csv", "-f.csv", "[bold]x[/].csv",
+ODD_NAMES = ["list 3 referrals (copy).csv", "référrals — 2025.csv", "=HYPERLINK(1).csv", "-f.csv", "[bold]x[red].csv",
              "a\tb.csv", "line\nbreak.csv", "x" * 240 + ".csv", "日本語.csv", "%s%n.csv", ".csv", "CON.csv",
              "quote'\"s.csv", "emoji 🙂.CSV", "back\\slash.csv"]
 

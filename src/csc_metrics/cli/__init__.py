@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -28,6 +29,11 @@ def debugging() -> bool:
     return _state["debug"] or os.environ.get("CSC_METRICS_DEBUG", "") not in ("", "0")
 
 
+def printable(text: str) -> str:
+    """Control characters (a tab or line break in a file name) shown as escapes: one error, one line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
+
+
 def exit_code_for(exc: Exception) -> int:
     """THE mapping from an exception to one stderr line and an exit code (2). A `CscError` is a problem
     with the user's input, configuration or usage: its message names the file and the fix. Anything else
@@ -35,7 +41,7 @@ def exit_code_for(exc: Exception) -> int:
     values read from the user's files; `--debug` shows it)."""
     if isinstance(exc, CscError):
         code = f"{exc.code} " if exc.code else ""
-        err_console.print(f"[bold red]error:[/] {escape(code + str(exc))}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(printable(code + str(exc)))}", highlight=False)
         return exc.exit_code
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""

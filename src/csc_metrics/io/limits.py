@@ -17,6 +17,7 @@ import io
 import mmap
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,8 +138,8 @@ def _check_lines(path: Path, data: bytes | mmap.mmap, limit: int) -> None:
 def check_header_width(path: Path, width: int, limits: Limits | None = None) -> None:
     limits = limits or active()
     if width > limits.csv_max_columns:
-        raise _too_big(path, f"the header row has {width:,} columns (the limit is {limits.csv_max_columns:,})",
-                       "csv_max_columns")
+        raise _too_big(path, f"the header row has more than {limits.csv_max_columns:,} columns ({width:,} in "
+                             "its first 256 KB)", "csv_max_columns")
 
 
 # --- xlsx -----------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with zf.open(name) as f:
             return f.read(limit)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return b""  # calamine reports a damaged part itself
 
 
