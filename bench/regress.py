@@ -5,8 +5,10 @@
 
 Cases: a clean mid-sized sample (45,079 children, seed 2025, 2 years) computed by quarter, month and year with an
 LA (rates); a messy sample (every defect the generator makes: BOM, cp1252, serial dates, footers, duplicates...)
-by quarter; and a messy xlsx workbook. Compared: the full `compute` payload (JSON), every read diagnostic
-(with values) and every typed frame (exact equality). Not a test: run by hand around optimisations.
+by quarter; and a messy xlsx workbook. Compared: the full `compute --strict` payload (JSON: every column read),
+every read diagnostic (with values) and every typed frame (exact equality). `compute` without --strict reads only
+the columns its indicators and checks use: its payload must equal the strict one except that its diagnostics
+may leave out some (those of columns not read). Not a test: run by hand around optimisations.
 """
 
 from __future__ import annotations
@@ -53,12 +55,23 @@ def snapshot() -> dict:
         # the typed columns (the child key `__child` is an internal join column; its own tests cover it)
         out[f"read:{name}:frames"] = {t: td.frame.drop("__child", strict=False) for t, td in read.tables.items()}
         out[f"read:{name}:sources"] = [vars(s) for td in read.tables.values() for s in td.sources]
+    strict = "strict" in ComputeOptions.__dataclass_fields__  # (older versions read every column anyway)
     for name, la, periods in RUNS:
-        opts = ComputeOptions(paths=[OUT / "samples" / name], definitions=ROOT / "definitions", la=la,
-                              period=periods, use_store=False)
-        payload = compute(opts).payload
-        out[f"compute:{name}:{la}:{'+'.join(periods)}"] = json.dumps(payload, sort_keys=True, default=str)
+        for projected in (False, True) if strict else (False,):
+            opts = ComputeOptions(paths=[OUT / "samples" / name], definitions=ROOT / "definitions", la=la,
+                                  period=periods, use_store=False, **({"strict": not projected} if strict else {}))
+            payload = compute(opts).payload
+            key = f"compute{'-projected' if projected else ''}:{name}:{la}:{'+'.join(periods)}"
+            out[key] = json.dumps(payload, sort_keys=True, default=str)
     return out
+
+
+def same_but_fewer_diagnostics(full: str, projected: str) -> bool:
+    """The projected payload equals the full one, except that some diagnostics may be missing."""
+    a, b = json.loads(full), json.loads(projected)
+    fewer = [d for d in b.pop("diagnostics") if d not in a["diagnostics"]] == []
+    a.pop("diagnostics")
+    return fewer and a == b
 
 
 def main() -> None:
@@ -82,6 +95,12 @@ def main() -> None:
         print(f"{'ok  ' if same else 'DIFF'} {key}")
         if not same:
             bad.append(key)
+        if key.startswith("compute:"):
+            projected = key.replace("compute:", "compute-projected:", 1)
+            same = same_but_fewer_diagnostics(value, snap[projected])
+            print(f"{'ok  ' if same else 'DIFF'} {projected} (the same but for diagnostics of columns not read)")
+            if not same:
+                bad.append(projected)
     if bad:
         raise SystemExit(f"{len(bad)} item(s) differ: {bad}")
     print(f"all {len(old)} items identical")

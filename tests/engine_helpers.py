@@ -7,11 +7,11 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-from csc_metrics.engine.calendar import WorkingCalendar
-from csc_metrics.engine.periods import Period, parse_period
 from tests.conftest import DEFINITIONS
 
 from csc_metrics.checks import empty_frame
+from csc_metrics.engine.calendar import WorkingCalendar
+from csc_metrics.engine.periods import Period, parse_period
 from csc_metrics.engine.run import Population, Settings, evaluate
 from csc_metrics.spec.loader import Definitions, load_definitions
 

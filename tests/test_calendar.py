@@ -210,3 +210,24 @@ def test_table_count_equals_polars_business_day_count(pairs: list[tuple[date, da
 def test_dates_outside_1900_to_2100_have_no_count() -> None:
     df = pl.DataFrame({"s": [date(1899, 12, 31), date(2024, 1, 1), None], "e": [date(1900, 1, 2), date(2101, 1, 1), date(2024, 1, 2)]})
     assert df.select(CAL.working_days_between(pl.col("s"), pl.col("e")).alias("n"))["n"].to_list() == [None, None, None]
+
+
+def test_bank_holidays_kept_in_the_cache_folder(tmp_path, monkeypatch):
+    """The list comes from `holidays` once, then from the cache file; a damaged file is rebuilt."""
+    from csc_metrics.engine import calendar
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calendar._bank_holidays.cache_clear()
+    want = set(holidays.country_holidays("GB", subdiv="ENG", years=range(2015, 2031)))
+    assert england_bank_holidays(2015, 2030) == want
+    [cached] = (tmp_path / "csc-metrics").glob("bank-holidays-*.json")
+    assert calendar.holidays_version() == holidays.__version__
+    # the file is what later runs read: a planted date shows it is used
+    cached.write_text('{"version": "x", "dates": ["2020-06-01"]}')
+    calendar._bank_holidays.cache_clear()
+    assert england_bank_holidays(2020, 2020) == {date(2020, 6, 1)}
+    cached.write_text("{")  # damaged: asked of `holidays` again and written anew
+    calendar._bank_holidays.cache_clear()
+    assert england_bank_holidays(2015, 2030) == want
+    assert '"dates"' in cached.read_text()
+    calendar._bank_holidays.cache_clear()

@@ -130,7 +130,7 @@ def test_whole_years_at_birthdays():
     assert df.select(whole_years(pl.col("b"), pl.col("o"))).to_series().to_list() == [a for _, _, a in cases]
 
 
-def test_lookback_not_covered_is_warned_with_the_rows_affected():
+def test_lookback_not_covered_is_incomplete_with_the_rows_affected():
     rows = {"annex_a_list_3": [
         {"child_id": "A", "referral_date": D("2024-04-10")},
         {"child_id": "A", "referral_date": D("2025-04-10")},
@@ -138,8 +138,12 @@ def test_lookback_not_covered_is_warned_with_the_rows_affected():
     res = run(["re_referrals_12m"], rows, ["2024-25 Q1", "2025-26 Q1"], as_at=D("2025-06-30"),
               coverage_start=D("2024-04-01"))
     first, later = res[("re_referrals_12m", "2024-25 Q1", None)], res[("re_referrals_12m", "2025-26 Q1", None)]
-    # April 2024 looks back to April 2023, before the list starts: the spec says warn, with the rows affected
-    assert first["status"] == "ok"
+    # April 2024 looks back to April 2023, before the list starts: incomplete (v2), with the rows affected
+    assert first["status"] == "incomplete"
     assert "look-back window not covered by annex_a_list_3 for 1 row(s)" in first["warnings"][0]
+    assert first["findings"] == [{"code": "CSC301", "args": {
+        "rows": 1, "window": "look-back", "length": 12, "unit": "months", "table": "annex_a_list_3",
+        "coverage": ["2024-04-01", "2025-06-30"]}}]
     # April 2025 looks back to April 2024: covered, and a re-referral
-    assert (later["status"], later["numerator"], later["denominator"], later["warnings"]) == ("ok", 1, 1, [])
+    assert (later["status"], later["numerator"], later["denominator"], later["warnings"], later["findings"]) == (
+        "ok", 1, 1, [], [])

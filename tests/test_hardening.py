@@ -46,14 +46,14 @@ def test_text_after_a_closing_quote_is_refused_with_file_and_line_not_a_segfault
     proc = subprocess.run([sys.executable, "-m", "csc_metrics", "validate", "bad.csv"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
-    assert re.fullmatch(r"error: CSC221 bad\.csv: line 31: text follows the closing quote of a field; not read \(.+\)\n",
+    assert re.fullmatch(r"error: CSC251 bad\.csv: line 31: text follows the closing quote of a field; not read \(.+\)\n",
                         proc.stderr), proc.stderr
 
 
 def test_a_quote_never_closed_is_refused(tmp_path, cli):
     path = referrals(tmp_path)
     path.write_bytes(path.read_bytes().replace(b"Team A", b'"Team A', 1))
-    assert "CSC221" in _error(_validate(cli, path)) and "line 2" in _error(_validate(cli, path))
+    assert "CSC251" in _error(_validate(cli, path)) and "line 2" in _error(_validate(cli, path))
 
 
 def test_quoted_fields_with_commas_and_doubled_quotes_still_read(tmp_path, cli):
@@ -103,14 +103,14 @@ def test_other_file_types_named_csv_are_named(tmp_path, cli, payload, kind):
     (tmp_path / "list3.csv").write_bytes(payload)
     line = _error(_validate(cli, tmp_path / "list3.csv"))
     what = f"it is {kind}" if kind else "it holds binary data"
-    assert line.startswith(f"error: CSC220 {tmp_path / 'list3.csv'}: not a CSV file: {what}")
+    assert line.startswith(f"error: CSC250 {tmp_path / 'list3.csv'}: not a CSV file: {what}")
 
 
 def test_csv_text_named_xlsx_is_named(tmp_path, cli):
     path = referrals(tmp_path)
     path.rename(tmp_path / "list3.xlsx")
     line = _error(_validate(cli, tmp_path / "list3.xlsx"))
-    assert "CSC220" in line and "list3.xlsx: not an Excel workbook: it is text (a CSV file?)" in line
+    assert "CSC250" in line and "list3.xlsx: not an Excel workbook: it is text (a CSV file?)" in line
 
 
 def _workbook(tmp_path: Path, name: str = "annex.xlsx") -> Path:
@@ -133,14 +133,14 @@ def test_a_truncated_workbook_is_damaged(tmp_path, cli):
     path = _workbook(tmp_path)
     path.write_bytes(path.read_bytes()[:3000])
     line = _error(_validate(cli, path))
-    assert line.startswith(f"error: CSC223 {path}: cannot be opened as an Excel workbook: it is damaged")
+    assert line.startswith(f"error: CSC253 {path}: cannot be opened as an Excel workbook: it is damaged")
 
 
 def test_a_sheet_with_broken_xml_names_the_workbook(tmp_path, cli):
     path = _workbook(tmp_path)
     _rewrite(path, lambda n, d: d[: len(d) // 2] if n.startswith("xl/worksheets/") else d)
     line = _error(_validate(cli, path))
-    assert "CSC223" in line and str(path) in line and "internal error" not in line
+    assert "CSC253" in line and str(path) in line and "internal error" not in line
 
 
 @pytest.mark.parametrize(("ref", "setting"), [("A1:N1048576", "xlsx_max_rows"), ("A1:XFD20", "xlsx_max_columns"),
@@ -154,7 +154,7 @@ def test_a_sheet_declaring_excels_full_size_is_refused_fast(tmp_path, cli, ref, 
     start = time.perf_counter()
     line = _error(_validate(cli, path))
     assert time.perf_counter() - start < 5
-    assert re.match(rf"error: CSC222 {re.escape(str(path))} \[.+\]: the sheet declares [\d,]+ (rows|columns|cells)", line)
+    assert re.match(rf"error: CSC252 {re.escape(str(path))} \[.+\]: the sheet declares [\d,]+ (rows|columns|cells)", line)
     assert f"raise `{setting}` under [limits]" in line
 
 
@@ -172,7 +172,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path, cli):
     assert path.stat().st_size < 1_000_000
     (tmp_path / "csc-metrics.toml").write_text("[limits]\nxlsx_max_uncompressed_mb = 20\n", encoding="utf-8")
     line = _error(_validate(cli, path))
-    assert "CSC222" in line and "inflates to 30 MB (the limit is 20 MB)" in line
+    assert "CSC252" in line and "inflates to 30 MB (the limit is 20 MB)" in line
 
 
 def test_a_long_line_and_a_wide_header_are_refused(tmp_path, cli):
@@ -180,11 +180,11 @@ def test_a_long_line_and_a_wide_header_are_refused(tmp_path, cli):
     data = path.read_bytes()
     path.write_bytes(data + b"x" * 1_100_000 + b"\r\n")
     line = _error(_validate(cli, path))
-    assert "CSC222" in line and "line 5 is longer than 1,048,576 bytes" in line and "csv_max_line_bytes" in line
+    assert "CSC252" in line and "line 5 is longer than 1,048,576 bytes" in line and "csv_max_line_bytes" in line
     wide = tmp_path / "wide.csv"
     wide.write_bytes(b",".join([b"h%d" % i for i in range(100_000)]) + b"\n" + data)
     line = _error(_validate(cli, wide))
-    assert "CSC222" in line and "the header row has more than 1,000 columns" in line
+    assert "CSC252" in line and "the header row has more than 1,000 columns" in line
 
 
 # --- paths --------------------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_link_loops_and_dangling_links(tmp_path, cli):
     os.symlink(tmp_path / "b.csv", tmp_path / "a.csv")
     os.symlink(tmp_path / "a.csv", tmp_path / "b.csv")
     line = _error(_validate(cli, tmp_path / "a.csv"))
-    assert line.startswith(f"error: CSC224 {tmp_path / 'a.csv'}: a symbolic link that leads nowhere")
+    assert line.startswith(f"error: CSC254 {tmp_path / 'a.csv'}: a symbolic link that leads nowhere")
     folder = tmp_path / "extract"
     folder.mkdir()
     referrals(folder)
@@ -242,5 +242,5 @@ def test_debug_after_the_command_also_works(tmp_path):
 
 
 def test_new_codes_are_registered():
-    for code in ("CSC220", "CSC221", "CSC222", "CSC223", "CSC224", "CSC225", "CSC900"):
+    for code in ("CSC250", "CSC251", "CSC252", "CSC253", "CSC254", "CSC255", "CSC900"):
         assert code in CODES

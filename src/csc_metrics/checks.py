@@ -44,6 +44,20 @@ def empty_frame(table: TableSchema) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
+_EMPTY: dict[int, tuple[TableSchema, pl.DataFrame]] = {}  # id(table) -> (table, its empty frame)
+
+
+def empty_frames(defs: Definitions) -> dict[str, pl.DataFrame]:
+    """`empty_frame` of every table, each made once per table object (every compile and test starts here)."""
+    out = {}
+    for t in defs.tables.values():
+        hit = _EMPTY.get(id(t))
+        if hit is None or hit[0] is not t:  # the table is kept in the entry, so its id is not reused
+            hit = _EMPTY[id(t)] = (t, empty_frame(t))
+        out[t.id] = hit[1]
+    return out
+
+
 def _where(defs: Definitions, ind_id: str, loc: list[Any]) -> tuple[str | None, int | None, int | None]:
     located = defs.located.get(("indicators", ind_id))
     if located is None:
@@ -58,7 +72,7 @@ def compile_check(defs: Definitions, ind: AnyIndicator) -> Diagnostic | None:
     from csc_metrics.engine.run import Population, Settings, evaluate
 
     period = parse_period("2024-25 Q1")
-    frames = {t.id: empty_frame(t) for t in defs.tables.values()}
+    frames = empty_frames(defs)
     settings = Settings(periods=[period], as_at=period.end, calendar=WorkingCalendar(2023, 2026),
                         population=lambda p: Population(10000, 2024))
     try:
@@ -81,7 +95,7 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
 
     period = parse_period(test.period)
     as_at = test.as_at or period.end
-    frames = {t.id: empty_frame(t) for t in defs.tables.values()}
+    frames = empty_frames(defs)
     for name, rows in test.rows.items():
         table = defs.table(name)
         if table is None:
@@ -93,10 +107,11 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
         frames[table.id] = frame
     start_year = min(period.start.year, as_at.year) - 3
     coverage = {t: (date(1900, 1, 1), max(as_at, period.end)) for t in frames}
+    size = test.population
     settings = Settings(
         periods=[period], as_at=as_at, calendar=WorkingCalendar(start_year, as_at.year + 1),
         coverage=coverage,
-        population=(lambda p: Population(test.population, p.start.year)) if test.population else None,
+        population=(lambda p: Population(size, p.start.year)) if size else None,
     )
     results = evaluate(defs, [ind], frames, settings)
     exp = test.expect
@@ -121,7 +136,7 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
 
 def check_definitions(paths: list[Path], run_tests: bool = True) -> CheckReport:
     """Every problem in the definitions under `paths`, in file order."""
-    loaded = load_definitions(paths)
+    loaded = load_definitions(paths, cache=True, positions=True)  # parsed again only when a file changed
     defs = loaded.definitions
     diags = list(loaded.diagnostics)
     ref_diags = check_references(defs)

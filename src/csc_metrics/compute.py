@@ -23,9 +23,9 @@ from csc_metrics.engine.periods import (
 )
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
-from csc_metrics.spec.indicators import AnyIndicator, RateIndicator
+from csc_metrics.spec.indicators import AnyIndicator, BreakdownIndicator, FlowTiming, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
-from csc_metrics.spec.rules import check_references
+from csc_metrics.spec.rules import check_references, columns_used
 from csc_metrics.spec.tables import ColumnType
 
 MAX_DIAGNOSTICS = 1000
@@ -43,6 +43,7 @@ class ComputeOptions:
     store: Path | None = None
     use_store: bool = True
     config: Config = field(default_factory=Config)
+    strict: bool = False  # read and check every column (else only those the indicators and checks use)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -95,8 +96,10 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
         if isinstance(ind, RateIndicator) or (table := defs.table(ind.table)) is None:
             continue
         t = ind.timing
-        found = cols.setdefault(table.id, {table.event_date} - {None})
-        found.update({t.date} if t.basis == "flow" else {t.end} - {None})
+        found = cols.setdefault(table.id, {table.event_date} if table.event_date else set())
+        event = t.date if isinstance(t, FlowTiming) else t.end
+        if event:
+            found.add(event)
     return cols
 
 
@@ -110,8 +113,8 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
     events = event_columns(defs)
     for table_id, frame in frames.items():
         table = defs.tables[table_id]
-        start = config.coverage_start.get(table_id) or (table.alias and config.coverage_start.get(table.alias))
-        cols = sorted(events.get(table_id) or ({table.event_date} - {None}))
+        start = config.coverage_start.get(table_id) or (config.coverage_start.get(table.alias) if table.alias else None)
+        cols = sorted(events.get(table_id) or ({table.event_date} if table.event_date else set()))
         if start is None and cols and frame.height:
             firsts = [d for d in frame.select(pl.col(c).min() for c in cols).row(0) if d is not None]
             start = max(firsts) if firsts else None
@@ -181,10 +184,11 @@ def add_previous(results: list[dict[str, Any]], store_values: dict[tuple[str, st
 
 
 def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
-    by = getattr(ind, "by", None)
-    table = defs.table(getattr(ind, "table", "")) if by else None
-    column = table.column(by) if table else None
-    if column is None or column.code_set not in defs.code_sets:
+    if not isinstance(ind, BreakdownIndicator):
+        return {}
+    table = defs.table(ind.table)
+    column = table.column(ind.by) if table else None
+    if column is None or column.code_set is None or column.code_set not in defs.code_sets:
         return {}
     return {c.code: c.label for c in defs.code_sets[column.code_set].codes}
 
@@ -201,7 +205,7 @@ def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str, labels: dict
         "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
         "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
         "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
-        "warnings": r["warnings"], "benchmark": bench, **extra,
+        "warnings": r["warnings"], "findings": r["findings"], "benchmark": bench, **extra,
     }
 
 
@@ -247,7 +251,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    read = read_inputs(opts.paths, defs)
+    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators))
     frames = {tid: td.frame for tid, td in read.tables.items()}
     as_at = opts.as_at or default_as_at(defs, frames)
     if as_at is None:
@@ -288,7 +292,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
          "coverage": [s.coverage[0].isoformat(), s.coverage[1].isoformat()] if s.coverage else None}
         for tid, td in read.tables.items() for s in td.sources
     ]
-    payload = {
+    payload: dict[str, Any] = {
         "schema_version": 1,
         "metadata": {
             "tool_version": __version__, "definitions_hash": defs.content_hash, "la_code": la,

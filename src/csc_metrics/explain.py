@@ -16,6 +16,7 @@ from csc_metrics.spec.indicators import (
     AnyIndicator,
     ColumnCondition,
     DurationIndicator,
+    FlowTiming,
     NotCondition,
     ProportionIndicator,
     RateIndicator,
@@ -108,6 +109,7 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     """Plain-English definition; with data, the count after each step for one period and the query plan."""
     out = Explanation(ind, definition_lines(ind, defs))
     target = defs.indicators[ind.of] if isinstance(ind, RateIndicator) else ind
+    assert not isinstance(target, RateIndicator), "a rate divides a count (`check` guarantees this)"
     if frames is None or settings is None or period is None:
         return out
     table = defs.table(target.table)
@@ -120,7 +122,7 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     day = settings.as_at if t.basis == "as_at" else period.end
     ctx: Ctx = run.ctx(table, pl.lit(period.start), pl.lit(period.end), pl.lit(day), related)
     default_from = _event_date(target)
-    if t.basis == "flow":
+    if isinstance(t, FlowTiming):
         in_period = pl.col(t.date).is_between(pl.lit(period.start), pl.lit(period.end)).fill_null(False)
     else:
         in_period = open_on(t, day)

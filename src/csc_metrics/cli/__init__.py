@@ -58,7 +58,7 @@ def exit_code_for(exc: Exception) -> int:
 class _Typer(typer.Typer):
     """Every command's exceptions go through `exit_code_for` (also under typer's test runner)."""
 
-    def command(self, *args, **kwargs):  # type: ignore[override]
+    def command(self, *args, **kwargs):
         register = super().command(*args, **kwargs)
 
         def decorator(func):

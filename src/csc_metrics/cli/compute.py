@@ -33,7 +33,7 @@ def compute_cmd(
     as_at: Annotated[str | None, typer.Option("--as-at", help="As-at date (YYYY-MM-DD); default the latest date in the inputs.")] = None,
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators (repeatable).")] = None,
     section: Annotated[Section | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the data has data-quality errors.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Read and check every column (not only those the indicators and checks use); exit 1 when the data has data-quality errors.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
     periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
     suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace counts 1..N-1, and figures derived from them, with `c` (the store keeps the real values).", min=1)] = None,
@@ -64,7 +64,7 @@ def compute_cmd(
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
                           as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
-                          use_store=not no_store, config=cfg)
+                          use_store=not no_store, config=cfg, strict=strict)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload

@@ -8,26 +8,67 @@ is table[end] - table[start], two look-ups a row (tested equal to `business_day_
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
+import os
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-import holidays as holidays_pkg
 import polars as pl
 
+from csc_metrics.cache import cache_dir
 from csc_metrics.dates import DATE_SPAN, by_day
 
 HOLIDAYS_SOURCE = "python-holidays"
 
 
 def england_bank_holidays(first_year: int, last_year: int) -> set[date]:
-    """England and Wales bank holidays, substitute days and one-off days included, for the years given.
+    """England and Wales bank holidays, substitute days and one-off days included, for the years given."""
+    _, days = _bank_holidays()
+    return {d for d in days if first_year <= d.year <= last_year}
 
-    `subdiv="ENG"` is required (without it Easter Monday and the late summer holiday are missing) and the
-    years must be explicit (without them the object fills lazily and lists nothing).
-    """
-    years = range(first_year, last_year + 1)
-    return set(holidays_pkg.country_holidays("GB", subdiv="ENG", years=years))
+
+def holidays_version() -> str:
+    """The version of the `holidays` package the bank holidays come from."""
+    return _bank_holidays()[0]
+
+
+@cache
+def _bank_holidays() -> tuple[str, tuple[date, ...]]:
+    """(holidays version, every England and Wales bank holiday of DATE_SPAN's years), from `holidays`.
+
+    Importing `holidays` loads every country's calendar (~0.1 s), so the list is kept in the user's cache
+    folder, keyed by the installed package (its folder and version file), and `holidays` is imported only
+    when that changes."""
+    spec = importlib.util.find_spec("holidays")  # finds the package without importing it
+    where = Path(spec.origin).parent if spec and spec.origin else None
+    version_file = where / "version.py" if where else None
+    key = hashlib.sha256(f"{where}|{version_file.read_bytes() if version_file and version_file.is_file() else b''!r}"
+                         .encode()).hexdigest()[:32]
+    cached = cache_dir() / f"bank-holidays-{key}.json"
+    try:
+        data = json.loads(cached.read_text())
+        return data["version"], tuple(date.fromisoformat(d) for d in data["dates"])
+    except Exception:  # missing, stale or damaged: ask `holidays` again
+        pass
+    import holidays as holidays_pkg
+
+    # subdiv="ENG" is required (without it Easter Monday and the late summer holiday are missing) and the
+    # years must be explicit (without them the object fills lazily and lists nothing)
+    years = range(DATE_SPAN[0].year, DATE_SPAN[1].year + 1)
+    days = tuple(sorted(holidays_pkg.country_holidays("GB", subdiv="ENG", years=years)))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": holidays_pkg.__version__, "dates": [d.isoformat() for d in days]}))
+        tmp.replace(cached)
+    except OSError:
+        pass  # a read-only home: no cache, same result
+    return holidays_pkg.__version__, days
 
 
 class WorkingCalendar:
@@ -86,7 +127,7 @@ class WorkingCalendar:
         """Provenance for result metadata: the holidays package version, the years and local overrides."""
         return {
             "holidays_source": HOLIDAYS_SOURCE,
-            "holidays_version": holidays_pkg.__version__,
+            "holidays_version": holidays_version(),
             "years": [self.first_year, self.last_year],
             "closures": [d.isoformat() for d in self.closures],
             "working_days": [d.isoformat() for d in self.working_days],

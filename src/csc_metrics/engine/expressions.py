@@ -138,7 +138,7 @@ def timescale(ts: Timescale, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
     start, end = ctx.date(ts.from_), ctx.date(ts.to)
     valid = (start.is_not_null() & end.is_not_null() & (end >= start)).fill_null(False)
     if ts.unit in (TimeUnit.months, TimeUnit.years):
-        months = (ts.within if ts.within is not None else ts.at_least) * (12 if ts.unit == TimeUnit.years else 1)
+        months = ts.bound * (12 if ts.unit == TimeUnit.years else 1)
         shifted = add_months(start, months)
         holds = end <= shifted if ts.within is not None else shifted <= end
     else:

@@ -11,6 +11,8 @@ child, and finds the same rows.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 
 from csc_metrics.engine.expressions import Ctx, add_months, all_of
@@ -71,7 +73,7 @@ def lookup_flag(
     right = (other.filter(all_of(rel.filters, other_ctx, None))
              .select(KEY, pl.col(rel.date).alias("__other"))
              .filter(pl.col("__other").is_not_null() & pl.col(KEY).is_not_null()))
-    strategy = "backward" if before else "forward"
+    strategy: Literal["backward", "forward"] = "backward" if before else "forward"
     bound = window_bound(pl.col("__d"), rel)
     inside = pl.col("__other") >= bound if before else pl.col("__other") <= bound
     if packed:

@@ -31,7 +31,7 @@ from csc_metrics.engine.expressions import (
     timescale_validity,
 )
 from csc_metrics.engine.lookups import lookup_flag, packable, window_bound
-from csc_metrics.engine.periods import Period, period_of
+from csc_metrics.engine.periods import Granularity, Period, period_of
 from csc_metrics.io.model import KEY, number_keys
 from csc_metrics.spec.indicators import (
     AnyCondition,
@@ -42,6 +42,7 @@ from csc_metrics.spec.indicators import (
     NotCondition,
     ProportionIndicator,
     RateIndicator,
+    Related,
     RelatedCondition,
 )
 from csc_metrics.spec.loader import Definitions
@@ -71,6 +72,11 @@ class Settings:
     population_missing_reason: str = "no local authority set: pass --la CODE or set `la` in csc-metrics.toml"
 
 
+def finding(code: str, **args: Any) -> dict[str, Any]:
+    """A structured finding on a result: a code of `diagnostics.CODES` and its arguments (no prose)."""
+    return {"code": code, "args": args}
+
+
 def kind_of(ind: AnyIndicator, defs: Definitions) -> str:
     """flow, stock or as_at (a rate inherits it from its count)."""
     if isinstance(ind, RateIndicator):
@@ -90,6 +96,13 @@ def _event_date(ind: Any) -> str | None:
     """The date that orders rows and anchors look-ups: the flow date or the stock start."""
     t = ind.timing
     return t.date if t.basis == "flow" else t.start
+
+
+def _anchor(rel: Related, default_from: str | None) -> str:
+    """The date column of this row a look-up is measured from: `from`, else the indicator's event date."""
+    anchor = rel.from_ or default_from
+    assert anchor is not None, "a look-up needs `from` on an indicator without an event or start date"
+    return anchor
 
 
 def _related_conditions(conds: list[Any]):
@@ -245,7 +258,7 @@ class Run:
                     continue
                 other_ctx = self.ctx(other_schema, pl.lit(None, pl.Date), pl.lit(None, pl.Date),
                                      pl.lit(self.s.as_at), {})
-                from_col = cond.related.from_ or default_from
+                from_col = _anchor(cond.related, default_from)
                 packed = self.numbers and self.packable(table.id, from_col) and self.packable(other_schema.id, cond.related.date)
                 queries.append((name, lookup_flag(rows.with_columns(self.key(table).alias(KEY)), table, from_col,
                                                   cond.related, other.lazy().with_columns(self.key(other_schema).alias(KEY)),
@@ -289,7 +302,7 @@ class Run:
                 key, end = _period_keys(pl.col(d), wanted[g])
                 cols.append(key.alias(f"__k_{d}_{g}"))
                 cols.append(end.alias(f"__e_{d}_{g}"))
-        order_dates = {_event_date(ind) for ind in inds} - {None}
+        order_dates = {d for ind in inds if (d := _event_date(ind)) is not None}
         for d in sorted(order_dates):
             cols.append(_row_order(pl.col(d)).alias(f"__o_{d}"))
         return lf.with_columns(cols) if cols else lf
@@ -314,11 +327,15 @@ class Run:
         cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
         out: dict[str, pl.Expr] = {}
         if isinstance(ind, DurationIndicator):
-            days = duration(ctx.date(ind.from_), ctx.date(ind.to), ind.unit, ctx)
+            start, end = ctx.date(ind.from_), ctx.date(ind.to)
+            days = duration(start, end, ind.unit, ctx)
             usable = cohort & days.is_not_null()
             if ind.negative == "exclude":
-                usable = usable & (days >= 0)
-                excluded = helper("excluded", cohort & (days < 0).fill_null(False)).sum()
+                # by date, as a timeliness condition decides it: an end before the start on two non-working
+                # days has 0 working days but is still excluded, so duration and timeliness share one base
+                backwards = (end < start).fill_null(False)
+                usable = usable & ~backwards
+                excluded = helper("excluded", cohort & backwards).sum()
             else:
                 days = days.clip(lower_bound=0)
                 excluded = pl.lit(0)
@@ -354,10 +371,10 @@ class Run:
             cov = self.s.coverage.get(other.id) if other else None
             if cov is None:
                 continue
-            d = pl.col(rel.from_ or default_from)
+            d = pl.col(_anchor(rel, default_from))
             bound = window_bound(d, rel)
             outside = bound < pl.lit(cov[0]) if rel.window.direction == "before" else bound > pl.lit(cov[1])
-            out[f"uncovered|{rel.table}|{rel.window.direction}"] = helper(f"uncovered{i}", cohort & outside.fill_null(False)).sum()
+            out[f"uncovered|{i}"] = helper(f"uncovered{i}", cohort & outside.fill_null(False)).sum()
         return [rows, reps, nums], out
 
     # -- jobs
@@ -365,7 +382,7 @@ class Run:
         """The aggregations of one table's indicators over its materialised base."""
         base = frame.lazy()
         jobs: list[_Job] = []
-        flows: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        flows: dict[tuple[str, Granularity], list[Any]] = defaultdict(list)
         snapshots: list[Any] = []
         for ind in inds:
             if isinstance(ind, BreakdownIndicator):
@@ -495,10 +512,12 @@ class Run:
     # -- results
     def result(self, ind: Any, table: TableSchema, period: Period, vals: dict[str, Any], *, as_at: date | None,
                category: str | None = None) -> dict[str, Any]:
-        tables = [table.id, *(self.defs.table(c.related.table).id for c in _related_conditions(_conditions(ind))
-                              if not isinstance(ind, BreakdownIndicator) and self.defs.table(c.related.table))]
-        complete = True if as_at is not None else self.complete(list(dict.fromkeys(tables)), period)
+        tables = [table.id, *(rel.id for c in _related_conditions(_conditions(ind))
+                              if not isinstance(ind, BreakdownIndicator) and (rel := self.defs.table(c.related.table)))]
+        tables = list(dict.fromkeys(tables))
+        complete = True if as_at is not None else self.complete(tables, period)
         warnings: list[str] = []
+        findings: list[dict[str, Any]] = []
         num, den, value = vals.get("num") or 0, vals.get("den") or 0, None
         if isinstance(ind, DurationIndicator):
             num = None
@@ -510,14 +529,24 @@ class Run:
         excluded = vals.get("excluded") or 0
         if excluded:
             warnings.append(f"{excluded} row(s) excluded: a date is blank or the end is before the start (CSC304)")
+            findings.append(finding("CSC304", rows=excluded))
+        if not complete:
+            findings.append(finding("CSC306", period=period.label, tables={t: self._coverage_text(t) for t in tables}))
+        rels = list(_related_conditions(_conditions(ind)))
+        uncovered = False
         for name, n in vals.items():
             if name.startswith("uncovered|") and n:
-                _, other, direction = name.split("|")
-                what = "look-back" if direction == "before" else "look-forward"
+                rel = rels[int(name.split("|")[1])].related
+                other_schema = self.defs.table(rel.table)
+                other = other_schema.id if other_schema else rel.table
+                what = "look-back" if rel.window.direction == "before" else "look-forward"
                 warnings.append(f"{what} window not covered by {other} for {n} row(s) (CSC301)")
+                findings.append(finding("CSC301", rows=n, window=what, length=rel.window.length,
+                                        unit=rel.window.unit, table=other, coverage=self._coverage_text(other)))
+                uncovered = True
         status = "ok"
-        if not complete:
-            status = "incomplete"
+        if not complete or uncovered:
+            status = "incomplete"  # part of the period or of a look-up window is missing: never `ok`
         elif value is None:
             status = "empty"
         return {
@@ -534,11 +563,18 @@ class Run:
             "annualised": False,
             "status": status,
             "warnings": warnings,
+            "findings": findings,
         }
+
+    def _coverage_text(self, table_id: str) -> list[str] | None:
+        """A table's covered dates as ISO text, None when it has none."""
+        cov = self.s.coverage.get(table_id)
+        return [cov[0].isoformat(), cov[1].isoformat()] if cov else None
 
     def rate(self, ind: RateIndicator, count: dict[str, Any]) -> dict[str, Any]:
         period: Period = count["period_obj"]
-        res = dict(count, indicator=ind.id, unit="rate_per_10k", warnings=list(count["warnings"]))
+        res = dict(count, indicator=ind.id, unit="rate_per_10k", warnings=list(count["warnings"]),
+                   findings=list(count["findings"]))
         pop = self.s.population(period) if self.s.population else None
         flow = kind_of(ind, self.defs) == "flow"
         annualise = flow and ind.annualise and period.months < 12
@@ -546,9 +582,11 @@ class Run:
         if pop is None:
             res.update(denominator=None, value=None, status="no_data")
             res["warnings"].append(self.s.population_missing_reason)
+            res["findings"].append(finding("CSC307"))
             return res
         if pop.warning:
             res["warnings"].append(pop.warning)
+            res["findings"].append(finding("CSC302", population_year=pop.year))
         count_value = count["numerator"] or 0
         value = count_value / pop.value * ind.per
         if annualise:
@@ -561,7 +599,8 @@ class Run:
         return [
             {"indicator": ind.id, "period": p.label, "period_obj": p, "complete": False, "as_at": None,
              "category": None, "numerator": None, "denominator": None, "value": None, "unit": unit_of(ind),
-             "annualised": False, "status": "no_data", "warnings": [f"source table `{missing}` not in the inputs"]}
+             "annualised": False, "status": "no_data", "warnings": [f"source table `{missing}` not in the inputs"],
+             "findings": [finding("CSC305", table=missing)]}
             for p in periods
         ]
 
@@ -611,7 +650,8 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
         if isinstance(ind, RateIndicator):
             counts = results.get(ind.of, [])
             if counts and counts[0]["status"] == "no_data":
-                results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k") for c in counts]
+                results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k", findings=list(c["findings"]))
+                                   for c in counts]
             else:
                 results[ind.id] = [run.rate(ind, c) for c in counts]
     return [r for ind in indicators if ind.id in wanted for r in results.get(ind.id, [])]

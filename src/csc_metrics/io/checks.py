@@ -22,9 +22,11 @@ def _header(table: TableData, name: str) -> str:
     return col.header if col else name
 
 
-def _present(table: TableData, name: str | None) -> bool:
-    """The column exists in the schema and at least one source had it."""
-    return bool(name) and table.schema.column(name) is not None and any(s.letter(name) for s in table.sources)
+def _present(table: TableData, name: str | None) -> str | None:
+    """`name` when the column exists in the schema and at least one source had it, else None."""
+    if name and table.schema.column(name) is not None and any(s.letter(name) for s in table.sources):
+        return name
+    return None
 
 
 def check_tables(tables: list[TableData], today: date | None = None) -> list[Diagnostic]:
@@ -69,21 +71,22 @@ def _rules(table: TableData, today: date) -> list[_Rule]:
     dates = _date_columns(table)
     rules += [_Rule("future", pl.col(name) > today, name, "CSC206", f"`{_header(table, name)}` is in the future",
                     "check the date; future dates are usually typing errors") for name in dates]
-    dob, event, age = table.schema.date_of_birth, table.schema.event_date, table.schema.age_years
-    has_dob = _present(table, dob)
-    if has_dob:
-        rules += [_Rule("before_birth", pl.col(name) < pl.col(dob), name, "CSC207",  # type: ignore[arg-type]
+    schema = table.schema
+    dob, event, age = (_present(table, schema.date_of_birth), _present(table, schema.event_date),
+                       _present(table, schema.age_years))
+    if dob:
+        rules += [_Rule("before_birth", pl.col(name) < pl.col(dob), name, "CSC207",
                         f"`{_header(table, name)}` is before the child's date of birth",
                         "check the date and the date of birth") for name in dates if name != dob]
-    if has_dob and _present(table, event):
-        maybe = _maybe_over(dob, event)  # type: ignore[arg-type]
-        rules.append(_Rule("over_25", maybe & (whole_years(pl.col(dob), pl.col(event)) > MAX_AGE), dob,  # type: ignore[arg-type]
-                           "CSC208", f"the child is over {MAX_AGE} at `{_header(table, event)}`",  # type: ignore[arg-type]
+    if dob and event:
+        maybe = _maybe_over(dob, event)
+        rules.append(_Rule("over_25", maybe & (whole_years(pl.col(dob), pl.col(event)) > MAX_AGE), dob,
+                           "CSC208", f"the child is over {MAX_AGE} at `{_header(table, event)}`",
                            "check the date of birth and the event date", maybe=maybe))
-    if _present(table, age):
+    if age:
         over = pl.col(age) > MAX_AGE
-        rules.append(_Rule("over_25", over & pl.col(dob).is_null() if has_dob else over, age, "CSC208",  # type: ignore[arg-type]
-                           f"`{_header(table, age)}` is over {MAX_AGE}", "check the age and the date of birth"))  # type: ignore[arg-type]
+        rules.append(_Rule("over_25", over & pl.col(dob).is_null() if dob else over, age, "CSC208",
+                           f"`{_header(table, age)}` is over {MAX_AGE}", "check the age and the date of birth"))
     return rules
 
 
@@ -197,11 +200,12 @@ def _over_25(table: TableData) -> list[Diagnostic]:
 def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
     """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
     parts = []
-    with_dob = [i for i, t in enumerate(tables) if _present(t, t.schema.date_of_birth) and _present(t, t.schema.child_id)]
-    keyed = number_keys((tables[i].frame, tables[i].schema.child_id) for i in with_dob)
+    columns = {i: (dob, cid) for i, t in enumerate(tables)
+               if (dob := _present(t, t.schema.date_of_birth)) and (cid := _present(t, t.schema.child_id))}
+    keyed = number_keys((tables[i].frame, cid) for i, (_, cid) in columns.items())
     for t_index, t in enumerate(tables):
-        dob, cid = t.schema.date_of_birth, t.schema.child_id
-        if t_index in with_dob:
+        if t_index in columns:
+            dob, cid = columns[t_index]
             child = pl.col(KEY if keyed else cid)
             parts.append(t.frame.lazy().select(child.alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
                                                 pl.lit(t_index, dtype=pl.UInt16).alias("__t"))

@@ -302,7 +302,8 @@ def _codes(s: pl.Series) -> tuple[pl.Series, pl.Series]:
         s = s.cast(_categorical())
     codes = s.cat.physical()
     # the column's own categories are exactly its texts, numbered from 0 (Categories.to_series loops in Python)
-    n = int(codes.max() or 0) + 1 if codes.null_count() < codes.len() else 0  # type: ignore[operator]
+    top = codes.max()  # None when every cell is null
+    n = int(top) + 1 if isinstance(top, int) else 0
     texts = pl.select(pl.lit(pl.Series(range(n), dtype=codes.dtype)).cat.to(s.dtype, strict=False)).to_series()
     return texts.cast(pl.String).alias(RAW), codes
 
@@ -442,10 +443,18 @@ PREFIX = r"^[A-Z]{1,2}\d?\)\s*"  # the letter prefix of Annex A labels: `a) `, `
 TOKEN = r"^([^\s:]+?)\s*(?::|-\s|\s)"  # leading token before `:`, ` - ` or a space
 
 
+_LOOKUPS: list[tuple[list[tuple[str, CodeSet]], pl.DataFrame]] = []  # the last few code sets' lookups
+
+
 def code_lookups(code_sets: dict[str, CodeSet]) -> pl.DataFrame:
-    """(`__code_set`, key, code) of every code set and the yes/no set."""
+    """(`__code_set`, key, code) of every code set and the yes/no set (made once for the same code sets)."""
     sets = [(BUILTIN_YES_NO, YES_NO), *code_sets.items()]
-    return pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+    for known, frame in _LOOKUPS:
+        if len(known) == len(sets) and all(a == b and x is y for (a, x), (b, y) in zip(known, sets, strict=True)):
+            return frame
+    frame = pl.concat([code_lookup(cs).with_columns(pl.lit(name).alias(CODE_SET)) for name, cs in sets])
+    _LOOKUPS[:] = [*_LOOKUPS[-3:], (sets, frame)]  # the entry keeps the code sets, so their ids are not reused
+    return frame
 
 
 def convert_codes(uniq: pl.LazyFrame, lookup: pl.DataFrame) -> pl.LazyFrame:
@@ -474,7 +483,7 @@ def convert_numbers(uniq: pl.LazyFrame, col: Column) -> pl.LazyFrame:
     blank = is_blank(s.str.to_uppercase())
     if col.type is ColumnType.INTEGER:
         fraction = (f != f.floor()) & ~pl.col(FRACTION)
-        code = pl.when(f.is_null() | fraction).then(pl.lit("CSC210")).when(f < 0).then(pl.lit("CSC217"))
+        code: pl.Expr = pl.when(f.is_null() | fraction).then(pl.lit("CSC210")).when(f < 0).then(pl.lit("CSC217"))
         value = pl.coalesce(s.cast(pl.Int64, strict=False), f.floor().cast(pl.Int64, strict=False))  # exact past 2**53
     else:
         code = pl.when(f.is_null() | f.is_nan()).then(pl.lit("CSC210"))

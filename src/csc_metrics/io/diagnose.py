@@ -16,6 +16,7 @@ SEVERITY: dict[str, Severity] = {
     "CSC201": Severity.ERROR, "CSC202": Severity.ERROR, "CSC203": Severity.ERROR, "CSC210": Severity.ERROR,
     "CSC216": Severity.ERROR, "CSC217": Severity.ERROR, "CSC204": Severity.WARNING, "CSC205": Severity.WARNING,
     "CSC206": Severity.WARNING, "CSC207": Severity.WARNING, "CSC208": Severity.WARNING, "CSC209": Severity.WARNING,
+    "CSC220": Severity.WARNING,
 }
 
 

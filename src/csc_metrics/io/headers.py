@@ -8,6 +8,7 @@ several, the one with most matched columns wins, then the one whose `sheet_names
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from csc_metrics.io.normalise import norm_header, norm_name
@@ -30,8 +31,12 @@ class SchemaMatch:
 
     @property
     def missing_required(self) -> list[str]:
+        """Columns the header must have: the required ones, or with the schema's `match: all` (SSDA903) every
+        column not marked `header_optional`."""
         present = set(self.mapping.values())
-        return [c.name for c in self.schema.columns if c.required and c.name not in present]
+        every = self.schema.match == "all"
+        return [c.name for c in self.schema.columns
+                if (not c.header_optional if every else c.required) and c.name not in present]
 
 
 @dataclass
@@ -56,7 +61,7 @@ class Recogniser:
                     lookup.setdefault(norm_header(text), set()).add(col.name)
             self.lookups.append(lookup)
 
-    def match_row(self, cells: list[object], index: int, keys: list[str]) -> SchemaMatch:
+    def match_row(self, cells: Sequence[object], index: int, keys: list[str]) -> SchemaMatch:
         """How a row of cells matches schema `index`; `keys`: the cells normalised (`norm_header`)."""
         schema, lookup = self.schemas[index], self.lookups[index]
         m = SchemaMatch(schema)
@@ -76,7 +81,7 @@ class Recogniser:
                 m.mapping[i] = cols[0]
         return m
 
-    def recognise(self, head: list[list[object]], name_hint: str) -> Recognition:
+    def recognise(self, head: Sequence[Sequence[object]], name_hint: str) -> Recognition:
         """Find the header row among `head` and the table it belongs to."""
         best_row, best_score, matches = 0, 0, []
         for r, cells in enumerate(head):

@@ -34,7 +34,7 @@ def _too_big(path: Path, what: str, setting: str, sheet: str | None = None) -> I
     where = f"{path} [{sheet}]" if sheet else str(path)
     return InputError(f"{where}: {what}; not read",
                       hint=f"check the file is the extract you meant; if it is, raise `{setting}` under [limits] "
-                           "in csc-metrics.toml", code="CSC222")
+                           "in csc-metrics.toml", code="CSC252")
 
 
 # --- file type ------------------------------------------------------------------------------------------
@@ -58,29 +58,29 @@ MAGIC = (  # leading bytes of file types people save or rename by mistake
 
 
 def sniff_csv(path: Path, head: bytes) -> None:
-    """Refuse a `.csv` whose first bytes show another file type (CSC220)."""
+    """Refuse a `.csv` whose first bytes show another file type (CSC250)."""
     for magic, kind in MAGIC:
         if head.startswith(magic):
             hint = ("rename it to .xlsx if it is a workbook" if magic == b"PK\x03\x04"
                     else "open the original in Excel and save it as CSV UTF-8")
-            raise InputError(f"{path}: not a CSV file: it is {kind}", hint=hint, code="CSC220")
+            raise InputError(f"{path}: not a CSV file: it is {kind}", hint=hint, code="CSC250")
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return  # text with a byte order mark
     sample = head[:65536]
     controls = sum(sample.count(bytes([b])) for b in (*range(1, 9), 11, 12, *range(14, 27), *range(28, 32)))
     if sample and controls > len(sample) // 10:
-        raise InputError(f"{path}: not a CSV file: it holds binary data", code="CSC220",
+        raise InputError(f"{path}: not a CSV file: it holds binary data", code="CSC250",
                          hint="export the list again as CSV UTF-8 from the case management system or Excel")
 
 
 def sniff_xlsx(path: Path, head: bytes) -> None:
-    """Refuse an `.xlsx`/`.xlsm` that is not a zip archive (CSC220)."""
+    """Refuse an `.xlsx`/`.xlsm` that is not a zip archive (CSC250)."""
     if head.startswith(b"PK\x03\x04"):
         return
     kind = next((k for m, k in MAGIC if head.startswith(m)), None)
     if kind is None:
         kind = "text (a CSV file?)" if _looks_text(head) else "not a workbook"
-    raise InputError(f"{path}: not an Excel workbook: it is {kind}", code="CSC220",
+    raise InputError(f"{path}: not an Excel workbook: it is {kind}", code="CSC250",
                      hint="rename it to .csv if it is CSV text, or open it in Excel and save it as .xlsx")
 
 
@@ -102,8 +102,8 @@ _UNCLOSED = re.compile(rb'"[^"]*+(?:""[^"]*+)*+\Z')
 
 
 def check_csv(path: Path, data: bytes | mmap.mmap, limits: Limits | None = None) -> None:
-    """Refuse a CSV (UTF-8 bytes) with a line longer than the limit (CSC222) or quoting polars cannot read
-    safely (CSC221): a quoted field followed by more text, or a quote never closed."""
+    """Refuse a CSV (UTF-8 bytes) with a line longer than the limit (CSC252) or quoting polars cannot read
+    safely (CSC251): a quoted field followed by more text, or a quote never closed."""
     limits = limits or active()
     _check_lines(path, data, limits.csv_max_line_bytes)
     if data.find(b'"') < 0:
@@ -113,10 +113,10 @@ def check_csv(path: Path, data: bytes | mmap.mmap, limits: Limits | None = None)
         return
     line = data[:end].count(b"\n") + 1
     if _UNCLOSED.match(data, end):  # type: ignore[call-overload]
-        raise InputError(f"{path}: line {line}: a quote opens a field and is never closed; not read", code="CSC221",
+        raise InputError(f"{path}: line {line}: a quote opens a field and is never closed; not read", code="CSC251",
                          hint="find the stray \" on that line (a quote inside a field must be doubled, \"\"), "
                               "or export the list again as CSV")
-    raise InputError(f"{path}: line {line}: text follows the closing quote of a field; not read", code="CSC221",
+    raise InputError(f"{path}: line {line}: text follows the closing quote of a field; not read", code="CSC251",
                      hint="a field is either quoted as a whole (\"like, this\") or not at all; fix that line "
                           "or export the list again as CSV")
 
@@ -166,15 +166,15 @@ def _col_number(letters: bytes) -> int:
 
 
 def check_xlsx(path: Path, data: bytes, limits: Limits | None = None) -> None:
-    """Refuse a workbook that is not a readable zip (CSC223), inflates past the limit, or has a sheet declaring
-    more rows, columns or cells than the limits (CSC222). Reads only the zip directory and each sheet's first
+    """Refuse a workbook that is not a readable zip (CSC253), inflates past the limit, or has a sheet declaring
+    more rows, columns or cells than the limits (CSC252). Reads only the zip directory and each sheet's first
     few kilobytes."""
     limits = limits or active()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be opened as an Excel workbook: it is damaged ({exc})", code="CSC223",
+        raise InputError(f"{path}: cannot be opened as an Excel workbook: it is damaged ({exc})", code="CSC253",
                          hint="open it in Excel (which may offer to repair it) and save it again as .xlsx") from None
     total = sum(i.file_size for i in infos)
     if total > limits.xlsx_max_uncompressed_mb * 1_000_000:
@@ -182,7 +182,7 @@ def check_xlsx(path: Path, data: bytes, limits: Limits | None = None) -> None:
                              f"{limits.xlsx_max_uncompressed_mb:,} MB)", "xlsx_max_uncompressed_mb")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        raise InputError(f"{path}: not an Excel workbook: the zip archive has no xl/workbook.xml", code="CSC223",
+        raise InputError(f"{path}: not an Excel workbook: the zip archive has no xl/workbook.xml", code="CSC253",
                          hint="open it in Excel and save it as .xlsx, or pass the CSV files it holds")
     for size in _sheet_sizes(zf, names):
         cells = size.rows * size.columns

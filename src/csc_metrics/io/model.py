@@ -61,3 +61,5 @@ class ReadResult:
     tables: dict[str, TableData]
     diagnostics: list[Diagnostic]
     unrecognised: list[dict]  # {"path", "sheet", "reason"}
+    returns: list = field(default_factory=list)  # the `Return`s read (io.formats), one per collection
+    coverage: dict[str, tuple[date, date]] = field(default_factory=dict)  # tables of returns with a period

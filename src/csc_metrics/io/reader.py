@@ -4,9 +4,10 @@ folders of them -> one typed frame per recognised table."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from csc_metrics.io.convert import (
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
-from csc_metrics.io.sources import RawSheet, expand_paths, open_path
+from csc_metrics.io.sources import RawSheet, open_path
 from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
 if TYPE_CHECKING:
@@ -37,28 +38,49 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
-                digests: bool = True) -> ReadResult:
+                digests: bool = True, columns: Mapping[str, set[str]] | None = None,
+                year: int | None = None) -> ReadResult:
     """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
     across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
-    conflicting dates of birth). What `validate`, `compute` and `explain` read."""
-    result = read_tables(paths, definitions, digests=digests)
+    conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`, `year`: see
+    `read_tables`)."""
+    result = read_tables(paths, definitions, digests=digests, columns=columns, year=year)
     result.diagnostics += check_tables(list(result.tables.values()), today)
+    if result.returns and any(r.format != "annex_a" for r in result.returns):
+        from csc_metrics.io.formats.xml import locate
+
+        result.diagnostics = locate(result.diagnostics, [s for td in result.tables.values() for s in td.sources])
     return result
 
 
-def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True) -> ReadResult:
+def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = True,
+                columns: Mapping[str, set[str]] | None = None, year: int | None = None) -> ReadResult:
     """Read every table in `paths` and convert it per its schema, with a diagnostic for every header, cell
-    and row the reader could not take as it is (no checks across rows: see `read_inputs`).
+    and row the reader could not take as it is (no checks across rows: see `read_inputs`). Each file goes to
+    the source format that recognises it (`csc_metrics.io.formats`: SSDA903, CIN census, Annex A lists).
     `digests`: hash each file (SHA-256, the run's provenance) while it is parsed; else `sha256` is "".
+    `columns`: read only these columns of each Annex A table (by table id; `projection` adds the ones the
+    checks and every row need), the others left null and unchecked, and rows blank in the columns read skipped
+    as blank. None (validate, `compute --strict`): every column. The returns are read whole (their derived
+    tables need columns no indicator names).
+    `year`: the collection year (year ending) of the returns read, overriding what their content says.
 
-    Raises InputError when a path is missing, a file named is not CSV/xlsx, is empty or cannot be opened, or
-    nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
-    files, unrecognised = expand_paths([Path(p) for p in paths])
-    schemas = list(definitions.tables.values())
+    Raises InputError when a path is missing, a file named is of no kind known, is empty or cannot be opened,
+    or nothing matches any table. Such a file found in a folder is reported (CSC212) and the others read."""
+    from csc_metrics.io.formats.registry import read_returns
+
+    return read_returns([Path(p) for p in paths], definitions, digests=digests, columns=columns, year=year)
+
+
+def read_sheets(files: list[Path], named: set[Path], definitions: Definitions, schemas: list[TableSchema], *,
+                digests: bool = True, columns: Mapping[str, set[str]] | None = None) -> ReadResult:
+    """Read CSV files and workbooks as the tables `schemas` (the sheet reader of Annex A lists, also used by
+    the other formats' CSV tables). Files in `named` that cannot be opened raise InputError; others are
+    reported (CSC212) and skipped. Raises nothing when no table is found (the caller decides)."""
+    unrecognised: list[dict] = []
     if not schemas:
         raise InputError("no table schemas in the definitions", hint="pass --definitions with definitions/tables/")
     recogniser = Recogniser(schemas)
-    named = {Path(p) for p in paths if not Path(p).is_dir()}
     entries: list[_Block | Diagnostic] = []  # in file order; blocks are converted all together
     for path in files:
         try:
@@ -78,7 +100,8 @@ def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = 
                 unrecognised.append({"path": raw.path, "sheet": raw.sheet, "reason": _reason(rec)})
                 entries.append(_unrecognised_diag(raw, rec))
                 continue
-            entries.append(_load_block(raw, rec))
+            wanted = None if columns is None else projection(rec.match.schema, columns.get(rec.match.schema.id, set()))
+            entries.append(_load_block(raw, rec, wanted))
     blocks = [e for e in entries if isinstance(e, _Block)]
     kept = []
     for block, frame in zip(blocks, _collect(blocks), strict=True):
@@ -99,12 +122,6 @@ def read_tables(paths: list[Path], definitions: Definitions, *, digests: bool = 
         source, block_diags = _finish_block(entry, typed, problems, definitions.code_sets)
         diags += block_diags
         parts.setdefault(source.table, []).append((source, typed))
-    if not parts:
-        where = ", ".join(str(p) for p in paths)
-        detail = "; ".join(f"{u['path']}{' [' + u['sheet'] + ']' if u['sheet'] else ''}: {u['reason']}"
-                           for u in unrecognised[:3])
-        raise InputError(f"{where}: no Annex A list or other known table found ({detail or 'no files'})",
-                         hint="compare the header row with the table schemas in definitions/tables/, or pass --definitions")
     # number keys only when every table has them (some table with text ids: every join uses the ids)
     numbers = number_keys((f, definitions.tables[t].child_id) for t, items in parts.items() for _, f in items)
     tables: dict[str, TableData] = {}
@@ -174,51 +191,63 @@ def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
 
 
 def parse_error(path: str, sheet: str | None, exc: Exception) -> InputError:
-    """CSC225: polars could not parse a file; its first line, without the values it quotes (child data)."""
+    """CSC255: polars could not parse a file; its first line, without the values it quotes (child data)."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     detail = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'", "…", first)[:200]
     where = f"{path} [{sheet}]" if sheet else path
-    return InputError(f"{where}: cannot be read as a table ({type(exc).__name__}: {detail})", code="CSC225",
+    return InputError(f"{where}: cannot be read as a table ({type(exc).__name__}: {detail})", code="CSC255",
                       hint="open it in Excel and save it again (CSV UTF-8 or .xlsx); check every row has the "
                            "header's columns and quotes are paired")
 
 
-def _load_block(raw: RawSheet, rec: Recognition) -> _Block:
-    """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics."""
+def projection(schema: TableSchema, used: set[str]) -> set[str]:
+    """The columns of `schema` to read for indicators that use `used`: those, plus the child id, date of birth,
+    age, key and every date (the as-at date, coverage and the data-quality checks look at them)."""
+    structural = [schema.child_id, schema.event_date, schema.date_of_birth, schema.age_years, *schema.key,
+                  *(c for p in schema.date_pairs for c in (p.start, p.end))]
+    dates = {c.name for c in schema.columns if c.type is ColumnType.DATE}
+    return used | dates | {c for c in structural if c is not None}
+
+
+def _load_block(raw: RawSheet, rec: Recognition, wanted: set[str] | None = None) -> _Block:
+    """The rows of one recognised sheet as text, blank and footer rows skipped, and the header diagnostics.
+    `wanted`: only these columns (None: all)."""
     match = rec.match
     assert match is not None
     schema = match.schema
     header_cells = raw.head[rec.header_index]
-    categorical = frozenset(i for i, name in match.mapping.items() if schema.column(name).type in CATEGORICAL)  # type: ignore[union-attr]
+    read = {i: name for i, name in match.mapping.items() if wanted is None or name in wanted}
+    categorical = frozenset(i for i, name in read.items() if schema.column(name).type in CATEGORICAL)  # type: ignore[union-attr]
     data, letters = raw.load(rec.header_index, categorical)
     first_row = rec.header_index + 2  # Excel row of the first data row
     diags: list[Diagnostic] = []
-    loc = dict(file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
+    diag = partial(Diagnostic, file=raw.path, sheet=raw.sheet, line=rec.header_index + 1)
     for i, header in match.extras:
-        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i),
-                                message=f"column `{header}` is not part of {schema.id}; ignored",
-                                hint="add it to the table schema's `variants` if it is a known column", **loc))
+        diags.append(diag(code="CSC218", severity=Severity.INFO, column=_letter(letters, i),
+                          message=f"column `{header}` is not part of {schema.id}; ignored",
+                          hint="add it to the table schema's `variants` if it is a known column"))
     for i, header, col, first in match.repeated:
-        diags.append(Diagnostic(code="CSC218", severity=Severity.INFO, column=_letter(letters, i), field=col,
-                                message=f"column `{header}` repeats `{col}` already read from column {_letter(letters, first)}; ignored",
-                                hint="delete one of the two columns", **loc))
+        diags.append(diag(code="CSC218", severity=Severity.INFO, column=_letter(letters, i), field=col,
+                          message=f"column `{header}` repeats `{col}` already read from column {_letter(letters, first)}; ignored",
+                          hint="delete one of the two columns"))
     for i, header, cols in match.ambiguous:
-        diags.append(Diagnostic(code="CSC211", severity=Severity.ERROR, column=_letter(letters, i),
-                                message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
-                                hint="rename the header to the official wording, or fix the `variants` in the schema", **loc))
+        diags.append(diag(code="CSC211", severity=Severity.ERROR, column=_letter(letters, i),
+                          message=f"header `{header}` matches several columns ({', '.join(cols)}); not read",
+                          hint="rename the header to the official wording, or fix the `variants` in the schema"))
 
-    columns = {name: f"c{i}" for i, name in match.mapping.items()}
+    columns = {name: f"c{i}" for i, name in read.items()}
     head = raw.head[rec.header_index + 1:]
 
     def seen(index: int) -> list[str | None]:  # a column's cells in the first rows
         return [cell_text(r[index]) if index < len(r) else None for r in head]
 
-    head_ids = next((seen(i) for i, name in match.mapping.items() if name == schema.child_id), [])
-    date_formats = {name: quick_date_format(seen(i)) for i, name in match.mapping.items()
+    head_ids = next((seen(i) for i, name in read.items() if name == schema.child_id), [])
+    date_formats = {name: quick_date_format(seen(i)) for i, name in read.items()
                     if schema.column(name).type is ColumnType.DATE}  # type: ignore[union-attr]
 
     def query(data: pl.LazyFrame) -> pl.LazyFrame:
-        cells = [pl.col(c) for c in data.collect_schema().names()]
+        names = data.collect_schema().names()
+        cells = [pl.col(c) for c in (names if wanted is None else [n for n in names if n in columns.values()])]
         filled = pl.sum_horizontal(c.is_not_null() for c in cells) if cells else pl.lit(0)
         counted = data.with_row_index(ROW, offset=first_row).with_columns(filled.cast(pl.UInt32).alias(FILLED))
         return typed_query(counted, schema, columns, keep=[ROW, FILLED], numeric_ids=looks_numeric(head_ids),
@@ -304,4 +333,4 @@ def frame_from_rows(schema: TableSchema, code_sets: dict[str, CodeSet],
     return typed, problems_to_diagnostics(problems, source, schema, code_sets)
 
 
-__all__ = ["read_inputs", "read_tables", "frame_from_rows", "dtype_of"]
+__all__ = ["read_inputs", "read_tables", "read_sheets", "frame_from_rows", "dtype_of"]

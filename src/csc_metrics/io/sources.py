@@ -26,7 +26,8 @@ from csc_metrics.io.normalise import column_letter
 SCAN_ROWS = 10  # rows searched for the header row
 CSV_SUFFIXES = {".csv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
+XML_SUFFIXES = {".xml"}  # the DfE returns (SSDA903, CIN census): read by their formats, not as sheets
+SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | XML_SUFFIXES
 
 
 @dataclass
@@ -64,10 +65,10 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
     ignored: list[dict] = []
     for path in paths:
         if path.is_symlink() and not path.exists():
-            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)", code="CSC224",
+            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)", code="CSC254",
                              hint="point the link at the extract, or pass the extract itself")
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder", hint="check the path", code="CSC224")
+            raise InputError(f"{path}: no such file or folder", hint="check the path", code="CSC254")
         if path.is_dir():
             for p in _walk(path, ignored):
                 if p.name.startswith(("~$", ".")) or p.suffix.lower() in QUIET_SUFFIXES:
@@ -75,13 +76,13 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
                 if p.suffix.lower() in SUFFIXES:
                     files.append(p)
                 else:
-                    ignored.append({"path": str(p), "sheet": None, "reason": "not a .csv, .xlsx or .xlsm file; ignored"})
+                    ignored.append({"path": str(p), "sheet": None, "reason": "not a .csv, .xlsx, .xlsm or .xml file; ignored"})
         elif path.suffix.lower() in SUFFIXES:
             files.append(path)
         else:
             raise InputError(
-                f"{path}: not a CSV or Excel (.xlsx) file",
-                hint="save the extract as .csv or .xlsx, or pass the folder that holds them", code="CSC220",
+                f"{path}: not a CSV or Excel (.xlsx) file, nor an XML return",
+                hint="save the extract as .csv or .xlsx, or pass the folder that holds them", code="CSC250",
             )
     return files, ignored
 
@@ -129,7 +130,7 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
             head = f.read(HEAD_BYTES)
             size = os.fstat(f.fileno()).st_size
     except OSError as exc:
-        raise InputError(f"{path}: cannot be opened ({exc.strerror or type(exc).__name__})", code="CSC224",
+        raise InputError(f"{path}: cannot be opened ({exc.strerror or type(exc).__name__})", code="CSC254",
                          hint="check the file exists, is a file (not a folder or a link loop) and you may read it") from None
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data",
@@ -233,7 +234,7 @@ def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawS
             if len(head) >= SCAN_ROWS:
                 break
     except csv.Error as exc:
-        raise InputError(f"{path}: cannot be read as CSV ({exc})", code="CSC221",
+        raise InputError(f"{path}: cannot be read as CSV ({exc})", code="CSC251",
                          hint="open it in Excel and save it again as CSV UTF-8") from None
 
     def load(header_index: int, categorical: frozenset[int], as_encoding: str | None) -> tuple[pl.LazyFrame, list[str]]:
@@ -296,8 +297,8 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
 
 
 def _damaged(path: Path, sheet: str | None, exc: Exception) -> InputError:
-    """A workbook calamine cannot read (CSC223): the file and sheet, and calamine's first line."""
+    """A workbook calamine cannot read (CSC253): the file and sheet, and calamine's first line."""
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     where = f"{path} [{sheet}]" if sheet else str(path)
-    return InputError(f"{where}: cannot be read as an Excel workbook: it is damaged ({detail})", code="CSC223",
+    return InputError(f"{where}: cannot be read as an Excel workbook: it is damaged ({detail})", code="CSC253",
                       hint="open it in Excel (which may offer to repair it) and save it again as .xlsx")

@@ -106,17 +106,18 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
                          f'{_e(yr)}</text>')
     parts.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 36}" class="axis-label" text-anchor="middle">'
                  'Quarter (financial year)</text>')
-    wanted = []
+    wanted: list[tuple[float, str, Level, str]] = []
     for name, lv, colour, dash in refs:
         yy = y(lv.value)
         parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{colour}" '
                      f'stroke-width="1.6" stroke-dasharray="{dash}"/>')
-        wanted.append([yy + 3.5, name, lv, colour])
+        wanted.append((yy + 3.5, name, lv, colour))
     wanted.sort(key=lambda t: t[0])
-    for a, b in zip(wanted, wanted[1:], strict=False):  # labels never overlap, never below the axis
-        b[0] = max(b[0], a[0] + 11)
-    overflow = (wanted[-1][0] - (top + ph + 3)) if wanted else 0
-    for ly, name, lv, colour in wanted:
+    ys: list[float] = []
+    for want, *_ in wanted:  # labels never overlap, never below the axis
+        ys.append(max(want, ys[-1] + 11) if ys else want)
+    overflow = (ys[-1] - (top + ph + 3)) if ys else 0
+    for ly, (_, name, lv, colour) in zip(ys, wanted, strict=True):
         ly -= max(overflow, 0)
         parts.append(f'<text x="{left + pw + 4}" y="{ly:.1f}" class="ref" fill="{colour}">'
                      f'{_e(name)} {_e(value_text(lv.value, row.unit))}</text>')
@@ -216,8 +217,7 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
     smax = nice_max(max(shares + [p for p in prev_shares if p is not None] + [1.0]))
     desc_bits = []
     for cat, r in b.categories:
-        count = number_text(r.get("numerator"))
-        desc_bits.append(f"{cat}: {count} ({value_text(r.get('value'), 'percent')})")
+        desc_bits.append(f"{cat}: {number_text(r.get('numerator'))} ({value_text(r.get('value'), 'percent')})")
     desc = f"{b.title}, {b.period}, share of {number_text(b.total) or 'the total'}: " + "; ".join(desc_bits) + "."
     if b.previous_period:
         desc += f" Diamonds mark the {b.previous_period} share."

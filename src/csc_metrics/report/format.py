@@ -8,6 +8,10 @@ SECTIONS = ("inputs", "processes", "outputs")
 SECTION_TITLES = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs"}
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
 STATUS_TEXT = {"no_data": "no data", "empty": "–"}
+# the one mark of an incomplete figure (the period, or a look-back or look-forward window, not fully covered)
+INCOMPLETE_MARK = "*"
+INCOMPLETE_LEGEND = (f"{INCOMPLETE_MARK} incomplete: the inputs do not cover all of the period, or of the look-back or "
+                     "look-forward window the indicator needs; not compared")
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -28,9 +32,7 @@ def fmt_result(r: dict[str, Any]) -> str:
         return STATUS_TEXT[r["status"]]
     text = fmt_value(r["value"], r["unit"])
     if r["status"] == "incomplete":
-        text += "*"
-    if any("(CSC301)" in w for w in r.get("warnings") or []):
-        text += "†"  # a look-back or look-forward the inputs do not cover
+        text += INCOMPLETE_MARK
     return text
 
 

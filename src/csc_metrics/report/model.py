@@ -238,10 +238,9 @@ def apply_benchmarks(rows: list[Row], metadata: dict[str, Any], la_code: str, sn
             period=period, indicator_meta=indicator_meta or {})
         meta = compared["metadata"]
         for c in compared["comparisons"]:
-            row = rows_by_key.get((c["indicator"], c["period"]))
-            if row is None:
-                continue
-            _take(row, c)
+            target = rows_by_key.get((c["indicator"], c["period"]))
+            if target is not None:
+                _take(target, c)
     return meta
 
 
@@ -286,7 +285,7 @@ def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str) -> None
         row.baseline = q[3]
         row.baseline_note = f"position at the end of {baseline} (Q4)"
         return
-    if row.unit == "count" and row.kind == "flow" and all(has_figure(r) and r.get("complete") for r in q):
+    if row.unit == "count" and row.kind == "flow" and all(r is not None and has_figure(r) and r.get("complete") for r in q):
         values = [r["value"] for r in q if r is not None]
         total: Any = next((v for v in values if is_suppressed(v)), None) or sum(values)
         row.baseline = {"period": baseline, "value": total, "numerator": total, "denominator": None,

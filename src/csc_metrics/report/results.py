@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csc_metrics.report.format import (
+    INCOMPLETE_LEGEND,
     SECTION_TITLES,
     SECTIONS,
     fmt_change,
@@ -144,8 +145,7 @@ def caption(payload: dict[str, Any]) -> str:
     tables = sorted({i["table"] for i in inputs})
     return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
             f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period, better/worse by polarity · "
-            "* period not fully covered by the inputs · † look-back or look-forward window not fully in the inputs "
-            "(see the JSON warnings)")
+            f"{INCOMPLETE_LEGEND} (the JSON findings say why)")
 
 
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:

@@ -50,7 +50,7 @@ def issue_dict(d: Diagnostic, show_values: bool = False) -> dict[str, Any]:
 
 def validate_payload(result: ReadResult, show_values: bool = False) -> dict[str, Any]:
     """The `validate --format json` document (cli.md contract, schema_version 1)."""
-    tables = []
+    tables: list[dict[str, Any]] = []
     for data in result.tables.values():
         for s in data.sources:
             tables.append({

@@ -297,8 +297,8 @@ def _shift_legacy(df: pl.DataFrame, d: Draw, at: date) -> pl.DataFrame:
     """Move a legacy period back so that `at` falls at a random point inside it (never before birth)."""
     span = (pl.col("cla_end") - pl.col("cla_start")).dt.total_days()
     age_days = (pl.lit(at) - pl.col("dob")).dt.total_days()
-    cap = pl.when(pl.col("exit") == "to18").then(pl.min_horizontal(age_days, pl.lit(8 * 365)))
-    cap = cap.otherwise(pl.min_horizontal(span, age_days))
+    cap = (pl.when(pl.col("exit") == "to18").then(pl.min_horizontal(age_days, pl.lit(8 * 365)))
+           .otherwise(pl.min_horizontal(span, age_days)))
     shift = days((d.u(330) * cap).floor().cast(pl.Int64))
     moved = ["cla_start", "adoption_decision", "placement_order", "matched", "placed_for_adoption",
              "adoption_order", "decision_reversed", "ffa_placement"]

@@ -25,7 +25,7 @@ def to_annex_a(df: pl.DataFrame, table: TableSchema, code_sets: dict[str, CodeSe
     exprs = []
     for col in table.columns:
         e = pl.col(col.name)
-        if col.type is ColumnType.CODE:
+        if col.type is ColumnType.CODE and col.code_set is not None:
             e = e.replace_strict(template_labels(code_sets[col.code_set]), return_dtype=pl.String)
         elif col.type is ColumnType.YES_NO:
             e = e.replace_strict(YES_NO_LABELS, return_dtype=pl.String)

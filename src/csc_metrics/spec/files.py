@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from csc_metrics.spec.base import StrictModel
+from csc_metrics.spec.derived import DerivedTable
 from csc_metrics.spec.indicators import Indicator
 from csc_metrics.spec.tables import CodeSet, TableSchema
 
@@ -18,3 +19,5 @@ class DefinitionsFile(StrictModel):
     tables: list[TableSchema] = Field(default_factory=list, description="Input table schemas (data dictionaries).")
     code_sets: list[CodeSet] = Field(default_factory=list, description="Code sets referenced by coded columns.")
     indicators: list[Indicator] = Field(default_factory=list, description="Indicator definitions.")
+    derived: list[DerivedTable] = Field(
+        default_factory=list, description="Derived tables: built from input tables by a registered builder.")

@@ -128,6 +128,13 @@ class Timescale(StrictModel):
             raise ValueError("a timescale needs exactly one of `within` or `at_least`")
         return self
 
+    @property
+    def bound(self) -> int:
+        """The `within` or `at_least` value (the validator guarantees exactly one is set)."""
+        bound = self.within if self.within is not None else self.at_least
+        assert bound is not None
+        return bound
+
 
 class TimescaleCondition(StrictModel):
     """`{timescale: {from, to, unit, within | at_least}}`."""
@@ -181,14 +188,15 @@ _CONDITION_KEYS = ("column", "age", "timescale", "related", "any", "not")
 def _condition_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         return next((k for k in _CONDITION_KEYS if k in value), None)
-    return {
+    tags: dict[type, str] = {
         ColumnCondition: "column",
         AgeCondition: "age",
         TimescaleCondition: "timescale",
         RelatedCondition: "related",
         AnyCondition: "any",
         NotCondition: "not",
-    }.get(type(value))
+    }
+    return tags.get(type(value))
 
 
 Condition = Annotated[

@@ -25,7 +25,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from csc_metrics import __version__
+from csc_metrics.cache import cache_dir
 from csc_metrics.diagnostics import Diagnostic, Severity
+from csc_metrics.spec.derived import DerivedTable
 from csc_metrics.spec.files import DefinitionsFile
 from csc_metrics.spec.indicators import AnyIndicator
 from csc_metrics.spec.tables import CodeSet, TableSchema
@@ -51,6 +53,7 @@ class Definitions:
     tables: dict[str, TableSchema] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
     indicators: dict[str, AnyIndicator] = field(default_factory=dict)
+    derived: dict[str, DerivedTable] = field(default_factory=dict)  # also in `tables`, as schemas
     located: dict[tuple[str, str], Located] = field(default_factory=dict)  # (kind, id) -> where
     files: list[Path] = field(default_factory=list)
     content_hash: str = ""
@@ -104,21 +107,19 @@ def find_yaml_files(paths: list[Path]) -> list[Path]:
 _MEMORY: dict[str, LoadResult] = {}
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "csc-metrics"
-
-
-def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
+def load_definitions(paths: list[Path], cache: bool = False, positions: bool = False) -> LoadResult:
     """Parse and validate every definitions file; structural problems become diagnostics (never raised).
 
-    With `cache`, an unchanged set of files (same names and contents, same tool and pydantic versions) is
-    loaded from a pickle in the user's cache folder instead of being parsed again; source positions are then
-    not kept (only `check` needs them, and it never uses the cache).
+    With `cache`, an unchanged set of files (same names and contents, same tool and pydantic versions, same
+    definitions models in `csc_metrics.spec`) is loaded from a pickle in the user's cache folder instead of
+    being parsed again. Files with errors are never cached. Source positions are kept only with `positions`
+    (what `check` needs to place a later problem: a reference, a compile or an embedded test failing).
     """
     if not cache:
         return _load_all(paths)
-    digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}".encode())
+    digest = hashlib.sha256(f"{__version__}|{pydantic.VERSION}|{positions}".encode())
+    for model in sorted(Path(__file__).parent.glob("*.py")):  # a changed model or validator: parse again
+        digest.update(model.read_bytes())
     contents: dict[Path, bytes] = {}
     for path in find_yaml_files(paths):
         try:
@@ -129,14 +130,15 @@ def load_definitions(paths: list[Path], cache: bool = False) -> LoadResult:
     key = digest.hexdigest()
     if key in _MEMORY:
         return _MEMORY[key]
-    cached = _cache_dir() / f"definitions-{key[:32]}.pickle"
+    cached = cache_dir() / f"definitions-{key[:32]}.pickle"
     try:
         result = pickle.loads(cached.read_bytes())
     except Exception:  # missing, stale or unreadable cache: parse again (the files as read for the key)
         result = _load_all(paths, contents)
         if result.has_errors:  # keep positions for the error message; nothing worth caching
             return result
-        result.definitions.located = {}
+        if not positions:
+            result.definitions.located = {}
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -171,6 +173,7 @@ def _load_all(paths: list[Path], contents: dict[Path, bytes] | None = None) -> L
             continue
         digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
         _load_file(path, text, defs, diags)
+    _register_derived(defs, diags)
     defs.content_hash = "sha256:" + digest.hexdigest()
     return LoadResult(defs, diags)
 
@@ -307,7 +310,7 @@ def _alias_bomb(data: Any) -> str | None:
 
 def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
     """Keep the valid items of a file with errors, so cross-reference checks still see them."""
-    kept: dict[str, list[Any]] = {"tables": [], "code_sets": [], "indicators": []}
+    kept: dict[str, list[Any]] = {"tables": [], "code_sets": [], "indicators": [], "derived": []}
     for key in kept:
         for item in data.get(key) or []:
             try:
@@ -326,7 +329,8 @@ def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
 def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Definitions,
               diags: list[Diagnostic]) -> None:
     survivors = parsed.__dict__.get("_survivors")
-    for kind, store in (("tables", defs.tables), ("code_sets", defs.code_sets), ("indicators", defs.indicators)):
+    for kind, store in (("tables", defs.tables), ("code_sets", defs.code_sets), ("indicators", defs.indicators),
+                        ("derived", defs.derived)):
         items = getattr(parsed, kind)
         nodes = data.get(kind) or []
         if survivors is not None:
@@ -343,6 +347,25 @@ def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Def
                 continue
             store[obj.id] = obj
             defs.located[(kind, obj.id)] = Located(obj, fname, line, col, node)
+
+
+def _register_derived(defs: Definitions, diags: list[Diagnostic]) -> None:
+    """Each derived table joins `tables` as a schema (its `source` that of its first input); an id already
+    taken by an input table is a duplicate."""
+    for d in list(defs.derived.values()):
+        where = defs.located.get(("derived", d.id))
+        if d.id in defs.tables:
+            first = defs.located.get(("tables", d.id))
+            diags.append(Diagnostic(code="CSC107", message=f"derived table id `{d.id}` is also an input table"
+                                    + (f" (defined at {first.file}:{first.line})" if first else ""),
+                                    file=where.file if where else None, line=where.line if where else None,
+                                    hint="ids must be unique across tables and derived tables"))
+            del defs.derived[d.id]
+            continue
+        source = next((defs.tables[i].format for i in d.inputs if i in defs.tables), "annex_a")
+        defs.tables[d.id] = d.as_schema(source)
+        if where is not None:
+            defs.located[("tables", d.id)] = where
 
 
 def _plain(node: Any) -> Any:
@@ -379,10 +402,10 @@ def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
 
 
 def _known_fields() -> set[str]:
-    from csc_metrics.spec import indicators, tables
+    from csc_metrics.spec import derived, indicators, tables
 
     names: set[str] = set()
-    for module in (indicators, tables):
+    for module in (indicators, tables, derived):
         for obj in vars(module).values():
             if isinstance(obj, type) and issubclass(obj, BaseModel):
                 for name, info in obj.model_fields.items():

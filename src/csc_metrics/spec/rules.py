@@ -77,6 +77,29 @@ class _Checker:
                     self.report("CSC111", f"unknown code set `{col.code_set}`", "tables", table.id,
                                 ["columns", i, "code_set"], _suggest(col.code_set, list(self.defs.code_sets)))
 
+    # ---- derived tables ---------------------------------------------------------------------------
+    def derived(self) -> None:
+        if not self.defs.derived:
+            return
+        from csc_metrics.engine.derive import registry
+
+        builders = registry()
+        for d in self.defs.derived.values():
+            for i, name in enumerate(d.inputs):
+                if self.defs.table(name) is None:
+                    self.report("CSC104", f"derived table `{d.id}` reads unknown table `{name}`", "derived", d.id,
+                                ["inputs", i], _suggest(name, list(self.defs.tables)))
+            b = builders.get(d.builder)
+            if b is None:
+                self.report("CSC118", f"derived table `{d.id}`: unknown builder `{d.builder}`", "derived", d.id,
+                            ["builder"], _suggest(d.builder, list(builders)) or f"known builders: {', '.join(sorted(builders)) or 'none'}")
+                continue
+            absent = [t for t in b.inputs if t not in d.inputs]
+            if absent:
+                self.report("CSC118", f"derived table `{d.id}`: builder `{d.builder}` reads {', '.join(absent)}, "
+                            "not listed in `inputs`", "derived", d.id, ["inputs"],
+                            f"inputs: [{', '.join(b.inputs)}]")
+
     # ---- indicators -------------------------------------------------------------------------------
     def indicators(self) -> None:
         for ind in self.defs.indicators.values():
@@ -236,9 +259,45 @@ def _lait_codes() -> set[str] | None:
     return lait_measure_codes()
 
 
+class _Columns(_Checker):
+    """Walks the indicators as `_Checker` does, recording every column they name instead of checking it."""
+
+    def __init__(self, defs: Definitions) -> None:
+        super().__init__(defs)
+        self.used: dict[str, set[str]] = {}
+
+    def report(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def _column(self, rep: Any, table: TableSchema, loc: list[Any], name: str, want: set[ColumnType] | None):
+        self.used.setdefault(table.id, set()).add(name)
+        return super()._column(rep, table, loc, name, want)
+
+
+def columns_used(defs: Definitions, indicators: list[AnyIndicator]) -> dict[str, set[str]]:
+    """Per table id, the columns that `indicators` name (timing, filters, numerators, breakdowns, durations,
+    related lists; a rate's count indicator too). The columns every table's rows need (child id, dates of
+    birth, ages, keys) are the reader's to add."""
+    walker = _Columns(defs)
+    seen: set[str] = set()
+    todo = list(indicators)
+    while todo:
+        ind = todo.pop()
+        if ind.id in seen:
+            continue
+        seen.add(ind.id)
+        walker.indicator(ind)
+        if isinstance(ind, RateIndicator) and ind.of in defs.indicators:
+            todo.append(defs.indicators[ind.of])
+        elif not isinstance(ind, RateIndicator) and (table := defs.table(ind.table)) is not None:
+            walker.used.setdefault(table.id, set())
+    return walker.used
+
+
 def check_references(defs: Definitions) -> list[Diagnostic]:
     """All cross-reference problems in the definitions."""
     checker = _Checker(defs)
     checker.tables()
+    checker.derived()
     checker.indicators()
     return checker.out

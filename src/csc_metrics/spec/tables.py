@@ -8,7 +8,7 @@ users add their own tables with YAML only.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -38,6 +38,23 @@ class Code(StrictModel):
         default_factory=list,
         description="Other spellings seen in real extracts that mean this code (matched case-insensitively).",
     )
+    valid_from: int | None = Field(
+        default=None, ge=2000, le=2100,
+        description="First collection year (year ending 31 March, e.g. 2025 for 2024-25) this code belongs to; "
+        "blank: every earlier year. Outside its years the code is still read, with a warning.",
+    )
+    valid_to: int | None = Field(
+        default=None, ge=2000, le=2100,
+        description="Last collection year (year ending) this code belongs to; blank: still current.",
+    )
+    read_as: str | None = Field(
+        default=None,
+        description="Another code of the set this one is read as after its year is checked (e.g. SEX `1` -> `M`).",
+    )
+
+    def valid_in(self, year: int) -> bool:
+        """Whether the code belongs to collection year `year` (year ending)."""
+        return (self.valid_from is None or year >= self.valid_from) and (self.valid_to is None or year <= self.valid_to)
 
 
 class CodeSet(StrictModel):
@@ -50,6 +67,21 @@ class CodeSet(StrictModel):
 
     def code_values(self) -> list[str]:
         return [c.code for c in self.codes]
+
+    @property
+    def has_years(self) -> bool:
+        """Whether any code is limited to some collection years or read as another code."""
+        return any(c.valid_from or c.valid_to or c.read_as for c in self.codes)
+
+    @model_validator(mode="after")
+    def _read_as_known(self) -> CodeSet:
+        codes = set(self.code_values())
+        for c in self.codes:
+            if c.read_as is not None and c.read_as not in codes:
+                raise ValueError(f"code `{c.code}` of `{self.id}` is read as `{c.read_as}`, which is not in the set")
+            if c.valid_from and c.valid_to and c.valid_to < c.valid_from:
+                raise ValueError(f"code `{c.code}` of `{self.id}`: valid_to is before valid_from")
+        return self
 
 
 class Column(StrictModel):
@@ -68,6 +100,8 @@ class Column(StrictModel):
     allow_fraction: bool = Field(
         default=False, description="For integer columns: fractional values (e.g. ages 6.14) are accepted and floored."
     )
+    header_optional: bool = Field(
+        default=False, description="With the table's `match: all`: the header may lack this column (e.g. `YEAR`).")
     description: str = Field(default="", description="What the column holds.")
 
     @model_validator(mode="after")
@@ -94,6 +128,17 @@ class TableSchema(StrictModel):
     title: str = Field(description="Human-readable name, e.g. `List 3: Referrals`.")
     description: str = Field(default="", description="What one row is.")
     annex_a_list: int | None = Field(default=None, ge=1, le=11, description="The Annex A list number, if any.")
+    format: Literal["annex_a", "ssda903", "cin_census"] = Field(
+        default="annex_a",
+        description="The kind of input the table comes in: an Annex A list (or local report), an SSDA903 table "
+        "or a CIN census module. It decides how files are recognised and dated, and a result's `source`.",
+    )
+    match: Literal["required", "all"] = Field(
+        default="required",
+        description="How a header row is recognised as this table: `required` when it has every required "
+        "column; `all` when it has every column not marked `header_optional` (the SSDA903 rule). Extra columns "
+        "are allowed and reported either way.",
+    )
     sheet_names: list[str] = Field(
         default_factory=list,
         description="Sheet or file names that suggest this table; only a tie-breaker, headers decide.",

@@ -15,6 +15,8 @@ A database source (e.g. an authority's Standard Safeguarding Dataset warehouse) 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,6 +55,25 @@ class Return:
     period: CollectionPeriod | None
     tables: dict[str, TableData]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    unrecognised: list[dict] = field(default_factory=list)  # {"path", "sheet", "reason"}: files or sheets not read
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the user asked of one read, for formats that need it (`read_options()` inside `read`)."""
+
+    named: frozenset[Path] = frozenset()  # files named on the command line (a problem with one is fatal)
+    digests: bool = True  # hash each file (SHA-256) for the run's provenance
+    year: int | None = None  # `--year`: the collection year (year ending), overriding the content
+    columns: Mapping[str, set[str]] | None = None  # Annex A: only these columns per table (None: all)
+
+
+_OPTIONS: ContextVar[ReadOptions | None] = ContextVar("read_options", default=None)
+
+
+def read_options() -> ReadOptions:
+    """The options of the read in progress (defaults outside one)."""
+    return _OPTIONS.get() or ReadOptions()
 
 
 class SourceFormat(Protocol):
@@ -63,6 +84,9 @@ class SourceFormat(Protocol):
     def detect(self, path: Path, head: bytes) -> bool: ...
 
     def read(self, paths: list[Path], definitions: Definitions) -> list[Return]: ...
+
+
+HEAD_SIZE = 65_536  # bytes of a file `detect` sees
 
 
 _FORMATS: list[SourceFormat] = []

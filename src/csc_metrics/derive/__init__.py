@@ -1,0 +1,1 @@
+"""Derived structures built from the statutory returns (pure polars functions over the tables read)."""

@@ -1,0 +1,109 @@
+"""Shared pieces of the SSDA903 derivations: episode columns, provenance, the findings frame, repair codes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from csc_metrics.io.model import ROW, SRC
+
+EPISODES = "ssda903_episodes"
+HEADER = "ssda903_header"
+# the 13 DfE Episodes fields, lower-cased (R1 compares all of them)
+EPISODE_FIELDS = ["child", "decom", "rne", "ls", "cin", "place", "place_provider", "dec", "rec",
+                  "reason_place_change", "home_post", "pl_post", "urn"]
+TEXT_FIELDS = [c for c in EPISODE_FIELDS if c not in ("decom", "dec")]
+TEMPORARY = ["T0", "T1", "T2", "T3", "T4"]  # temporary placements (§2.5 rule 2)
+SHORT_BREAKS = ["V3", "V4"]
+ADOPTION_PLACEMENTS = ["A3", "A4", "A5", "A6"]
+NEW_CARER_RNE = ["S", "P", "B"]  # RNE codes that change carer; L, T and U keep the carer (§2.5, §2.6)
+X1 = "X1"  # episode ceased, a new one began the same day: still in care
+UNK = "UNK"  # ceased, reason unknown (§2.2; LIIA's E99 means the same)
+
+FINDING_SCHEMA: dict[str, pl.DataType] = {
+    "code": pl.String(), "rule": pl.String(), "message": pl.String(), SRC: pl.UInt16(), ROW: pl.UInt32(),
+    "year": pl.Int32(), "table": pl.String(), "field": pl.String(),
+}
+"""Findings (stacking) and repairs: `code, rule, message, __src, __row, year` (the agreed columns) plus `table`
+(the table the row is in) and `field` (the column changed, if one) so that diagnostics can name file, row and
+column. Messages never carry child ids or values."""
+
+# rule -> (code, message, hint); codes registered in csc_metrics.diagnostics.CODES
+RULES: dict[str, tuple[str, str, str]] = {
+    "R0": ("CSC230", "episode dropped: no child id or no valid start date (DECOM)",
+           "fill CHILD and DECOM (dd/mm/yyyy) in the Episodes table"),
+    "R1": ("CSC231", "duplicate episode removed (identical to another row)",
+           "delete the repeated row from the Episodes table"),
+    "R2": ("CSC232", "another version of the same episode (same child, start date) kept: latest return, then "
+                     "the one with an end date, then the later end date",
+           "keep one row per child and DECOM"),
+    "R3": ("CSC233", "open episode (no DEC) carries a reason for ceasing (REC); REC ignored",
+           "blank REC on open episodes, or fill DEC"),
+    "R4": ("CSC234", "episode ends before it starts; DEC set to DECOM (zero-length episode)",
+           "correct DEC or DECOM"),
+    "R5": ("CSC235", "episode ends after 31 March of its collection year; read as open at 31 March for that year",
+           "a DEC after the year end belongs in next year's return: blank it (with REC)"),
+    "R6": ("CSC236", "episode open or overlapping while a later episode exists; DEC set from the next episode "
+                     "(REC X1 if it continues, UNK if the next one starts a new period of care)",
+           "close each episode on the day the next begins"),
+    "R7": ("CSC237", "REC X1 but the next episode starts later; bridged to the next start if that is not a new "
+                     "period of care, else REC set to UNK",
+           "X1 means a new episode begins the same day: fix DEC or REC"),
+    "R8": ("CSC238", "REC X1 on the child's last episode; REC set to UNK (ceased, reason unknown)",
+           "record the reason the child left care, or blank DEC if still looked after"),
+    "R9": ("CSC239", "episode ceased but the next continues the same day without RNE S; REC read as X1",
+           "use REC X1 when a new episode begins the same day"),
+    "R10": ("CSC240", "episode after a cessation and a gap has RNE other than S; read as a new period of care (S)",
+            "a return to care starts with RNE S"),
+    "R11": ("CSC241", "RNE S on an episode that continues an X1 the same day; read as P (placement changed) or "
+                      "L (legal status only)",
+            "use RNE L, P, T, B or U for a new episode within a period of care"),
+    "R12": ("CSC242", "episode still open but the child is absent from a later return; closed at 31 March of the "
+                      "child's last return with REC UNK",
+            "include every child looked after in each year's return, or close the episode"),
+    "stack": ("CSC243", "episode of an earlier return not held by a later return that covers that date; dropped",
+              "a later return is authoritative for the history it holds: resubmit the episode if it is real"),
+    "dob": ("CSC244", "date of birth differs between returns; the latest return's is used",
+            "correct DOB in the Header of the earlier or later return"),
+}
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+def text(col: str) -> pl.Expr:
+    """A code column as text (categorical and enum columns compared as strings)."""
+    return pl.col(col).cast(pl.String)
+
+
+def prepare(frame: pl.DataFrame, fields: list[str] | None = None) -> pl.DataFrame:
+    """Code columns as text, and the provenance columns `__src`, `__row`, `year` present (null when absent)."""
+    fields = TEXT_FIELDS if fields is None else fields
+    casts = [text(c) for c in fields if c in frame.columns and frame.schema[c] != pl.String]
+    missing = [pl.lit(None, dtype).alias(c) for c, dtype in ((SRC, pl.UInt16), (ROW, pl.UInt32), ("year", pl.Int32))
+               if c not in frame.columns]
+    out = frame.with_columns(*casts, *missing) if casts or missing else frame
+    if out.schema["year"] != pl.Int32:
+        out = out.with_columns(pl.col("year").cast(pl.Int32))
+    return out
+
+
+def notes(rows: pl.DataFrame, rule: str, table: str = EPISODES, field: str | None = None) -> pl.DataFrame:
+    """One finding per row of `rows` for `rule`."""
+    code, message, _ = RULES[rule]
+    return rows.select(
+        pl.lit(code, pl.String).alias("code"), pl.lit(rule, pl.String).alias("rule"),
+        pl.lit(message, pl.String).alias("message"), pl.col(SRC).cast(pl.UInt16), pl.col(ROW).cast(pl.UInt32),
+        pl.col("year").cast(pl.Int32), pl.lit(table, pl.String).alias("table"),
+        pl.lit(field, pl.String).alias("field"),
+    )
+
+
+def concat_findings(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    parts = [p for p in parts if p.height]
+    return pl.concat(parts, how="vertical") if parts else empty_findings()
+
+
+def episode_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """A child's episodes in time order: by DECOM, a zero-length episode before one starting the same day."""
+    return frame.sort(["child", "decom", "dec"], nulls_last=True, maintain_order=True)
