@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import DEFINITIONS
 
 from csc_metrics.checks import check_definitions
-from tests.conftest import DEFINITIONS
 
 
 def _mutated(tmp_path: Path, file: str, old: str, new: str, nth: int = 1) -> tuple[Path, int]:

@@ -93,7 +93,7 @@ def test_unknown_element_skipped_with_one_note_and_line(tmp_path):
     text = message(child("C1", details("2024-05-01", modules="<Foo>\n<Bar>1</Bar>\n</Foo>\n"),
                          details("2024-07-01", modules="<Foo>\n<Bar>2</Bar>\n</Foo>\n")))
     ret = read_xml(tmp_path, text)
-    [note] = [d for d in ret.diagnostics if d.code == "CSC270"]
+    [note] = [d for d in ret.diagnostics if d.code == "CSC224"]
     assert note.severity is Severity.INFO and note.count == 2
     assert note.element == "Message/Children/Child[1]/CINdetails[1]/Foo"
     assert text.splitlines()[note.line - 1] == "<Foo>"
@@ -139,7 +139,7 @@ def test_gender_current_and_sex_one_column(tmp_path, year, sex, expected, warned
     text = message(child("C1", details(f"{year - 1}-05-01"), sex=sex), head=header(year, f"{year}-03-31"))
     ret = read_xml(tmp_path, text)
     assert frame(ret, "cin_child")["sex"].to_list() == [expected]
-    assert ("CSC274" in codes(ret)) is warned
+    assert ("CSC220" in codes(ret)) is warned
 
 
 def test_every_schema_year_reads(tmp_path):
@@ -170,21 +170,21 @@ def test_reference_date_not_31_march(tmp_path):
     """§1.7 a July ReferenceDate: E = 31 March of Year (§6.10), with a warning."""
     ret = read_xml(tmp_path, message(child("C1", details("2024-05-01")), head=header(2025, "2025-07-14")))
     assert ret.period.end == date(2025, 3, 31)
-    [d] = [d for d in ret.diagnostics if d.code == "CSC271"]
+    [d] = [d for d in ret.diagnostics if d.code == "CSC221"]
     assert d.severity is Severity.WARNING and d.element.startswith("Message/Header")
 
 
 def test_year_disagreeing_with_reference_date(tmp_path):
     ret = read_xml(tmp_path, message(child("C1", details("2024-05-01")), head=header(2024, "2025-03-31")))
     assert ret.period.end == date(2025, 3, 31)  # a 31 March reference date wins
-    assert "CSC271" in codes(ret)
+    assert "CSC221" in codes(ret)
 
 
 def test_no_header_year_from_content(tmp_path):
     ret = read_xml(tmp_path, message(child("C1", details("2024-05-01"), details("2025-02-01")),
                                      head=header(None, None)))
     assert ret.period.end == date(2025, 3, 31)  # latest referral February 2025: year ending 2025
-    assert "CSC271" in codes(ret)
+    assert "CSC221" in codes(ret)
 
 
 def test_no_declaration_namespace_mixed_content_tabs_no_final_newline(tmp_path):
@@ -242,7 +242,7 @@ def test_codes_outside_their_year_warn(tmp_path):
                                        modules=assessment("2020-05-02", "2020-05-30", ["24A", "18B"]))),
                    head=header(2021, "2021-03-31"))
     ret = read_xml(tmp_path, text)
-    warned = sorted(d.element.rsplit("/", 1)[-1] for d in ret.diagnostics if d.code == "CSC274")
+    warned = sorted(d.element.rsplit("/", 1)[-1] for d in ret.diagnostics if d.code == "CSC220")
     assert warned == ["AssessmentFactors[1]", "ReasonForClosure", "ReferralSource"]
 
 

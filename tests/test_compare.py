@@ -13,8 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from csc_metrics.compare import compare_results, period_bounds, select_results
+from csc_metrics.compare import compare_results, select_results
+from csc_metrics.engine.periods import parse_period
 from csc_metrics.errors import ConfigError, InputError
+from csc_metrics.results import Result
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCHEMA = json.loads(resources.files("csc_metrics").joinpath("data", "compare.schema.json").read_text())
@@ -22,7 +24,8 @@ SCHEMA = json.loads(resources.files("csc_metrics").joinpath("data", "compare.sch
 
 def result(indicator: str, value: float | None, *, period: str = "2024-25", unit: str = "percent",
            polarity: str = "low", kind: str = "flow", annualised: bool = False, **extra: Any) -> dict[str, Any]:
-    start, end = period_bounds(period)
+    p = parse_period(period)
+    start, end = p.start, p.end
     return {
         "indicator": indicator, "title": indicator.replace("_", " "), "section": extra.pop("section", "inputs"),
         "kind": kind, "period": period, "period_start": start.isoformat(), "period_end": end.isoformat(),
@@ -234,8 +237,9 @@ def test_default_period_is_latest_complete_and_period_option_selects():
         result("re_referrals_12m", 22.0, period="2025-26 Q1"),
         result("re_referrals_12m", 23.0, period="2025-26 Q2", complete=False),
     ]
-    assert [r["period"] for r in select_results(results, None)] == ["2025-26 Q1"]
-    assert [r["period"] for r in select_results(results[:2], None)] == ["2024-25"]  # annual wins a tie
+    typed = [Result.from_dict(r) for r in results]
+    assert [r.period.label for r in select_results(typed, None)] == ["2025-26 Q1"]
+    assert [r.period.label for r in select_results(typed[:2], None)] == ["2024-25"]  # annual wins a tie
     assert row(run(results, period="2024-25 Q4"), "england")["value"] == 21.0
     with pytest.raises(ConfigError, match="no results for period"):
         run(results, period="2023-24")
@@ -350,12 +354,8 @@ def test_indicator_meta_from_definitions(tmp_path):
 
     (tmp_path / "x.yaml").write_text(DEFINITIONS, encoding="utf-8")
     meta = indicator_meta_from_definitions(tmp_path)
-    assert meta["my_rereferrals"] == {"benchmark_measure": "ReReferral", "polarity": "low", "unit": "percent",
-                                      "kind": "flow", "title": "My re-referrals", "section": "inputs",
-                                      "target": 21.5}
-    assert (meta["my_rate"]["unit"], meta["my_rate"]["kind"]) == ("rate_per_10k", "stock")  # kind of `of`
-    assert meta["my_count"]["unit"] == "children" and meta["my_count"]["benchmark_measure"] is None
-    assert meta["re_referrals_12m"]["benchmark_measure"] == "ReReferral"  # catalogue mapping kept
+    assert meta["my_rereferrals"] == {"benchmark_measure": "ReReferral", "target": 21.5}
+    assert meta["my_count"]["benchmark_measure"] is None
     out = run([result("my_rereferrals", 20.0)], indicator_meta=meta, benchmarks=["target", "england"])
     assert row(out, "target")["benchmark_value"] == 21.5 and row(out, "england")["measure"] == "ReReferral"
     (tmp_path / "bad.yaml").write_text("version: 1\nindicators: [{id: 1}]\n", encoding="utf-8")

@@ -73,7 +73,8 @@ def test_published_symbols_are_kept_as_symbols_never_zero():
 
 
 def test_catalogue_benchmark_measures_exist():
-    from csc_metrics.compare import CATALOGUE_MEASURES
+    from csc_metrics.compare import indicator_meta_from_definitions
     from csc_metrics.reference import lait_measure_codes
 
-    assert set(CATALOGUE_MEASURES.values()) <= lait_measure_codes()
+    measures = {m["benchmark_measure"] for m in indicator_meta_from_definitions(None).values()} - {None}
+    assert "ReReferral" in measures and measures <= lait_measure_codes()

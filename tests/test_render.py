@@ -85,4 +85,4 @@ def test_rates_without_an_la_are_not_reported_as_a_missing_list():
     ]}
     assert no_data_line(payload) == (
         "Not computed, list not in the inputs: annex_a_list_10 (2 indicators)\n"
-        "Not computed: no local authority set: pass --la CODE or set `la` in csc-metrics.toml (1 indicator)")
+        "Not computed: no local authority set: pass --la CODE or set `la` in csc-metrics.toml (CSC307) (1 indicator)")

@@ -121,7 +121,8 @@ def test_write_and_read_back(store: HistoryStore) -> None:
     (run,) = store.runs()
     assert run["run_id"] == run_id and run["la_code"] == "808" and run["as_at"] == "2025-09-30"
     assert run["n_results"] == 1 and run["definitions_hash"] == "sha256:d1" and run["tool_version"] == "1.0.0"
-    assert run["inputs"] == [{"path": "list1.csv", "sha256": "a" * 64, "table": "annex_a_list_1", "rows": 10}]
+    assert run["inputs"] == [{"path": "list1.csv", "sha256": "a" * 64, "table": "annex_a_list_1", "rows": 10,
+                             "coverage": None}]
     assert run["created_at"].endswith("+00:00")
     (row,) = store.series("re_referrals_12m")
     assert (row["numerator"], row["denominator"], row["value"]) == (35, 240, 14.583333)

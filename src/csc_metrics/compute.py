@@ -23,6 +23,17 @@ from csc_metrics.engine.periods import (
 )
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
+from csc_metrics.results import (
+    Kind,
+    Result,
+    Source,
+    Status,
+    Unit,
+    direction_of,
+    shown_change,
+    uncovered,
+    verdict,
+)
 from csc_metrics.spec.indicators import AnyIndicator, BreakdownIndicator, FlowTiming, RateIndicator
 from csc_metrics.spec.loader import Definitions, default_definitions_path, load_definitions
 from csc_metrics.spec.rules import check_references, columns_used
@@ -151,36 +162,25 @@ def population_lookup(la: str | None) -> Any:
     return for_period
 
 
-def _direction(change: float | None) -> str | None:
-    if change is None:
-        return None
-    if abs(change) < 1e-9:
-        return "same"
-    return "up" if change > 0 else "down"
-
-
-def _assessment(direction: str | None, polarity: str) -> str | None:
-    if direction is None or polarity == "none":
-        return None
-    if direction == "same":
-        return "same"
-    better = "down" if polarity == "low" else "up"
-    return "better" if direction == better else "worse"
-
-
 def add_previous(results: list[dict[str, Any]], store_values: dict[tuple[str, str, str | None], float | None]) -> None:
-    """Previous period's value: from this run when complete there, otherwise from the history store."""
+    """Previous period's value: from this run when complete there, otherwise from the history store (complete
+    figures only). Direction and verdict are decided on the values as displayed (`results.verdict`); an
+    incomplete figure gets neither."""
     in_run = {(r["indicator"], r["period"], r["category"]): r for r in results}
     for r in results:
         period: Period = r["period_obj"]
         prev_label = period.previous().label
         key = (r["indicator"], prev_label, r["category"])
         prev = in_run.get(key)
-        prev_value = prev["value"] if prev is not None and prev["status"] == "ok" else store_values.get(key)
+        if prev is not None:
+            prev_value = prev["value"] if prev["status"] == "ok" else None
+        else:
+            prev_value = store_values.get(key)
         change = None if prev_value is None or r["value"] is None else r["value"] - prev_value
-        direction = _direction(change)
-        r.update(previous_period=prev_label, previous_value=prev_value, change=change, direction=direction,
-                 assessment=_assessment(direction, r["polarity"]))
+        judged = r["status"] == "ok" and change is not None
+        moved = shown_change(r["value"], prev_value, r["unit"]) if judged else None
+        r.update(previous_period=prev_label, previous_value=prev_value, change=change,
+                 direction=direction_of(moved), assessment=verdict(moved, r["polarity"]))
 
 
 def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
@@ -194,19 +194,21 @@ def _category_labels(defs: Definitions, ind: AnyIndicator) -> dict[str, str]:
 
 
 def _public_result(r: dict[str, Any], ind: AnyIndicator, kind: str, labels: dict[str, str]) -> dict[str, Any]:
-    p: Period = r["period_obj"]
-    bench = ind.benchmark.model_dump() if ind.benchmark else None
-    extra = {"category_label": labels.get(r["category"])} if r["category"] is not None else {}
-    return {
-        "indicator": r["indicator"], "title": ind.title, "section": ind.section.value, "kind": kind,
-        "period": p.label, "period_start": p.start.isoformat(), "period_end": p.end.isoformat(),
-        "complete": r["complete"], "as_at": r["as_at"].isoformat() if r["as_at"] else None,
-        "category": r["category"], "numerator": r["numerator"], "denominator": r["denominator"],
-        "value": r["value"], "unit": r["unit"], "annualised": r["annualised"], "polarity": ind.polarity.value,
-        "previous_period": r["previous_period"], "previous_value": r["previous_value"], "change": r["change"],
-        "direction": r["direction"], "assessment": r["assessment"], "status": r["status"],
-        "warnings": r["warnings"], "findings": r["findings"], "benchmark": bench, **extra,
-    }
+    """The typed result, built once, as the payload carries it."""
+    findings = r.get("findings")
+    result = Result(
+        indicator=r["indicator"], title=ind.title, section=ind.section.value, kind=Kind(kind),
+        period=r["period_obj"], complete=r["complete"], as_at=r["as_at"], category=r["category"],
+        category_label=labels.get(r["category"]) if r["category"] is not None else None,
+        numerator=r["numerator"], denominator=r["denominator"], value=r["value"], unit=Unit(r["unit"]),
+        annualised=r["annualised"], polarity=ind.polarity.value, previous_period=r["previous_period"],
+        previous_value=r["previous_value"], change=r["change"], direction=r["direction"],
+        assessment=r["assessment"], status=Status(r["status"]),
+        findings=findings if findings is not None else r.get("warnings") or [],
+        source=Source(r.get("source") or "annex_a"),
+        benchmark=ind.benchmark.model_dump() if ind.benchmark else None,
+    )
+    return result.to_dict()
 
 
 def _diagnostics_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
@@ -270,6 +272,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     ind_by_id = {i.id: i for i in indicators}
     for r in raw:
         r["polarity"] = ind_by_id[r["indicator"]].polarity.value
+        if r["status"] == "ok" and uncovered(r):
+            r["status"] = "incomplete"  # a window the inputs do not cover: never "ok with a mark"
     store = None
     store_values: dict[tuple[str, str, str | None], float | None] = {}
     if opts.use_store:

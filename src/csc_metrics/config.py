@@ -55,6 +55,9 @@ class Config(StrictModel):
     targets: dict[str, float] = Field(default_factory=dict, description="Local targets, per indicator id.")
     suppress_below: int | None = Field(default=None, description="Suppress counts 1..N-1 in published outputs.")
     sn_model: str | None = Field(default=None, description="Statistical-neighbour model: `2025` or `2021`.")
+    min_base: int = Field(default=20, ge=1, description="Smallest base (denominator, or the count itself) a figure "
+                          "needs to be headlined as a biggest movement; below it the figure is marked `small base`. "
+                          "Means and medians need 5 cases.")
     limits: Limits = Field(default_factory=Limits, description="Size limits on input files (`[limits]`): "
                            "larger files are refused with a message instead of read.")
 

@@ -146,12 +146,9 @@ CODES: dict[str, str] = {
     "CSC242": "903 episode open but the child absent from a later return (R12)",
     "CSC243": "903 episode no longer held by a later return: dropped",
     "CSC244": "903 date of birth differs between returns",
-    # CIN census (io/formats/cin_*.py)
-    "CSC270": "CIN census XML element not read (unknown, or repeated in one record)",
-    "CSC271": "CIN census year unclear or inconsistent (ReferenceDate, Year)",
+    # CIN census (io/formats/cin_*.py; element not read: CSC224, codes and years: CSC220/CSC221)
     "CSC272": "referral marked NFA but has recorded activity (counted as not NFA)",
     "CSC273": "both UPN and UPNunknown given",
-    "CSC274": "code or element outside its collection year",
     "CSC275": "date after the census reference date",
     "CSC276": "primary need not stated (N0) on an episode with activity",
     "CSC277": "flattened CIN table rebuilt with possible loss (LIIA event table)",

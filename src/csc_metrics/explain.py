@@ -80,6 +80,8 @@ class Explanation:
     value: float | None = None
     plan: str | None = None
     period: str | None = None
+    status: str | None = None  # as `compute` reports it: incomplete when a window is not in the inputs
+    warnings: list[str] = field(default_factory=list)
     ids: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -152,6 +154,10 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
     result = next((r for r in evaluate(defs, [ind], frames, single) if r["category"] is None), None)
     if result is not None:
         out.numerator, out.denominator, out.value = result["numerator"], result["denominator"], result["value"]
+        from csc_metrics.results import findings_of, uncovered
+
+        out.status = "incomplete" if result["status"] == "ok" and uncovered(result) else result["status"]
+        out.warnings = [f.render() for f in findings_of(result)]
     out.plan = query.explain()
     if with_ids:
         cols = [table.child_id, "__row"] if "__row" in frames[table.id].columns else [table.child_id]

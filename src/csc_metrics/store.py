@@ -2,7 +2,10 @@
 
 - Default path `.csc-metrics/history.sqlite` under the working directory; `--store` or `CSC_METRICS_STORE`
   moves it.
-- The schema is created and migrated by the tool (`PRAGMA user_version`, `MIGRATIONS` applied in order).
+- The schema is created and upgraded by the tool (`store_schema`: every layout it wrote is recognised by its
+  columns and upgraded in place; anything else is refused, unchanged, with what to do).
+- A read-only store (file or folder) can be read: it is opened read-only (and upgraded in memory when older).
+- Results of different sources (`annex_a`, `ssda903`, `cin_census`) are never joined in one series.
 - Each run is written in one `BEGIN IMMEDIATE` transaction: a run killed half-way leaves nothing, and two
   processes writing at once wait for each other (WAL mode, busy timeout) instead of corrupting the file.
 - Re-running on the same inputs (set of sha256s), definitions hash, LA, as-at date, with the same figures,
@@ -29,67 +32,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from csc_metrics.engine.periods import parse_period
 from csc_metrics.errors import CscError
+from csc_metrics.store_schema import SCHEMA_VERSION, granularity_of, known_layout, layout, upgrade
 
 STORE_ENV = "CSC_METRICS_STORE"
 DEFAULT_STORE = Path(".csc-metrics") / "history.sqlite"
 BUSY_TIMEOUT_MS = 60_000
 
-# Each migration is a list of statements; the store's schema version is the number applied.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            run_id TEXT NOT NULL UNIQUE,
-            created_at TEXT NOT NULL,
-            tool_version TEXT,
-            definitions_hash TEXT,
-            la_code TEXT,
-            as_at TEXT,
-            dedup_key TEXT NOT NULL UNIQUE,
-            n_results INTEGER NOT NULL,
-            payload_json TEXT NOT NULL
-        )""",
-        "CREATE INDEX runs_la ON runs (la_code, id)",
-        """CREATE TABLE inputs (
-            run_pk INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            path TEXT,
-            sha256 TEXT,
-            table_id TEXT,
-            rows INTEGER,
-            PRIMARY KEY (run_pk, seq)
-        )""",
-        # numerator, denominator, value: no declared type, so integers stay integers and floats floats
-        """CREATE TABLE results (
-            run_pk INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            indicator TEXT NOT NULL,
-            period TEXT NOT NULL,
-            period_start TEXT,
-            period_end TEXT,
-            granularity TEXT,
-            category TEXT,
-            numerator,
-            denominator,
-            value,
-            unit TEXT,
-            status TEXT,
-            complete INTEGER,
-            annualised INTEGER,
-            as_at TEXT,
-            result_json TEXT NOT NULL,
-            PRIMARY KEY (run_pk, seq)
-        )""",
-        "CREATE INDEX results_key ON results (indicator, period, category)",
-    ],
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
 _RESULT_COLUMNS = (
     "period, period_start, period_end, granularity, category, value, numerator, denominator, unit, status, "
-    "complete, annualised, as_at"
+    "complete, annualised, as_at, source"
 )
 # Which run wins an (indicator, period) for display: complete beats incomplete beats no_data, then the latest.
 _QUALITY = "MAX(CASE WHEN r.status = 'no_data' THEN 0 WHEN r.complete THEN 2 ELSE 1 END)"
@@ -131,11 +83,9 @@ def _num_key(v: object) -> object:
     return f"{v:.9g}" if isinstance(v, float) else v
 
 
-def _granularity(label: str) -> str | None:
-    try:
-        return parse_period(label).granularity
-    except CscError:
-        return None
+def _coverage(item: dict[str, Any]) -> tuple[Any, Any]:
+    cov = item.get("coverage") or (None, None)
+    return (cov[0], cov[1]) if len(cov) == 2 else (None, None)
 
 
 def _la(la_code: object) -> str | None:
@@ -161,6 +111,16 @@ class HistoryStore:
             return CscError(
                 f"{self.path}: the history store is busy (another csc-metrics is writing to it)", "try again"
             )
+        if "full" in text:
+            return CscError(
+                f"{self.path}: the disk is full, so this run was not recorded; the runs stored before are intact",
+                "free some space and run again, or pass --store on another disk, or --no-store",
+            )
+        if "readonly" in text or "read-only" in text:
+            return CscError(
+                f"{self.path}: the history store is read-only, so this run was not recorded",
+                "pass --no-store, or --store with a path you can write to",
+            )
         if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
             return CscError(
                 f"{self.path}: not a readable csc-metrics history store ({text})",
@@ -169,6 +129,29 @@ class HistoryStore:
         return CscError(
             f"{self.path}: history store error: {text}", "check the --store path and its permissions"
         )
+
+    def _writable(self) -> bool:
+        """Whether the store (and its folder, where SQLite keeps the journal) may be written."""
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        return os.access(self.path, os.W_OK) and os.access(folder, os.W_OK)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The store opened read-only; in memory (a copy, upgraded there) when its layout is older."""
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:  # a WAL store in a read-only folder: no shared memory file can be made
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        if layout(conn) == "2":
+            return conn
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        conn.backup(memory)
+        conn.close()
+        memory.execute("BEGIN")
+        upgrade(memory, self.path)
+        memory.execute("COMMIT")
+        return memory
 
     @contextmanager
     def _connect(self, create: bool) -> Iterator[sqlite3.Connection | None]:
@@ -179,49 +162,47 @@ class HistoryStore:
             if not create:
                 yield None
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CscError(f"{self.path}: cannot create the history store ({exc.strerror})",
+                               "pass --no-store, or --store with a path you can write to") from exc
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            if not create and not self._writable():
+                conn = self._open_read_only()
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
-            _use_wal(conn)
-            conn.execute("PRAGMA foreign_keys = ON")
-            if not self._migrated:
-                self._migrate(conn)
-                self._migrated = True
+            for pragma in self._pragmas:
+                conn.execute(pragma)
+            if create and self.path.exists() and not self._writable():
+                raise CscError(f"{self.path}: the history store is read-only, so this run was not recorded",
+                               "pass --no-store, or --store with a path you can write to")
+            if create or self._writable():
+                if not self._migrated:
+                    known_layout(conn, self.path)  # refuse a database not ours before touching it
+                _use_wal(conn)
+                conn.execute("PRAGMA foreign_keys = ON")
+                if not self._migrated:
+                    self._migrate(conn)
+                    self._migrated = True
             yield conn
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         finally:
             conn.close()
 
+    _pragmas: tuple[str, ...] = ()  # extra pragmas on every connection (tests: `max_page_count` for a full disk)
+
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and layout(conn) == "2":
             return
-        if version > SCHEMA_VERSION:
-            raise CscError(
-                f"{self.path}: history store written by a newer csc-metrics (store schema {version}, "
-                f"this version reads {SCHEMA_VERSION})",
-                "upgrade csc-metrics, or use another --store",
-            )
         conn.execute("BEGIN IMMEDIATE")
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
-            if version == 0:
-                foreign = conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                ).fetchall()
-                if foreign:
-                    raise CscError(
-                        f"{self.path}: an SQLite database that is not a csc-metrics history store",
-                        "move the file away, or point --store at another path",
-                    )
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION or layout(conn) != "2":
+                upgrade(conn, self.path)  # (another process may have upgraded it meanwhile)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -277,9 +258,11 @@ class HistoryStore:
                 )
                 pk = cur.lastrowid
                 conn.executemany(
-                    "INSERT INTO inputs (run_pk, seq, path, sha256, table_id, rows) VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO inputs (run_pk, seq, path, sha256, table_id, rows, coverage_start, coverage_end) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     [
-                        (pk, i, str(x.get("path")), x.get("sha256"), x.get("table"), x.get("rows"))
+                        (pk, i, str(x.get("path")), x.get("sha256"), x.get("table"), x.get("rows"),
+                         *_coverage(x))
                         for i, x in enumerate(inputs)
                     ],
                 )
@@ -296,7 +279,7 @@ class HistoryStore:
         conn.executemany(
             "INSERT INTO results (run_pk, seq, indicator, period, period_start, period_end, granularity, "
             "category, numerator, denominator, value, unit, status, complete, annualised, as_at, "
-            "result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "result_json, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -313,7 +296,7 @@ class HistoryStore:
             text["period"],
             text.get("period_start"),
             text.get("period_end"),
-            _granularity(text["period"]),
+            granularity_of(text["period"]),
             None if cat is None else str(cat),
             text.get("numerator"),
             text.get("denominator"),
@@ -324,6 +307,7 @@ class HistoryStore:
             None if text.get("annualised") is None else int(bool(text["annualised"])),
             text.get("as_at"),
             stored,
+            text.get("source") or "annex_a",
         )
 
     @staticmethod
@@ -380,20 +364,21 @@ class HistoryStore:
             if not results:
                 return payload
             payload["results"] = [
-                json.loads(t)
-                for (t,) in conn.execute(
-                    "SELECT result_json FROM results WHERE run_pk = ? ORDER BY seq", (row[0],)
+                json.loads(t) | {"status": status}  # the store's status (an upgrade may have changed it)
+                for t, status in conn.execute(
+                    "SELECT result_json, status FROM results WHERE run_pk = ? ORDER BY seq", (row[0],)
                 )
             ]
             return payload
 
     def previous_values(
-        self, la_code: str | None, keys: list[tuple[str, str, str | None]]
+        self, la_code: str | None, keys: list[tuple[str, str, str | None]], source: str = "annex_a"
     ) -> dict[tuple[str, str, str | None], float | None]:
         """(indicator, period label, category) -> the stored value, None when there is none.
 
-        `la_code` is matched exactly (None matches runs without an LA). Only rows with status ok or
-        incomplete and a value count; a complete figure beats an incomplete one, then the latest run wins.
+        `la_code` is matched exactly (None matches runs without an LA), and the source too. Only complete
+        figures (status ok) with a value count: an incomplete figure is never a previous value. The latest
+        run wins.
         """
         out: dict[tuple[str, str, str | None], float | None] = dict.fromkeys(keys)
         if not keys:
@@ -410,10 +395,10 @@ class HistoryStore:
                         PARTITION BY r.indicator, r.period, r.category
                         ORDER BY COALESCE(r.complete, 0) DESC, r.run_pk DESC) AS rn
                     FROM results r JOIN runs u ON u.id = r.run_pk
-                    WHERE u.la_code IS ? AND r.status IN ('ok', 'incomplete') AND r.value IS NOT NULL
+                    WHERE u.la_code IS ? AND r.source = ? AND r.status = 'ok' AND r.value IS NOT NULL
                       AND r.indicator IN ({marks_i}) AND r.period IN ({marks_p})
                 ) WHERE rn = 1"""
-            for ind, per, cat, value in conn.execute(sql, (_la(la_code), *indicators, *periods)):
+            for ind, per, cat, value in conn.execute(sql, (_la(la_code), source, *indicators, *periods)):
                 if (ind, per, cat) in out:
                     out[(ind, per, cat)] = value
         return out
@@ -430,12 +415,13 @@ class HistoryStore:
                 args,
             ).fetchall()
             inputs: dict[int, list[dict[str, Any]]] = {}
-            for pk, path, sha, table, rows in conn.execute(  # the inputs of these runs only
-                "SELECT i.run_pk, i.path, i.sha256, i.table_id, i.rows FROM inputs i JOIN runs u ON u.id = i.run_pk "
-                f"{where} ORDER BY i.run_pk, i.seq",
+            for pk, path, sha, table, rows, start, end in conn.execute(  # the inputs of these runs only
+                "SELECT i.run_pk, i.path, i.sha256, i.table_id, i.rows, i.coverage_start, i.coverage_end "
+                f"FROM inputs i JOIN runs u ON u.id = i.run_pk {where} ORDER BY i.run_pk, i.seq",
                 args,
             ):
-                inputs.setdefault(pk, []).append({"path": path, "sha256": sha, "table": table, "rows": rows})
+                inputs.setdefault(pk, []).append({"path": path, "sha256": sha, "table": table, "rows": rows,
+                                                  "coverage": [start, end] if start and end else None})
         keys = ("run_id", "created_at", "tool_version", "la_code", "as_at", "definitions_hash", "n_results")
         return [dict(zip(keys, row[1:], strict=True)) | {"inputs": inputs.get(row[0], [])} for row in runs]
 
@@ -443,13 +429,13 @@ class HistoryStore:
         cond = "AND r.indicator = ?" if indicator_filter else ""
         return f"""
             WITH cand AS (
-                SELECT r.indicator, r.period, r.run_pk, {_QUALITY} AS quality
+                SELECT r.indicator, r.period, r.source, r.run_pk, {_QUALITY} AS quality
                 FROM results r JOIN runs u ON u.id = r.run_pk
                 WHERE u.la_code IS ? {cond}
-                GROUP BY r.indicator, r.period, r.run_pk
+                GROUP BY r.indicator, r.period, r.source, r.run_pk
             ), win AS (
-                SELECT indicator, period, run_pk, ROW_NUMBER() OVER (
-                    PARTITION BY indicator, period ORDER BY quality DESC, run_pk DESC) AS rn
+                SELECT indicator, period, source, run_pk, ROW_NUMBER() OVER (
+                    PARTITION BY indicator, period, source ORDER BY quality DESC, run_pk DESC) AS rn
                 FROM cand
             )"""
 
@@ -459,8 +445,10 @@ class HistoryStore:
         la_code: str | None = None,
         category: str | None = None,
         all_runs: bool = False,
+        source: str = "annex_a",
     ) -> list[dict[str, Any]]:
-        """One row per period for an indicator and category, by period start: the winning run's figure.
+        """One row per period for an indicator, category and source, by period start: the winning run's
+        figure (figures of two sources are never one series).
 
         With no `la_code`, the LA of the most recent run. `all_runs` lists every stored figure instead, each
         with `superseded` set.
@@ -474,11 +462,12 @@ class HistoryStore:
                 SELECT {", ".join("r." + c.strip() for c in _RESULT_COLUMNS.split(","))},
                        u.run_id, u.created_at, w.rn > 1 AS superseded
                 FROM results r
-                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.run_pk = r.run_pk
+                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.source = r.source
+                     AND w.run_pk = r.run_pk
                 JOIN runs u ON u.id = r.run_pk
-                WHERE r.category IS ? {only_winners}
+                WHERE r.category IS ? AND r.source = ? {only_winners}
                 ORDER BY r.period_start, r.period_end, r.period, u.id"""
-            cur = conn.execute(sql, (la, indicator, category))
+            cur = conn.execute(sql, (la, indicator, category, source))
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, row, strict=True)) for row in cur]
         for row in rows:
@@ -489,8 +478,9 @@ class HistoryStore:
                 del row["superseded"]
         return rows
 
-    def latest_results(self, la_code: str | None = None) -> list[dict[str, Any]]:
-        """For every (indicator, period): the result dicts of the winning run, all categories (for reports).
+    def latest_results(self, la_code: str | None = None, source: str = "annex_a") -> list[dict[str, Any]]:
+        """For every (indicator, period) of one source: the result dicts of the winning run, all categories,
+        each with the `run_id` it came from (for reports and `compare --period`).
 
         With no `la_code`, the LA of the most recent run.
         """
@@ -499,11 +489,27 @@ class HistoryStore:
                 return []
             conn, la = found
             sql = f"""{self._winners_cte(False)}
-                SELECT r.result_json FROM results r
-                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.run_pk = r.run_pk
-                WHERE w.rn = 1
+                SELECT r.result_json, u.run_id, r.status, r.source FROM results r
+                JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.source = r.source
+                     AND w.run_pk = r.run_pk
+                JOIN runs u ON u.id = r.run_pk
+                WHERE w.rn = 1 AND r.source = ?
                 ORDER BY r.period_start, r.period_end, r.run_pk, r.seq"""
-            return [json.loads(t) for (t,) in conn.execute(sql, (la,))]
+            # the status column is the store's (an upgrade may have marked a figure incomplete)
+            return [json.loads(t) | {"run_id": run, "status": status, "source": src}
+                    for t, run, status, src in conn.execute(sql, (la, source))]
+
+    def no_run_error(self, la_code: str | None) -> CscError:
+        """What to say when there is no stored run for `la_code`: which LAs the store does hold, and the fix."""
+        held = sorted({r["la_code"] or "none" for r in self.runs()})
+        if not held:
+            return CscError(f"CSC404 no stored runs in {self.path}",
+                            "run `csc-metrics compute PATH --la CODE` first (it records the run here)")
+        others = ", ".join(f"LA {c}" if c != "none" else "runs without an LA" for c in held)
+        fix = f"run `csc-metrics compute PATH --la {la_code}`" if la_code else "run `csc-metrics compute PATH --la CODE`"
+        first = next((c for c in held if c != "none"), None)
+        return CscError(f"CSC404 no stored run for LA {la_code} in {self.path} (it holds {others})",
+                        fix + (f", or pass --la {first}" if first and first != la_code else ""))
 
     def indicators(self, la_code: str | None = None) -> dict[str, list[str]]:
         """Stored indicator ids (for the LA, or of the most recent run's LA) -> their categories, sorted."""

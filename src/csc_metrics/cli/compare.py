@@ -65,20 +65,36 @@ def read_results_file(path: Path) -> dict[str, Any]:
     return payload
 
 
-def latest_stored_payload(store: Path, la_code: str | None) -> dict[str, Any]:
-    """The latest run in the history store, as a `compute --format json` payload."""
+def stored_payload(store: Path, la_code: str | None, period: str | None) -> dict[str, Any]:
+    """From the history store, as a `compute --format json` payload: the latest run, or with `period` the
+    figures for that period from whichever stored runs hold it (the latest complete figure of each indicator),
+    with `metadata.runs` listing each contributing run and its inputs."""
     if not store.exists():
         raise CscError(f"CSC404 no stored run: {store} does not exist",
-                       "run `csc-metrics compute` first, or pass --results FILE.json")
-    try:
-        from csc_metrics.store import HistoryStore
-    except ImportError as exc:
-        raise CscError("the history store is not available in this build",
-                       "pass --results FILE.json (a saved `compute --format json`)") from exc
-    payload = HistoryStore(store).latest_payload(la_code)
+                       "run `csc-metrics compute PATH --la CODE` first, or pass --results FILE.json")
+    from csc_metrics.engine.periods import parse_period
+    from csc_metrics.store import HistoryStore
+
+    history = HistoryStore(store)
+    wanted = parse_period(period) if period else None  # the label parser of `compute`
+    payload = history.latest_payload(la_code, results=wanted is None)
     if not payload:
-        who = f" for LA {la_code}" if la_code else ""
-        raise CscError(f"CSC404 no stored run{who} in {store}", "run `csc-metrics compute` first, or pass --results")
+        raise history.no_run_error(la_code)
+    la = la_code or payload["metadata"].get("la_code")
+    if wanted is not None:
+        results = [r for r in history.latest_results(la) if r.get("period") == wanted.label]
+        if not results:
+            held = sorted({r["period"] for r in history.latest_results(la)})
+            raise CscError(f"no stored results for {wanted.label} (LA {la})",
+                           f"the store holds {', '.join(held[-12:]) or 'no periods'}; pass one of them with --period")
+        payload["results"] = results
+        run_ids = {r.get("run_id") for r in results}
+    else:
+        run_ids = {payload["metadata"].get("run_id")}
+    payload["metadata"]["runs"] = [
+        {"run_id": r["run_id"], "created_at": r["created_at"], "as_at": r["as_at"],
+         "inputs": [{k: i[k] for k in ("path", "table", "coverage")} for i in r["inputs"]]}
+        for r in history.runs(la) if r["run_id"] in run_ids]
     return payload
 
 
@@ -95,7 +111,8 @@ def compare(
                      "latest published year not after the period.", min=2000, max=2100),
     ] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="Period label, e.g. 2024-25 or "
-                                               "2025-26 Q1 (default: the latest complete period).")] = None,
+                                               "2025-26 Q1: any period in the history store, from whichever run "
+                                               "holds it (default: the latest run's latest complete period).")] = None,
     results: Annotated[Path | None, typer.Option("--results", help="A saved `compute --format json` to "
                                                  "compare instead of the latest stored run.")] = None,
     la: LaOpt = None,
@@ -143,7 +160,7 @@ def compare(
     if results is not None:
         payload = read_results_file(results)
     else:
-        payload = latest_stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la)
+        payload = stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la, period)
     la_code = la or (payload.get("metadata") or {}).get("la_code") or cfg.la
     meta = indicator_meta_from_definitions(definitions or cfg.definitions)
     compared = compare_results(
@@ -156,6 +173,7 @@ def compare(
         period=period,
         indicator_meta=meta,
     )
+    compared["metadata"]["runs"] = payload["metadata"].get("runs") or []
     n = suppress_below or cfg.suppress_below
     if n:
         from csc_metrics.report.suppress import suppress_compare

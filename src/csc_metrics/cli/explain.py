@@ -87,8 +87,16 @@ def explain_cmd(
     for label, n in result.steps:
         table.add_row(label, f"{n:,}")
     console.print(table)
+    from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT
+
+    mark = INCOMPLETE_MARK if result.status == "incomplete" else ""
     console.print(f"Numerator {result.numerator}, denominator {result.denominator}, value "
-                  f"{'–' if result.value is None else round(result.value, 3)} (as `compute` reports it).", markup=False)
+                  f"{'–' if result.value is None else round(result.value, 3)}{mark}, status {result.status} "
+                  "(as `compute` reports it).", markup=False)
+    if mark:
+        console.print(f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}", markup=False)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False)
     if plan and result.plan:
         console.print("\nQuery plan (polars):", markup=False)
         console.print(result.plan, markup=False, highlight=False)

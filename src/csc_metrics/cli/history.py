@@ -49,6 +49,7 @@ SERIES_FIELDS = (
     "complete",
     "annualised",
     "as_at",
+    "source",
     "run_id",
     "created_at",
 )
@@ -65,6 +66,10 @@ def history(
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="With --indicator: also show figures later runs superseded.")
     ] = False,
+    source: Annotated[
+        str, typer.Option("--source", help="With --indicator: the input format the figures came from (annex_a, "
+                          "ssda903, cin_census); figures of two sources are never one series.")
+    ] = "annex_a",
     store: StoreOpt = None,
     la: LaOpt = None,
     fmt: Annotated[
@@ -116,7 +121,7 @@ def history(
     if not hs.runs(la_code):
         _nothing_yet(path, fmt, output, indicator, la_code)
         return
-    rows = hs.series(indicator, la_code, category, all_runs=all_runs)
+    rows = hs.series(indicator, la_code, category, all_runs=all_runs, source=source)
     _check_indicator(hs, indicator, category, la_code, None if all_runs else rows)
     _show_series(rows, indicator, category, path, fmt, output, all_runs)
 
@@ -200,6 +205,8 @@ def _show_series(
     output: Path | None,
     all_runs: bool,
 ) -> None:
+    from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT
+
     fields = (*SERIES_FIELDS, "superseded") if all_runs else SERIES_FIELDS
     if fmt is HistoryFormat.json:
         doc = {
@@ -221,9 +228,10 @@ def _show_series(
     )
     cells = []
     for r in rows:
+        mark = INCOMPLETE_MARK if r["status"] == "incomplete" else ""
         row = [
             r["period"],
-            _fmt_number(r["value"], r["unit"]),
+            _fmt_number(r["value"], r["unit"]) + mark,
             _fmt_number(r["numerator"], "count"),
             _fmt_number(r["denominator"], "count"),
             r["status"] or "-",
@@ -233,6 +241,8 @@ def _show_series(
             row.append("superseded" if r["superseded"] else "latest")
         cells.append(row)
     caption = f"{path}" + (f"; unit: {unit}" if unit else "")
+    if any(r["status"] == "incomplete" for r in rows):
+        caption += f"\n{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"
     write_rich(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
 
 

@@ -15,8 +15,9 @@ from csc_metrics.errors import ConfigError, CscError
 @app.command("report")
 def report_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="report.html (a self-contained page) or report.xlsx.")],
-    year: Annotated[str | None, typer.Option("--year", "-y", help="Financial year, e.g. 2025-26 (default: the "
-                                             "latest year with quarterly results).")] = None,
+    year: Annotated[str | None, typer.Option("--year", "-y", help="Financial year, e.g. 2025-26 or 2025/26 (any "
+                                             "label `compute` accepts; default: the latest year with results "
+                                             "in the history store).")] = None,
     commentary: Annotated[Path | None, typer.Option("--commentary", help="Markdown file with `## Summary`, "
                                                     "`## Inputs`, `## Processes`, `## Outputs` sections.")] = None,
     suppress_below: Annotated[int | None, typer.Option("--suppress-below", min=0, help="Show counts 1..N-1 (and "
@@ -61,14 +62,24 @@ def report_cmd(
     history = HistoryStore(Path(path))
     payload = history.latest_payload(la_code, results=False)  # its metadata; the results come next
     if payload is None:
-        who = f" for LA {la_code}" if la_code else ""
-        raise CscError(f"CSC404 no stored runs{who} in {path}", "run csc-metrics compute first")
+        raise history.no_run_error(la_code)
+    la_code = la_code or payload["metadata"].get("la_code")
+    if not la_code:
+        raise ConfigError("the report needs a local authority, and neither --la, the config file nor the stored "
+                          "run names one", 'pass --la CODE (e.g. --la 808), or set la = "808" in csc-metrics.toml')
     results = history.latest_results(la_code)
     below = suppress_below if suppress_below is not None else cfg.suppress_below
-    opts = ReportOptions(la_code=la_code or payload["metadata"].get("la_code"), year=year, sn_model=model,
+    opts = ReportOptions(la_code=la_code, year=year, sn_model=model,
                          definitions=definitions or cfg.definitions,
                          commentary=read_commentary(commentary) if commentary else {},
-                         suppress_below=below, targets=cfg.targets)
+                         suppress_below=below, targets=cfg.targets, min_base=cfg.min_base,
+                         runs={r["run_id"]: r["inputs"] for r in history.runs(la_code)})
     report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
     err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)
+    used = {c.get("run_id") for row in report.rows for c in [*row.cells, row.baseline] if c}
+    for run in history.runs(la_code):
+        if run["run_id"] in used:
+            inputs = ", ".join(f"{i['path']} ({i['table']})" for i in run["inputs"])
+            err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): {inputs}",
+                              highlight=False, markup=False)

@@ -2,22 +2,18 @@
 
 from csc_metrics.compare.core import (
     BENCHMARKS,
-    CATALOGUE_MEASURES,
     any_worse,
     compare_results,
     indicator_meta_from_definitions,
-    period_bounds,
     select_results,
 )
 from csc_metrics.compare.series import benchmark_series
 
 __all__ = [
     "BENCHMARKS",
-    "CATALOGUE_MEASURES",
     "any_worse",
     "benchmark_series",
     "compare_results",
     "indicator_meta_from_definitions",
-    "period_bounds",
     "select_results",
 ]

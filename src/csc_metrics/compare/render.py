@@ -10,7 +10,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from csc_metrics.compare.core import ROW_KEYS, SECTIONS
+from csc_metrics.compare.core import ROW_KEYS
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, shown_change
+from csc_metrics.spec.sections import Section
+
+SECTIONS = tuple(s.value for s in Section)
 
 MARKS = {"better": "▲ better", "worse": "▼ worse", "same": "= same"}
 STYLES = {"better": "green", "worse": "red"}
@@ -29,6 +33,18 @@ def fmt(value: Any, unit: str | None = None, *, signed: bool = False, decimals: 
 
 def _mark(assessment: str | None) -> str:
     return MARKS.get(assessment or "", "")
+
+
+def _mark_incomplete(c: dict[str, Any]) -> str:
+    return INCOMPLETE_MARK if c.get("status") == "incomplete" else ""
+
+
+def _gap(c: dict[str, Any]) -> str:
+    """The gap between the values shown (so `10.0%` against `10.0%` is `+0.0`, never a verdict)."""
+    if c.get("difference") is None:
+        return ""
+    gap = shown_change(c["value"], c["benchmark_value"], c["unit"] or "count")
+    return fmt(gap, c["unit"], signed=True) if gap is not None else str(c["difference"])
 
 
 def _title(c: dict[str, Any]) -> str:
@@ -77,6 +93,16 @@ def _year_label(c: dict[str, Any], years: set[Any]) -> str:
     return label
 
 
+def runs_lines(compared: dict[str, Any]) -> list[str]:
+    """One line per stored run whose figures were compared: its id, as-at date and inputs."""
+    lines = []
+    for run in compared["metadata"].get("runs") or []:
+        inputs = "; ".join(f"{i['path']} ({i['table']}" + (f", {i['coverage'][0]} to {i['coverage'][1]})"
+                                                          if i.get("coverage") else ")") for i in run["inputs"])
+        lines.append(f"Figures from run {run['run_id'][:8]} (as at {run['as_at']}): {inputs or 'no inputs recorded'}")
+    return lines
+
+
 def compare_rich(compared: dict[str, Any]) -> Group:
     """One table per section (Inputs, Processes, Outputs), then the numbered notes and any messages.
 
@@ -111,10 +137,10 @@ def compare_rich(compared: dict[str, Any]) -> Group:
             band_rank = " ".join(x for x in (c.get("quartile_band") or "", rank) if x) if first else ""
             table.add_row(
                 _title(c) if first else "",
-                fmt(c["value"], c["unit"]) if first else "",
+                fmt(c["value"], c["unit"]) + _mark_incomplete(c) if first else "",
                 _year_label(c, years),
                 fmt(c["benchmark_value"], c["unit"]),
-                fmt(c["difference"], c["unit"], signed=True) if c["difference"] is not None else "",
+                _gap(c),
                 verdict,
                 band_rank,
                 end_section=last,
@@ -127,7 +153,13 @@ def compare_rich(compared: dict[str, Any]) -> Group:
     without = m.get("indicators_without_benchmark") or []
     if without:
         parts.append(Text(f"No benchmark or target for: {', '.join(without)}", style="dim"))
-    parts.append(Text("Band: LAIT quartile band, A = best quarter of LAs; rank 1 = best.", style="dim"))
+    parts.append(Text("Band: LAIT quartile band, A = best quarter of LAs; rank 1 = best; only for a complete "
+                      "financial year's rate or percentage against the same published year. Verdicts compare the "
+                      "values as shown (1 dp); an incomplete figure (status incomplete) is never judged.",
+                      style="dim"))
+    if any(c.get("status") == "incomplete" for c in compared["comparisons"]):
+        parts.append(Text(f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}", style="dim"))
+    parts += [Text(line, style="dim") for line in runs_lines(compared)]
     return Group(*parts)
 
 
@@ -157,14 +189,16 @@ def compare_markdown(compared: dict[str, Any]) -> str:
             rank = f"{c['rank']}/{c['ranked_of']}" if c.get("rank") else ""
             verdict = _mark(c["assessment"]) or ("no value" if c.get("reason") else "")
             notes = "; ".join(t for t in (c.get("reason"), c.get("note")) if t)
-            cells = [_title(c), fmt(c["value"], c["unit"]), c.get("benchmark_label") or c["benchmark"],
+            cells = [_title(c), fmt(c["value"], c["unit"]) + _mark_incomplete(c), c.get("benchmark_label") or c["benchmark"],
                      c["benchmark_year"] or "", fmt(c["benchmark_value"], c["unit"]),
-                     fmt(c["difference"], c["unit"], signed=True) if c["difference"] is not None else "",
-                     verdict, c.get("quartile_band") or "", rank, notes]
+                     _gap(c), verdict, c.get("quartile_band") or "", rank, notes]
             lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
         lines.append("")
     for message in compared["metadata"].get("messages") or []:
         lines.append(f"> {_md(message)}")
+    if any(c.get("status") == "incomplete" for c in compared["comparisons"]):
+        lines += ["", f"_{_md(INCOMPLETE_MARK)} {_md(INCOMPLETE_TEXT)}_"]
+    lines += ["", *(f"_{_md(line)}_" for line in runs_lines(compared))]
     return "\n".join(lines).rstrip() + "\n"
 
 

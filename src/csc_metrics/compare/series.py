@@ -10,17 +10,15 @@ from csc_metrics.reference import (
     ENGLAND,
     LONDON,
     la_info,
-    la_values,
     lait_measure,
     lait_measure_codes,
     lait_series,
     lait_value,
     manifest,
-    national_rank,
-    quartile_band,
     sn_model_label,
     statistical_neighbours,
 )
+from csc_metrics.reference.ranking import Position, position
 
 
 def _unknown_measure(code: str) -> ConfigError:
@@ -48,12 +46,9 @@ def benchmark_series(la_code: str, measure_code: str, sn_model: str = "2025") ->
         if region.value is None and la.region_code in ("987", "988"):
             region, region_label = lait_value(measure.code, LONDON, year), "London"
         sn = [v.value for v in (lait_value(measure.code, c, year) for c in neighbours) if v.value is not None]
-        everyone = la_values(measure.code, year)
-        others = everyone.filter(everyone["area"] != la.code)["value"].to_list()
-        band = rank = None
+        placed = Position(None, None, None)
         if own.value is not None and measure.polarity != "none":
-            band = quartile_band(own.value, everyone["value"].to_list(), measure.polarity) if measure.quartiles else None
-            rank = national_rank(own.value, others, measure.polarity)
+            placed = position(measure, year, own.value, la.code, measure.polarity)
         rows.append({
             "year": year,
             "value": own.value,
@@ -64,9 +59,9 @@ def benchmark_series(la_code: str, measure_code: str, sn_model: str = "2025") ->
             "sn_mean": round(statistics.fmean(sn), 6) if sn else None,
             "sn_median": round(statistics.median(sn), 6) if sn else None,
             "sn_values_used": len(sn),
-            "quartile_band": band,
-            "rank": rank,
-            "ranked_of": len(others) + 1 if rank is not None else None,
+            "quartile_band": placed.band,
+            "rank": placed.rank,
+            "ranked_of": placed.ranked_of,
         })
     data = manifest()
     messages = []

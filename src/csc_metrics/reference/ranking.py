@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from csc_metrics.reference.lait import Measure
 
 
 def quantile7(values: Sequence[float], p: float) -> float:
@@ -39,3 +44,23 @@ def national_rank(value: float, others: Sequence[float], polarity: str) -> int |
     if polarity == "high":
         return 1 + sum(1 for v in others if v > value)
     return None
+
+
+@dataclass(frozen=True)
+class Position:
+    band: str | None
+    rank: int | None
+    ranked_of: int | None
+
+
+def position(measure: Measure, year: int, value: float, la_code: str, polarity: str) -> Position:
+    """Band and national rank of `value` for `la_code` among every LA's published `measure` for `year`: the one
+    ranking `compare`, `benchmarks` and the report use. The band's cut points use every LA's value (as LAIT);
+    the rank is among the other LAs, out of them plus this one."""
+    from csc_metrics.reference.lait import la_values
+
+    everyone = la_values(measure.code, year)
+    others = everyone.filter(everyone["area"] != la_code)["value"].to_list()
+    band = quartile_band(value, everyone["value"].to_list(), polarity) if measure.quartiles else None
+    rank = national_rank(value, others, polarity) if others else None
+    return Position(band, rank, len(others) + 1 if rank is not None else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from csc_metrics.report.model import QUARTER, Breakdown, Level, Row
+from csc_metrics.report.model import Breakdown, Level, Row, quarter_parts
 from csc_metrics.report.suppress import is_suppressed
 from csc_metrics.report.text import UNIT_NAMES, number_text, value_text
 from csc_metrics.report.text import esc as _e
@@ -54,10 +54,10 @@ def _tick(v: float, unit: str) -> str:
 def _x_labels(labels: list[str]) -> list[tuple[str, str]]:
     out = []
     for i, label in enumerate(labels):
-        m = QUARTER.match(label)
-        if m:
-            year = f"{m[1][2:]}-{m[2]}" if m[3] == "1" or i == 0 else ""
-            out.append((f"Q{m[3]}", year))
+        parts = quarter_parts(label)
+        if parts:
+            year = parts[1][2:] if parts[0] == "Q1" or i == 0 else ""
+            out.append((parts[0], year))
         else:
             out.append((label, ""))
     return out

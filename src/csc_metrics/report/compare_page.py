@@ -9,6 +9,7 @@ from csc_metrics.compare.render import MARKS, by_section
 from csc_metrics.report.html import CSS
 from csc_metrics.report.text import esc as _e
 from csc_metrics.report.text import value_text
+from csc_metrics.results import INCOMPLETE_MARK, shown_change
 
 
 def _signed(v: Any, unit: str) -> str:
@@ -21,6 +22,17 @@ def _signed(v: Any, unit: str) -> str:
     return sign + text + (" pts" if unit == "percent" else "")
 
 
+def _mark(c: dict[str, Any]) -> str:
+    return INCOMPLETE_MARK if c.get("status") == "incomplete" else ""
+
+
+def _gap(c: dict[str, Any]) -> Any:
+    """The gap between the values shown."""
+    if c.get("difference") is None or isinstance(c.get("difference"), str):
+        return c.get("difference")
+    return shown_change(c.get("value"), c.get("benchmark_value"), c.get("unit") or "count")
+
+
 def _row(c: dict[str, Any]) -> str:
     unit = c.get("unit") or ""
     title = str(c.get("title") or c.get("indicator"))
@@ -31,11 +43,11 @@ def _row(c: dict[str, Any]) -> str:
     rank = f"{c['rank']} of {c['ranked_of']}" if c.get("rank") else ""
     notes = "; ".join(str(t) for t in (c.get("reason"), c.get("note")) if t)
     return (f'<tr><td class="ind"><span class="t">{_e(title)}</span></td><td>{_e(c.get("period") or "")}</td>'
-            f'<td class="num">{_e(value_text(c.get("value"), unit))}</td>'
+            f'<td class="num">{_e(value_text(c.get("value"), unit) + _mark(c))}</td>'
             f'<td>{_e(c.get("benchmark_label") or c.get("benchmark") or "")}</td>'
             f'<td class="num">{_e(c.get("benchmark_year") or "")}</td>'
             f'<td class="num bench">{_e(value_text(c.get("benchmark_value"), unit))}</td>'
-            f'<td class="num">{_e(_signed(c.get("difference"), unit))}</td>'
+            f'<td class="num">{_e(_signed(_gap(c), unit))}</td>'
             f'<td><span class="chg {cls}">{_e(verdict)}</span></td>'
             f'<td class="num">{_e(c.get("quartile_band") or "")}</td><td class="num">{_e(rank)}</td>'
             f'<td><span class="sub">{_e(notes)}</span></td></tr>')

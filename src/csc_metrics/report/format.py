@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-SECTIONS = ("inputs", "processes", "outputs")
-SECTION_TITLES = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs"}
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, shown_change, verdict
+from csc_metrics.spec.sections import Section
+
+SECTIONS = tuple(s.value for s in Section)
+SECTION_TITLES = {s: s.capitalize() for s in SECTIONS}
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
 STATUS_TEXT = {"no_data": "no data", "empty": "–"}
-# the one mark of an incomplete figure (the period, or a look-back or look-forward window, not fully covered)
-INCOMPLETE_MARK = "*"
-INCOMPLETE_LEGEND = (f"{INCOMPLETE_MARK} incomplete: the inputs do not cover all of the period, or of the look-back or "
-                     "look-forward window the indicator needs; not compared")
+INCOMPLETE_LEGEND = f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"  # the one mark of an incomplete figure
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -32,7 +32,7 @@ def fmt_result(r: dict[str, Any]) -> str:
         return STATUS_TEXT[r["status"]]
     text = fmt_value(r["value"], r["unit"])
     if r["status"] == "incomplete":
-        text += INCOMPLETE_MARK
+        text += INCOMPLETE_MARK  # the period or a window it needs is not fully in the inputs
     return text
 
 
@@ -47,11 +47,15 @@ def fmt_change(r: dict[str, Any]) -> str:
     """`▲ 1.5 worse`: arrow, size of the change and the judgement in words (meaning survives no colour)."""
     if r.get("change") is None or r.get("direction") is None:
         return ""
-    arrow = ARROWS[r["direction"]]
-    if r["direction"] == "same":
+    change = shown_change(r.get("value"), r.get("previous_value"), r["unit"])  # what the reader can check
+    if change is None:
+        return ""
+    if change == 0:
         return "= same"
-    size = fmt_value(abs(r["change"]), r["unit"]).rstrip("%")
+    arrow = ARROWS["up" if change > 0 else "down"]
+    size = fmt_value(abs(change), r["unit"]).rstrip("%")
     if r["unit"] == "percent":
         size += " pts"
-    words = f" {r['assessment']}" if r.get("assessment") in ("better", "worse") else ""
+    judged = verdict(change, r.get("polarity") or "none") if r.get("assessment") else None
+    words = f" {judged}" if judged in ("better", "worse") else ""
     return f"{arrow} {size}{words}"

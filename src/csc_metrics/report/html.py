@@ -18,6 +18,10 @@ from csc_metrics.report.text import (
     value_text,
 )
 from csc_metrics.report.text import esc as _e
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, MIN_CASES, SMALL_BASE_TEXT
+
+DERIVED_MARK = "†"  # last year's figure derived from the quarters: its one meaning in the report
+ANNUALISED_TEXT = "annualised"
 
 CSS = """
 :root { --ink:#1d3557; --text:#1f2328; --muted:#5f6b7a; --rule:#d0d7de; --band:#f3f5f8; --better:#0b6b2f;
@@ -133,9 +137,9 @@ def _baseline_cells(row: Row) -> str:
     if b is None:
         return '<td class="num prev">–</td><td class="num prev">–</td>'
     note = f' title="{_e(row.baseline_note)}"' if row.baseline_note else ""
-    mark = "†" if row.baseline_note else ""
+    mark = DERIVED_MARK if row.baseline_note else ""
     if row.unit in ("count", "children"):
-        number, value = number_text(row.baseline_number) + mark, ""
+        number, value = result_text(b) + mark, ""
     else:
         number, value = number_text(row.baseline_number), result_text(b) + mark
     return f'<td class="num prev"{note}>{_e(number)}</td><td class="num prev"{note}>{_e(value)}</td>'
@@ -172,7 +176,8 @@ def section_table(section: Section, report: Report) -> str:
     body = []
     for row in section.rows:
         target = f" · target {value_text(row.target, row.unit)}" if row.target is not None else ""
-        meta = f"{UNIT_NAMES.get(row.unit, row.unit)} · {POLARITY_TEXT.get(row.polarity, '')}{target}"
+        unit = UNIT_NAMES.get(row.unit, row.unit) + (f", {ANNUALISED_TEXT}" if row.annualised else "")
+        meta = f"{unit} · {POLARITY_TEXT.get(row.polarity, '')}{target}"
         cells = [f'<td class="ind"><span class="t">{_e(row.title)}</span><span class="m">{_e(meta)}</span></td>']
         if base:
             cells.append(_baseline_cells(row))
@@ -252,14 +257,18 @@ def key_block(report: Report) -> str:
     parts = [
         "<b>▲/▼</b> direction of travel from the previous quarter (Q1 against Q4 of the year before);"
         " <b>better/worse</b> in words, by whether a higher or lower figure is better",
-        "<b>*</b> period not fully covered by the extract",
+        f"<b>{INCOMPLETE_MARK}</b> {INCOMPLETE_TEXT}",
+        f"<b>{SMALL_BASE_TEXT}</b>: fewer than {report.min_base} cases (means and medians: {MIN_CASES}), shown with"
+        " its numerator and denominator and never headlined",
+        f"<b>{ANNUALISED_TEXT}</b>: a quarter's rate scaled to a year (× 4), as DfE publishes annual rates",
         "<b>England</b> and <b>SN</b> (mean of the statistical neighbours): DfE published figures for the latest"
         " year not after the quarter; not shown for counts, which depend on the size of the authority",
-        "<b>Band</b>: LAIT quartile band among all authorities, A = best quarter",
+        "<b>Band</b>: LAIT quartile band among all authorities, A = best quarter; only for a complete financial"
+        " year's rate or percentage against the same published year (never for a quarter or a count)",
     ]
     if report.baseline_label:
-        parts.append(f"<b>{_e(report.baseline_label)}</b>: last year's figure; † a position at 31 March or the sum"
-                     " of the four quarters")
+        parts.append(f"<b>{_e(report.baseline_label)}</b>: last year's figure; {DERIVED_MARK} derived from the"
+                     " quarters (the position at 31 March, or the sum of the four quarters of one extract)")
     if report.suppress_below:
         parts.append(f"<b>{_e(report.marker)}</b>: suppressed, a count from 1 to {report.suppress_below - 1} or a"
                      " figure derived from one")

@@ -7,7 +7,6 @@ source), breakdowns, headline movements and commentary. The HTML and Excel rende
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,12 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from csc_metrics.engine.periods import parse_period, period_of
 from csc_metrics.errors import CscError
 from csc_metrics.report.format import SECTION_TITLES, SECTIONS
 from csc_metrics.report.suppress import COUNT_UNITS, is_suppressed, suppress
+from csc_metrics.results import DEFAULT_MIN_BASE, Result, Status, shown_change
 
-QUARTER = re.compile(r"^(\d{4})-(\d{2}) Q([1-4])$")
-YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 HEADLINES = 3
 
 
@@ -55,6 +54,12 @@ class Row:
     measure: str | None = None
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    by_period: dict[str, dict[str, Any]] = field(default_factory=dict)  # every stored figure, by period label
+
+    @property
+    def annualised(self) -> bool:
+        """Whether any figure shown is a sub-annual rate annualised (the unit says so in every format)."""
+        return any(c is not None and c.get("annualised") for c in self.cells)
 
     @property
     def baseline_number(self) -> Any:
@@ -119,6 +124,7 @@ class Report:
     sn_model: str | None = None
     suppress_below: int | None = None
     marker: str = "c"
+    min_base: int = DEFAULT_MIN_BASE
     notes: list[str] = field(default_factory=list)
     generated: str = field(default_factory=lambda: date.today().isoformat())
 
@@ -131,46 +137,59 @@ class Report:
 
 
 def financial_year(label: str) -> str | None:
-    """`2025-26 Q2` -> `2025-26`; `2025-26` -> itself; anything else None."""
-    m = QUARTER.match(label)
-    if m:
-        return f"{m[1]}-{m[2]}"
-    return label if YEAR.match(label) and (int(label[:4]) + 1) % 100 == int(label[5:]) else None
+    """`2025-26 Q2` -> `2025-26`; `2025-26` -> itself; a month -> its financial year; None if not a label."""
+    try:
+        return period_of(parse_period(label).start, "year").label
+    except CscError:
+        return None
 
 
 def previous_year(fy: str) -> str:
-    start = int(fy[:4]) - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+    return parse_period(fy).previous().label
 
 
 def quarters(fy: str) -> list[str]:
-    return [f"{fy} Q{q}" for q in range(1, 5)]
+    p = period_of(parse_period(fy).start, "quarter")
+    out = []
+    for _ in range(4):
+        out.append(p.label)
+        p = p.next()
+    return out
 
 
 def has_figure(r: dict[str, Any] | None) -> bool:
     return r is not None and r.get("status") != "no_data" and r.get("value") is not None
 
 
+def _granularity(r: dict[str, Any]) -> str | None:
+    try:
+        return parse_period(str(r.get("period"))).granularity
+    except CscError:
+        return None
+
+
 def report_years(results: list[dict[str, Any]]) -> list[str]:
-    """Financial years that have at least one quarterly figure, oldest first."""
-    years = {financial_year(r["period"]) for r in results if QUARTER.match(str(r.get("period"))) and has_figure(r)}
+    """Financial years that have at least one quarterly or annual figure, oldest first."""
+    years = {financial_year(r["period"]) for r in results
+             if _granularity(r) in ("quarter", "year") and has_figure(r)}
     return sorted(y for y in years if y)
 
 
 def choose_year(results: list[dict[str, Any]], year: str | None) -> str:
+    """The financial year to report: `--year` read by the same parser as `compute` (any case, `/` for `-`; a
+    quarter names its year), else the latest year with figures."""
     available = report_years(results)
     if year is None:
         if not available:
-            raise CscError("the stored results hold no quarterly figures",
+            raise CscError("the stored results hold no quarterly or annual figures",
                            "run `csc-metrics compute` (quarters are the default period) first")
         return available[-1]
-    if financial_year(year) != year or QUARTER.match(year):
-        raise CscError(f"--year {year!r} is not a financial year", "use a label such as 2025-26")
-    if year not in available:
+    fy = period_of(parse_period(year).start, "year").label
+    if fy not in available:
         held = ", ".join(available) or "none"
-        raise CscError(f"no quarterly results for {year} (years with data: {held})",
+        raise CscError(f"no quarterly or annual results for {fy} in the history store (years with data: {held})",
                        "run `csc-metrics compute` on that year's extract, or pick a year with data")
-    return year
+    return fy
 
 
 # ---- definitions -----------------------------------------------------------------------------------------
@@ -274,9 +293,30 @@ def _row(first: dict[str, Any], info: IndicatorInfo | None) -> Row:
                description=info.description if info else "", sources=list(info.sources) if info else [])
 
 
-def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str) -> None:
-    """Last year's figure: the annual result; for positions at a date, the position at 31 March (Q4); for
-    counts of events, the sum of four complete quarters."""
+def _overlapping(run_ids: set[str], runs: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether two of these stored runs read the same list over overlapping dates (their figures must not be
+    summed: the events in the overlap would count twice). A run whose inputs are unknown counts as overlapping."""
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for run_id in run_ids:
+        if run_id not in runs:
+            return True
+        for i in runs[run_id]:
+            cov = i.get("coverage")
+            if not cov:
+                return True
+            spans[str(i.get("table"))].append((run_id, str(cov[0]), str(cov[1])))
+    for found in spans.values():
+        for j, (run_a, start_a, end_a) in enumerate(found):
+            if any(run_a != run_b and start_a <= end_b and start_b <= end_a for run_b, start_b, end_b in found[j + 1:]):
+                return True
+    return False
+
+
+def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str,
+              runs: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Last year's figure: the annual result (marked when incomplete); for positions at a date, the position at
+    31 March (Q4); for counts of events, the sum of four complete quarters, from one run or from runs whose
+    inputs do not overlap."""
     if has_figure(cells.get(baseline)):
         row.baseline = cells[baseline]
         return
@@ -285,7 +325,11 @@ def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str) -> None
         row.baseline = q[3]
         row.baseline_note = f"position at the end of {baseline} (Q4)"
         return
-    if row.unit == "count" and row.kind == "flow" and all(r is not None and has_figure(r) and r.get("complete") for r in q):
+    if row.unit == "count" and row.kind == "flow" and all(r is not None and has_figure(r) and r.get("status") == "ok"
+                                                          for r in q):
+        run_ids = {str(r.get("run_id")) for r in q if r is not None}
+        if len(run_ids) > 1 and _overlapping(run_ids, runs or {}):
+            return  # quarters from runs over the same dates: never summed
         values = [r["value"] for r in q if r is not None]
         total: Any = next((v for v in values if is_suppressed(v)), None) or sum(values)
         row.baseline = {"period": baseline, "value": total, "numerator": total, "denominator": None,
@@ -294,7 +338,8 @@ def _baseline(row: Row, cells: dict[str, dict[str, Any]], baseline: str) -> None
 
 
 def build_rows(results: list[dict[str, Any]], columns: list[str], trend: list[str], baseline: str | None,
-               info: dict[str, IndicatorInfo]) -> tuple[list[Row], list[Breakdown]]:
+               info: dict[str, IndicatorInfo], runs: dict[str, list[dict[str, Any]]] | None = None
+               ) -> tuple[list[Row], list[Breakdown]]:
     by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     cats: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
@@ -309,8 +354,9 @@ def build_rows(results: list[dict[str, Any]], columns: list[str], trend: list[st
         row = _row(next(iter(cells.values())), info.get(ind))
         row.cells = [cells.get(p) for p in columns]
         row.trend = [(p, cells.get(p)) for p in trend]
+        row.by_period = cells
         if baseline:
-            _baseline(row, cells, baseline)
+            _baseline(row, cells, baseline, runs)
         rows.append(row)
     order = {k: v.order for k, v in info.items()}
     rows.sort(key=lambda r: (order.get(r.indicator, len(order)), r.indicator))
@@ -361,24 +407,64 @@ def category_name(r: dict[str, Any]) -> str:
 
 
 def movement(r: dict[str, Any]) -> float | None:
-    """Size of a change, relative to the previous value (None when not measurable)."""
-    change, prev = r.get("change"), r.get("previous_value")
-    if not isinstance(change, int | float) or not isinstance(prev, int | float):  # none, or a marker
+    """Size of a change between the values shown, relative to the previous value (None when not measurable)."""
+    change = shown_change(r.get("value"), r.get("previous_value"), r.get("unit") or "count")
+    prev = r.get("previous_value")
+    if change is None or not isinstance(prev, int | float):  # none, or a marker
         return None
     return abs(change) / abs(prev) if prev else None
 
 
-def headlines(rows: list[Row], column: str | None) -> tuple[list[Headline], list[Headline]]:
+def one_unit(r: dict[str, Any]) -> float | None:
+    """How much one case moves the figure: 100/denominator points for a share, 1 for a count, value/count for
+    a rate; None for a mean or median (their rule is the number of cases)."""
+    unit, num, den, value = r.get("unit"), r.get("numerator"), r.get("denominator"), r.get("value")
+    if unit in COUNT_UNITS:
+        return 1.0
+    if unit == "percent" and isinstance(den, int | float) and den:
+        return 100.0 / den
+    if unit == "rate_per_10k" and isinstance(num, int | float) and num and isinstance(value, int | float):
+        return value / num
+    return None
+
+
+def small_base(r: dict[str, Any] | None, min_base: int = DEFAULT_MIN_BASE) -> bool:
+    """A figure resting on fewer than `min_base` cases (means and medians: fewer than 5)."""
+    if r is None or r.get("value") is None:
+        return False
+    try:
+        return Result.from_dict(r).small_base(min_base)
+    except (ValueError, CscError):
+        return False
+
+
+def headline_worthy(row: Row, r: dict[str, Any], min_base: int) -> bool:
+    """A complete figure on a base of at least `min_base` (now and in the previous period), whose change is
+    larger than one case's worth of that base."""
+    if r.get("status") != Status.ok or small_base(r, min_base):
+        return False
+    prev = row.by_period.get(str(r.get("previous_period")))
+    if prev is not None and (prev.get("status") != Status.ok or small_base(prev, min_base)):
+        return False
+    change = shown_change(r.get("value"), r.get("previous_value"), r.get("unit") or "count")
+    unit = one_unit(r)
+    return change is not None and (unit is None or abs(change) > unit)
+
+
+def headlines(rows: list[Row], column: str | None,
+              min_base: int = DEFAULT_MIN_BASE) -> tuple[list[Headline], list[Headline]]:
     """The biggest movements into the latest fully covered quarter, better and worse (relative size of the
-    change)."""
+    change), among figures on a base large enough to mean something (see `headline_worthy`)."""
     if column is None:
         return [], []
+    last = parse_period(column)
     found: dict[str, list[Headline]] = {"better": [], "worse": []}
     for row in rows:
         # each row's latest fully covered quarter up to the column: a part-covered quarter's change misleads
-        upto = [c for c in row.cells if c is not None and c["period"] <= column and c.get("status") == "ok"]
+        upto = [c for c in row.cells if c is not None and parse_period(c["period"]).end <= last.end
+                and c.get("status") == "ok"]
         r = upto[-1] if upto else None
-        if r is None or r.get("assessment") not in found:
+        if r is None or r.get("assessment") not in found or not headline_worthy(row, r, min_base):
             continue
         size = movement(r)
         if size is not None and size > 0:
@@ -405,6 +491,8 @@ class ReportOptions:
     suppress_below: int | None = None
     targets: dict[str, float] = field(default_factory=dict)
     benchmarks: bool = True
+    min_base: int = DEFAULT_MIN_BASE
+    runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # stored run id -> its inputs
 
 
 def _la(code: str | None) -> tuple[str | None, str | None]:
@@ -416,19 +504,38 @@ def _la(code: str | None) -> tuple[str | None, str | None]:
     return la.code, la.name
 
 
+def quarter_parts(label: str) -> tuple[str, str] | None:
+    """`2025-26 Q1` -> (`Q1`, `2025-26`); None for any other period."""
+    try:
+        p = parse_period(label)
+    except CscError:
+        return None
+    return (p.label[-2:], p.label[:7]) if p.granularity == "quarter" else None
+
+
 def _column_title(label: str) -> str:
-    m = QUARTER.match(label)
-    return f"Q{m[3]} {m[1]}-{m[2]}" if m else label
+    parts = quarter_parts(label)
+    return f"{parts[0]} {parts[1]}" if parts else label
+
+
+def _typed(r: dict[str, Any]) -> dict[str, Any]:
+    """A stored or computed result read once as a `Result` (statuses of older runs brought up to date)."""
+    return Result.from_dict(r).to_dict() | {"run_id": r.get("run_id"), "category_label": r.get("category_label")}
 
 
 def assemble(results: list[dict[str, Any]], metadata: dict[str, Any], columns: list[str], trend: list[str],
              baseline: str | None, opts: ReportOptions, title: str, year: str | None) -> Report:
     """Rows, breakdowns, benchmarks, headlines and commentary for the given columns."""
+    results = [_typed(r) for r in results]
     if opts.suppress_below:
         results = suppress({"metadata": metadata, "results": results}, opts.suppress_below)["results"]
     la_code, la_name = _la(opts.la_code or metadata.get("la_code"))
     info = indicator_info(opts.definitions)
-    rows, breakdowns = build_rows(results, columns, trend, baseline, info)
+    rows, breakdowns = build_rows(results, columns, trend, baseline, info, opts.runs)
+    for row in rows:
+        for c in [*row.cells, row.baseline]:
+            if c is not None and small_base(c, opts.min_base):
+                c["small_base"] = True
     notes: list[str] = []
     bench_meta: dict[str, Any] = {}
     if la_code and opts.benchmarks:  # results carry their benchmark measure (compute writes it)
@@ -443,7 +550,7 @@ def assemble(results: list[dict[str, Any]], metadata: dict[str, Any], columns: l
         sbreak = [b for b in breakdowns if b.section == key]
         if not srows and not sbreak:
             continue
-        better, worse = headlines(srows, latest)
+        better, worse = headlines(srows, latest, opts.min_base)
         sections.append(Section(key, SECTION_TITLES[key], srows, sbreak, better, worse, opts.commentary.get(key)))
     who = f"{la_name} ({la_code})" if la_name else (f"LA {la_code}" if la_code else "Local authority not set")
     as_at = metadata.get("as_at")
@@ -454,7 +561,7 @@ def assemble(results: list[dict[str, Any]], metadata: dict[str, Any], columns: l
         metadata=metadata, summary=opts.commentary.get("summary"),
         benchmark_source=bench_meta.get("benchmark_source"), sn_model=bench_meta.get("sn_model"),
         suppress_below=opts.suppress_below if opts.suppress_below and opts.suppress_below > 1 else None,
-        notes=notes,
+        min_base=opts.min_base, notes=notes,
     )
 
 

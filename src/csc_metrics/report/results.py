@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -12,12 +11,19 @@ from rich.table import Table
 from rich.text import Text
 
 from csc_metrics.report.format import (
-    INCOMPLETE_LEGEND,
     SECTION_TITLES,
     SECTIONS,
     fmt_change,
     fmt_fraction,
     fmt_result,
+)
+from csc_metrics.results import (
+    INCOMPLETE_MARK,
+    INCOMPLETE_TEXT,
+    SMALL_BASE_TEXT,
+    Finding,
+    Result,
+    findings_of,
 )
 
 CSV_FIELDS = [
@@ -42,9 +48,10 @@ def no_data_line(payload: dict[str, Any]) -> str | None:
     other: dict[str, set[str]] = defaultdict(set)
     for r in payload["results"]:
         if r["status"] == "no_data":
-            reason = r["warnings"][0] if r["warnings"] else "no data"
-            match = re.match(r"source table `([^`]+)`", reason)
-            (missing[match.group(1)] if match else other[reason]).add(r["indicator"])
+            findings = findings_of(r) or [Finding(code="", args={"text": "no data"})]
+            first = findings[0]
+            table = first.args.get("table") if first.code == "CSC305" else None
+            (missing[table] if table else other[first.render()]).add(r["indicator"])
     if not missing and not other:
         return None
 
@@ -54,6 +61,16 @@ def no_data_line(payload: dict[str, Any]) -> str | None:
     lines = (["Not computed, list not in the inputs: " + counted(missing)] if missing else []) + \
             (["Not computed: " + counted(other)] if other else [])
     return "\n".join(lines)
+
+
+def _title(cells: dict[str, dict[str, Any]]) -> str:
+    """The indicator's title; `(annualised)` when a sub-annual rate shown is scaled to a year."""
+    first = next(iter(cells.values()))
+    return first["title"] + (" (annualised)" if any(r.get("annualised") for r in cells.values()) else "")
+
+
+def _small(r: dict[str, Any]) -> bool:
+    return r.get("value") is not None and Result.from_dict(r).small_base()
 
 
 def _style(assessment: str | None) -> str:
@@ -91,8 +108,7 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
         table.add_column("Change", min_width=10)
         for ind_id in ids:
             cells = by_ind[ind_id]
-            first = next(iter(cells.values()))
-            row: list[Any] = [first["title"]]
+            row: list[Any] = [_title(cells)]
             for p in periods:
                 r = cells.get(p)
                 if r is None:
@@ -101,7 +117,7 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
                 text = Text(fmt_result(r))
                 frac = fmt_fraction(r)
                 if frac:
-                    text.append("\n" + frac, style="dim")
+                    text.append("\n" + frac + (f" {SMALL_BASE_TEXT}" if _small(r) else ""), style="dim")
                 row.append(text)
             latest = latest_ok(cells, periods)
             change = fmt_change(latest) if latest else ""
@@ -144,8 +160,9 @@ def caption(payload: dict[str, Any]) -> str:
     inputs = meta.get("inputs", [])
     tables = sorted({i["table"] for i in inputs})
     return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
-            f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period, better/worse by polarity · "
-            f"{INCOMPLETE_LEGEND} (the JSON findings say why)")
+            f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded), "
+            f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than 20 "
+            "cases (means and medians: 5) · (annualised): a sub-annual rate scaled to a year")
 
 
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:
@@ -182,10 +199,9 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
         for r in rows:
             by_ind[r["indicator"]][r["period"]] = r
         for cells in by_ind.values():
-            first = next(iter(cells.values()))
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
             latest = latest_ok(cells, periods)
-            lines.append(f"| {first['title']} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
+            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
         lines.append("")
     lines.append(f"_{caption(payload)}_")
     missing = no_data_line(payload)

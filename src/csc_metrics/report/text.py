@@ -7,6 +7,7 @@ from typing import Any
 
 from csc_metrics.report.format import ARROWS, fmt_change, fmt_value
 from csc_metrics.report.suppress import is_suppressed
+from csc_metrics.results import INCOMPLETE_MARK, SMALL_BASE_TEXT
 
 UNIT_NAMES = {"count": "Number", "children": "Children", "percent": "Per cent", "rate_per_10k": "Per 10,000 children",
               "working_days": "Working days", "days": "Days"}
@@ -22,28 +23,31 @@ def number_text(value: Any) -> str:
 
 
 def result_text(r: dict[str, Any] | None) -> str:
-    """A result's figure: value, `*` when the period is not fully covered, `–` when there is none."""
+    """A result's figure: value, `*` when incomplete (the period or a window it needs is not fully in the
+    inputs), `–` when there is none."""
     if r is None:
         return ""
     if r.get("status") == "no_data":
         return "no data"
     text = value_text(r.get("value"), r.get("unit") or "count")
-    return text + ("*" if r.get("status") == "incomplete" or r.get("complete") is False else "")
+    return text + (INCOMPLETE_MARK if r.get("status") == "incomplete" or r.get("complete") is False else "")
 
 
 def fraction_text(r: dict[str, Any] | None) -> str:
-    """`35 of 240` for shares; the count behind a rate; cases behind a duration."""
+    """`35 of 240` for shares; the count behind a rate; cases behind a duration; `small base` added when the
+    figure rests on too few cases to headline."""
     if r is None or r.get("value") is None:
         return ""
     unit = r.get("unit")
     num, den = r.get("numerator"), r.get("denominator")
+    small = f", {SMALL_BASE_TEXT}" if r.get("small_base") else ""
     if unit == "percent" and num is not None and den is not None:
-        return f"{number_text(num)} of {number_text(den)}"
+        return f"{number_text(num)} of {number_text(den)}{small}"
     if unit == "rate_per_10k" and num is not None:
-        return f"n = {number_text(num)}"
+        return f"n = {number_text(num)}{small}"
     if unit in ("days", "working_days") and den is not None:
-        return f"{number_text(den)} cases"
-    return ""
+        return f"{number_text(den)} cases{small}"
+    return SMALL_BASE_TEXT if small else ""
 
 
 def change_text(r: dict[str, Any] | None) -> str:

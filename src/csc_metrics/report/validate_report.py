@@ -82,7 +82,10 @@ def render_csv(result: ReadResult, show_values: bool = False) -> str:
 
 
 def _where(d: Diagnostic) -> str:
-    """`[sheet] row 5 col F` (the file is in the table's title)."""
+    """`[sheet] row 5 col F`, or `Child[3]/CINdetails[1] line 40` for XML (the file is in the table's title)."""
+    if d.element is not None:  # the path below the root's list of records, which every element shares
+        path = d.element.removeprefix("Message/Children/").removeprefix("Message/")
+        return path + (f" line {d.line}" if d.line is not None else "")
     parts = [f"[{d.sheet}]"] if d.sheet else []
     if d.line is not None:
         parts.append(f"row {d.line}")
@@ -199,7 +202,8 @@ def issues_table(diags: list[Diagnostic], show_values: bool, title: str = "Issue
     names the column by its header; `field` is in JSON and CSV."""
     table = Table(title=f"{title} ({len(diags)})", title_justify="left")
     for name in ("Code", "Where", *(["Value"] if show_values else []), "Problem"):
-        table.add_column(name, no_wrap=name == "Code", ratio=3 if name == "Problem" else None)
+        table.add_column(name, no_wrap=name == "Code", ratio=3 if name == "Problem" else None,
+                         overflow="fold" if name == "Where" else "ellipsis")
     for d in diags:
         values = [d.value or ""] if show_values else []
         table.add_row(_code_cell(d.code, d.severity), _where(d), *values, _problem(d))

@@ -17,15 +17,34 @@ from csc_metrics.report.model import Breakdown, Report, Row
 from csc_metrics.report.text import POLARITY_TEXT, UNIT_NAMES, arrow
 from csc_metrics.report.xlsx_meta import compare_sheets, metadata_sheet
 from csc_metrics.report.xlsx_style import CHANGE_DEFAULT, CHANGE_FORMATS, OPTIONS, VALUE_FORMATS, Styles, put
+from csc_metrics.results import (
+    INCOMPLETE_MARK,
+    INCOMPLETE_TEXT,
+    SMALL_BASE_TEXT,
+    direction_of,
+    shown_change,
+    verdict,
+)
 
 QUARTER_COLS = ("Value", "No.", "Of", "Change", "Travel")
 
 
 def _travel(r: dict[str, Any]) -> str:
-    if r.get("direction") is None:
+    """`▲ worse`, from the change between the values shown; `* incomplete` for an incomplete figure."""
+    if r.get("status") == "incomplete":
+        return f"{INCOMPLETE_MARK} incomplete"
+    change = shown_change(r.get("value"), r.get("previous_value"), r.get("unit") or "count")
+    if r.get("direction") is None or change is None:
         return ""
-    word = r.get("assessment") if r.get("assessment") in ("better", "worse", "same") else ""
-    return f"{arrow(r['direction'])} {word}".strip()
+    direction = direction_of(change)
+    word = verdict(change, r.get("polarity") or "none") if r.get("assessment") else ""
+    return f"{arrow(direction)} {word or ''}".strip()
+
+
+def _reproducible(r: dict[str, Any], unit: str) -> bool:
+    """Whether No. and Of reproduce the value shown: a share (No./Of x 100), a rate not annualised
+    (No./Of x 10,000); not a mean or median, nor an annualised rate."""
+    return unit == "percent" or (unit == "rate_per_10k" and not r.get("annualised"))
 
 
 def _headers(report: Report) -> tuple[list[tuple[str, int]], list[str]]:
@@ -46,7 +65,8 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
     vf = VALUE_FORMATS.get(row.unit, "#,##0.0")
     cf = CHANGE_FORMATS.get(row.unit, CHANGE_DEFAULT)
     ws.write_string(r_i, 0, row.title, st.bold)
-    ws.write_string(r_i, 1, UNIT_NAMES.get(row.unit, row.unit), st.muted)
+    ws.write_string(r_i, 1, UNIT_NAMES.get(row.unit, row.unit) + (", annualised" if row.annualised else ""),
+                    st.muted)
     ws.write_string(r_i, 2, POLARITY_TEXT.get(row.polarity, row.polarity), st.muted)
     col = 3
     notes = list(row.notes)
@@ -58,20 +78,27 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
                 put(ws, r_i, col + 1, b.get("value"), st, vf)
             if row.baseline_note:
                 notes.append(f"{report.baseline_label}: {row.baseline_note}")
+            if b.get("status") == "incomplete":
+                notes.append(f"{report.baseline_label}: {INCOMPLETE_MARK} {INCOMPLETE_TEXT}")
         col += 2
     for r in row.cells:
         if r is not None:
             put(ws, r_i, col, r.get("value"), st, vf)
-            if row.unit not in ("count", "children"):
-                put(ws, r_i, col + 1, r.get("numerator") if row.unit != "days" else None, st, "#,##0")
+            if _reproducible(r, row.unit):
+                put(ws, r_i, col + 1, r.get("numerator"), st, "#,##0")
                 put(ws, r_i, col + 2, r.get("denominator"), st, "#,##0")
-            put(ws, r_i, col + 3, r.get("change"), st, cf)
+            elif row.unit in ("days", "working_days") and r.get("denominator") is not None:
+                notes.append(f"{r['period']}: {r['denominator']} cases")
+            put(ws, r_i, col + 3, shown_change(r.get("value"), r.get("previous_value"), row.unit)
+                if r.get("change") is not None and not isinstance(r.get("change"), str) else r.get("change"), st, cf)
             style = {"better": st.better, "worse": st.worse}.get(r.get("assessment") or "", st.text)
             travel = _travel(r)
             if travel:
                 ws.write_string(r_i, col + 4, travel, style)
             if r.get("status") == "incomplete":
-                notes.append(f"{r['period']}: period not fully covered by the extract")
+                notes.append(f"{r['period']}: {INCOMPLETE_MARK} {INCOMPLETE_TEXT}")
+            if r.get("small_base"):
+                notes.append(f"{r['period']}: {SMALL_BASE_TEXT}")
         col += len(QUARTER_COLS)
     for level in (row.england, row.sn):
         if level is not None:
@@ -110,8 +137,11 @@ def section_sheet(wb: xlsxwriter.Workbook, report: Report, section: Any, st: Sty
     ws = wb.add_worksheet(section.title[:31])
     ws.write_string(0, 0, f"{section.title}: {report.subtitle}", st.title)
     ws.write_string(1, 0, "Values are as computed (percentages 0-100, rates per 10,000 children); Travel: ▲/▼ "
-                    "direction from the previous quarter and better/worse by polarity; England/SN: DfE published "
-                    "figures; Band: LAIT quartile band (A = best quarter)"
+                    "direction from the previous quarter and better/worse by polarity, on the values shown; "
+                    f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}; {SMALL_BASE_TEXT}: fewer than {report.min_base} cases; "
+                    "No./Of: the numerator and denominator that give the value (shares, rates not annualised); "
+                    "England/SN: DfE published figures; Band: LAIT quartile band (A = best quarter), financial "
+                    "years only"
                     + (f"; {report.marker}: suppressed small number" if report.suppress_below else ""), st.subtitle)
     groups, sub = _headers(report)
     hr = 3

@@ -77,8 +77,8 @@ def metadata_sheet(wb: xlsxwriter.Workbook, report: Report, st: Styles) -> None:
 COMPARE_COLUMNS = [("Indicator", "title"), ("Category", "category"), ("Period", "period"), ("Value", "value"),
                    ("Unit", "unit"), ("Benchmark", "benchmark_label"), ("Year", "benchmark_year"),
                    ("Benchmark value", "benchmark_value"), ("Difference", "difference"), ("Verdict", "assessment"),
-                   ("Band", "quartile_band"), ("Rank", "rank"), ("Of", "ranked_of"), ("Note", "note"),
-                   ("Reason", "reason")]
+                   ("Band", "quartile_band"), ("Rank", "rank"), ("Of", "ranked_of"), ("Status", "status"),
+                   ("Note", "note"), ("Reason", "reason")]
 
 
 def compare_sheets(wb: xlsxwriter.Workbook, compared: dict[str, Any], st: Styles) -> None:

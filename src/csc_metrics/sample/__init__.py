@@ -61,11 +61,18 @@ def generate_sample(
     end: date = date(2025, 3, 31),
     messy: bool = False,
     fmt: Literal["csv", "xlsx"] = "csv",
+    cin: bool = False,
+    cin_csv: bool = False,
+    ssda903: bool = False,
 ) -> list[Path]:
     """Write a synthetic Annex A extract into the folder `out`; return the files written.
 
     `children` is the local authority's population aged 0-17; `years` the financial years ending at `end`
-    covered by the flows, plus 12 months of history before them (and open cases that started earlier)."""
+    covered by the flows, plus 12 months of history before them (and open cases that started earlier).
+    `cin`: also one CIN census XML per collection year for the same children (`sample.cin`); `cin_csv`: also
+    its flattened VCIN-style CSVs.
+
+    `ssda903`: also the SSDA903 returns of the same children (`sample.ssda903`), one per year."""
     if children < 100:
         raise ConfigError(f"--children must be at least 100 (got {children})")
     if not 1 <= years <= 10:
@@ -76,19 +83,29 @@ def generate_sample(
     w = Window.of(end, years)
     d = Draw(seed)
     hols = bank_holidays(w.burn.year - 2, w.end.year + 5)
-    frames = _lists.build(children, w, d, hols)
+    journeys = _lists.simulate(children, w, d, hols)
+    frames = _lists.build_lists(journeys, w, d, hols)
     typed = {n: to_annex_a(frames[n], tables[n], code_sets) for n in sorted(tables)}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {out}: {exc}") from exc
+    extra: list[Path] = []
+    if cin or cin_csv:
+        from csc_metrics.sample.cin import write_cin
+
+        extra = write_cin(out, journeys, frames, w, d, hols, messy=messy, csv=cin_csv)
+    if ssda903:
+        from csc_metrics.sample.ssda903 import generate_903
+
+        extra += generate_903(out, frames, w, d, messy=messy)
     if fmt == "xlsx":
-        return [_write_xlsx(out, typed, tables, d, w.end, messy)]
+        return [_write_xlsx(out, typed, tables, d, w.end, messy), *extra]
     texts = {n: as_text(df) for n, df in typed.items()}
     styles = {n: FileStyle() for n in texts}
     if messy:
         texts, styles = make_messy(texts, d, w.end)
-    return [_write_csv(out / file_name(tables[n]), texts[n], styles[n]) for n in sorted(texts)]
+    return [_write_csv(out / file_name(tables[n]), texts[n], styles[n]) for n in sorted(texts)] + extra
 
 
 def _write_csv(path: Path, df: pl.DataFrame, style: FileStyle) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -67,8 +68,24 @@ def _count_before(events: pl.DataFrame, at: str, other: str, key: str = "cid") -
     )
 
 
-def build(children: int, w: jr.Window, d: Draw, hols: Sequence[date]) -> dict[int, pl.DataFrame]:
-    """The eleven lists, keyed by list number, with canonical column names and stored code values."""
+@dataclass(frozen=True)
+class Journeys:
+    """The simulated population every output is drawn from (the Annex A lists, the CIN census, the SSDA903):
+    `refs` one row per referral with its outcome dates, `legacy` children in care since before the simulation,
+    `care` every period of care, `people` child-level attributes (`cid`, `child_id`, gender, ethnicity,
+    disability, date_of_birth) of every child in any list, and the lists' own contacts and early help."""
+
+    refs: pl.DataFrame
+    legacy: pl.DataFrame
+    care: pl.DataFrame
+    people: pl.DataFrame
+    contacts: pl.DataFrame
+    early_help: pl.DataFrame
+    workers: int
+
+
+def simulate(children: int, w: jr.Window, d: Draw, hols: Sequence[date]) -> Journeys:
+    """The journeys of a child population of `children` aged 0-17 over the window `w`."""
     sim_years = ((w.end - w.burn).days + 1) / 365.25
     ch = jr.chains(max(1, round(children * jr.CHAIN_RATE * sim_years)), w, d, hols)
     refs = jr.simulate_referrals(ch, w, d, hols)
@@ -84,11 +101,20 @@ def build(children: int, w: jr.Window, d: Draw, hols: Sequence[date]) -> dict[in
         [ch.select("cid", "dob", "uasc"), legacy.select("cid", "dob", "uasc"), contact_kids, eh_kids],
         how="vertical_relaxed",
     )
-    people = _people(people, w, d)
+    return Journeys(refs, legacy, care, _people(people, w, d), contacts, early_help, workers)
 
+
+def build(children: int, w: jr.Window, d: Draw, hols: Sequence[date]) -> dict[int, pl.DataFrame]:
+    """The eleven lists, keyed by list number, with canonical column names and stored code values."""
+    return build_lists(simulate(children, w, d, hols), w, d, hols)
+
+
+def build_lists(j: Journeys, w: jr.Window, d: Draw, hols: Sequence[date]) -> dict[int, pl.DataFrame]:
+    """The eleven lists of simulated journeys `j`."""
+    refs, legacy, care, people, workers = j.refs, j.legacy, j.care, j.people, j.workers
     lists = {
-        1: contacts,
-        2: early_help,
+        1: j.contacts,
+        2: j.early_help,
         3: _referrals(refs, w, d, workers),
         4: _assessments(refs, w, d, workers),
         5: _s47(refs, w, d, hols, workers),

@@ -76,7 +76,7 @@ def read_xml(path: Path, definitions: Definitions, year: int | None = None) -> R
     """One census XML file -> its Return (InputError for malformed XML, naming the file and line)."""
     schemas = cin_schemas(definitions.tables)
     parsed = parse_cin_xml(path, schemas)
-    notes = [Diagnostic(code="CSC270", severity=Severity.WARNING if s.repeated else Severity.INFO,
+    notes = [Diagnostic(code="CSC224", severity=Severity.WARNING if s.repeated else Severity.INFO,
                         message=(f"`{s.path.rsplit('/', 1)[-1]}` is given twice in one record; the first is kept"
                                  if s.repeated else f"element `{s.path.rsplit('/', 1)[-1]}` ({s.path}) is not part of "
                                  "the CIN census schemas read; skipped with its contents")

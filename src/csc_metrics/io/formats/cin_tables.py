@@ -19,7 +19,6 @@ from csc_metrics.errors import InputError
 from csc_metrics.io.convert import convert_columns
 from csc_metrics.io.diagnose import MAX_PER_GROUP, SEVERITY, conversion_message
 from csc_metrics.io.formats.base import CollectionPeriod, Return
-from csc_metrics.io.formats.cin_codes import CODE_YEARS, year_label
 from csc_metrics.io.formats.cin_xml import DET, INTERNAL, LINE, ORD, PAR, POS, element_path
 from csc_metrics.io.model import ROW, SRC, SourceInfo, TableData
 from csc_metrics.spec.tables import CodeSet, TableSchema
@@ -39,6 +38,11 @@ ORDINALS: dict[str, dict[str, str]] = {
     "cin_pre_proceedings": {"cin_details_id": DET},
 }
 ACTIVITY = ["cin_assessments", "cin_plan_dates", "cin_s47", "cin_cpp"]  # §6.11, with a CINdetails-level ICPC
+
+
+def year_label(year_ending: int) -> str:
+    """`2024-25` for 2025."""
+    return CollectionPeriod.collection_year(year_ending).label
 
 
 @dataclass
@@ -88,7 +92,7 @@ def census_return(raw: RawCensus, schemas: dict[str, TableSchema], code_sets: di
         out = frame.with_columns(pl.lit(end.year, dtype=pl.Int32).alias(YEAR), pl.lit(0, dtype=pl.UInt16).alias(SRC),
                                  pl.col(LINE).alias(ROW)).select(*schema.column_names, YEAR, SRC, ROW)
         headers = [{"header": c.header, "column": c.name, "letter": None} for c in schema.columns
-                   if c.name in raw.tables[table].columns]
+                   if raw.xml or c.name in raw.tables[table].columns]  # XML: every element is read if present
         source = SourceInfo(raw.files.get(table, ""), None, table, out.height, 0, raw.encoding,
                             raw.sha256.get(table, ""), (period.start, period.end), headers)
         tables[table] = TableData(schema, out, [source])
@@ -166,7 +170,7 @@ def census_end(typed: dict[str, pl.DataFrame], raw: RawCensus, override: int | N
     diags: list[Diagnostic] = []
 
     def warn(message: str, hint: str) -> None:
-        diags.append(Diagnostic(code="CSC271", severity=Severity.WARNING, message=message, hint=hint, **where))
+        diags.append(Diagnostic(code="CSC221", severity=Severity.WARNING, message=message, hint=hint, **where))
 
     content = None
     details = typed.get("cin_details")
@@ -252,25 +256,31 @@ def _year_codes(typed: dict[str, pl.DataFrame], ctx: _Ctx, end: date) -> list[Di
     out: list[Diagnostic] = []
     raw = ctx.raw
     y = end.year
-    for (table, column, code), (first, last) in CODE_YEARS.items():
-        if (first is None or y >= first) and (last is None or y <= last):
+    for table, frame in typed.items():
+        if not frame.height:
             continue
-        frame = typed.get(table)
-        if frame is None or not frame.height:
-            continue
-        rows = frame.filter(pl.col(column) == code)
-        span = (f"from {year_label(first)}" if first else "") + (f" up to {year_label(last)}" if last else "")
-        out += _rows_diags(rows, table, ctx, code="CSC274", severity=Severity.WARNING, field_=column, value=column,
-                           message=f"code {code} of `{ctx.header(table, column)}` is collected {span.strip()}, "
-                           f"not in {year_label(y)}", hint="check the code against this year's census guide")
+        for col in ctx.schemas[table].columns:
+            cs = ctx.code_sets.get(col.code_set or "")
+            if cs is None:
+                continue
+            for c in cs.codes:
+                if c.valid_in(y):
+                    continue
+                rows = frame.filter(pl.col(col.name) == c.code)
+                span = " ".join(x for x in (f"from {year_label(c.valid_from)}" if c.valid_from else "",
+                                            f"up to {year_label(c.valid_to)}" if c.valid_to else "") if x)
+                out += _rows_diags(rows, table, ctx, code="CSC220", severity=Severity.WARNING, field_=col.name,
+                                   value=col.name, message=f"`{col.header}` code {c.code} is collected {span}, not "
+                                   f"in {year_label(y)}; read as it is",
+                                   hint="check the code against this year's census guide")
     if raw.xml and y >= 2025 and "GenderCurrent" in raw.elements:
-        out.append(Diagnostic(code="CSC274", severity=Severity.WARNING, file=raw.files.get("cin_child"),
+        out.append(Diagnostic(code="CSC220", severity=Severity.WARNING, file=raw.files.get("cin_child"),
                               message=f"`GenderCurrent` is used in a {year_label(y)} census, where `Sex` (M/F/U) replaced it; "
                               "read as Sex (1 -> M, 2 -> F, 0 and 9 -> U)", hint="export with the current schema"))
     numeric = raw.tables.get("cin_child")
     if y >= 2025 and (not raw.xml or "Sex" in raw.elements) and numeric is not None and "sex" in numeric.columns:
         rows = typed["cin_child"].filter(numeric["sex"].str.strip_chars().is_in(["0", "1", "2", "9"]))
-        out += _rows_diags(rows, "cin_child", ctx, code="CSC274", severity=Severity.WARNING, field_="sex", value="sex",
+        out += _rows_diags(rows, "cin_child", ctx, code="CSC220", severity=Severity.WARNING, field_="sex", value="sex",
                            message=f"`Sex` is written as a GenderCurrent number in a {year_label(y)} census; "
                            "read as M/F/U", hint="use M, F or U")
     return out
@@ -301,7 +311,7 @@ def _date_checks(typed: dict[str, pl.DataFrame], ctx: _Ctx, end: date) -> list[D
         if table in ("cin_header", "cin_child") or not frame.height:
             continue
         for name, dtype in frame.schema.items():
-            if dtype != pl.Date or name in INTERNAL:
+            if dtype != pl.Date or name in INTERNAL or name == "initial_cpc_target":  # a target may be after E
                 continue
             header = ctx.header(table, name)
             late = frame.filter(pl.col(name) > end)

@@ -27,7 +27,7 @@ from csc_metrics.errors import InputError
 from csc_metrics.spec.tables import TableSchema
 
 CHUNK = 1 << 20
-FLUSH_ROWS = 20_000
+FLUSH_ROWS = 2_000
 LINE, POS, DET, PAR, ORD = "__line", "__pos", "__d", "__a", "__o"
 INTERNAL = [LINE, POS, DET, PAR, ORD]
 

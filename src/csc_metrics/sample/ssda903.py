@@ -1,0 +1,536 @@
+"""Synthetic SSDA903 returns for the children of the sample's Annex A lists (`csc-metrics sample --ssda903`).
+
+The episodes are derived from List 8 (one row per period of care open at the extract date or ended since the
+history start), so the two agree: the same children, start and end dates, reasons for ceasing, and, on the
+episode open at the extract date (or the last one), the List 8 legal status, placement type, provider,
+postcode and URN and the placement start; the number of placements in the 12 months to that date follows
+List 8's `placements_last_12m` under the counting rule of returns.md §2.5 (except a move to A5, placed for
+adoption with the current foster carers, which that rule does not count as a move). Care leavers (OC3) of the
+last year are List 9's young people (not those still in care), AD1 and PlacedAdoption come from List 10.
+
+One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) and,
+for the last year, the same return as XML, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2).
+`ssda903/truth.json` holds figures known by construction (children looked after at each 31 March, starts,
+cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from the files.
+`messy=True` then adds the SSDA903 defects of returns.md §1.7 (the truth stays that of the clean returns).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from csc_metrics.errors import InputError
+from csc_metrics.sample.draw import Draw, age_at, days
+from csc_metrics.sample.journeys import Window
+from csc_metrics.sample.ssda903_messy import make_messy_903
+
+# DfE CSV headers (returns.md §1.1), in order
+HEADERS: dict[str, list[str]] = {
+    "header": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+    "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"],
+    "uasc": ["CHILD", "SEX", "DOB", "DUC"],
+    "reviews": ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"],
+    "oc2": ["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+            "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"],
+    "oc3": ["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
+    "ad1": ["CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"],
+    "placedadoption": ["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"],
+    "prevperm": ["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
+    "missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
+    "swepisodes": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+    "dolo": ["CHILD", "DOB", "DOLO_START", "DOLO_END"],
+}
+FIRST_YEAR = {"swepisodes": 2024, "dolo": 2027}  # tables collected from that year ending
+EARLIER = {"U4": 0.4, "U6": 0.25, "U1": 0.08, "U3": 0.09, "K2": 0.12, "R1": 0.03, "P1": 0.03}
+TEMPORARY = {"T0": 0.1, "T1": 0.4, "T2": 0.25, "T3": 0.25}  # T0-T3 take no provider, URN or postcode
+FOSTER = ["U1", "U2", "U3", "U4", "U5", "U6"]
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+LA_CODE = "808"
+
+
+def year_of(d: date) -> int:
+    return d.year if d.month <= 3 else d.year + 1
+
+
+def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False) -> list[Path]:
+    """Write the SSDA903 returns for the financial years of `w` into `out`; return the files written."""
+    years = list(range(year_of(w.start), w.end.year + 1 if w.end.month <= 3 else w.end.year + 2))
+    periods = _periods(lists[8], w)
+    eps = _episodes(periods, d)
+    returns = {y: _return(y, periods, eps, lists, w, d) for y in years}
+    folder, xml_folder = out / "ssda903", out / "ssda903_xml"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        xml_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {folder}: {exc}") from exc
+    texts = {y: {t: _text(df) for t, df in tables.items()} for y, tables in returns.items()}
+    styles: dict[tuple[int, str], tuple[bool, bool]] = {}
+    if messy:
+        texts, styles = make_messy_903(texts, d)
+    paths = []
+    for y, tables in texts.items():
+        for name, df in tables.items():
+            bom, crlf = styles.get((y, name), (False, False))
+            paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
+    last = years[-1]
+    paths.append(_write(xml_folder / f"SSDA903_{last}.xml", to_xml(texts[last]).encode("utf-8")))
+    truth = truth_counts(periods, years)
+    paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2) + "\n").encode("utf-8")))
+    return paths
+
+
+def _write(path: Path, data: bytes) -> Path:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def _write_csv(path: Path, df: pl.DataFrame, *, bom: bool = False, crlf: bool = False) -> Path:
+    text = df.write_csv(null_value="", line_terminator="\r\n" if crlf else "\n")
+    return _write(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+
+
+def _text(df: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text, dates dd/mm/yyyy, headers upper-case."""
+    return df.select(
+        (pl.col(c).dt.strftime("%d/%m/%Y") if t == pl.Date else pl.col(c).cast(pl.String)).alias(c.upper())
+        for c, t in df.schema.items()
+    )
+
+
+# ---------------------------------------------------------------- periods and episodes
+
+
+def _periods(l8: pl.DataFrame, w: Window) -> pl.DataFrame:
+    """List 8 periods of care with a period id `pid` and the date the List 8 row describes (`as_of`)."""
+    return (
+        l8.sort("cid", "cla_start")
+        .with_row_index("pid")
+        .with_columns(pl.col("pid").cast(pl.Int64))
+        .with_columns(
+            as_of=pl.min_horizontal(pl.col("cla_end").fill_null(w.end), pl.lit(w.end)),
+            uasc_b=pl.col("uasc") == "Y",
+        )
+        .with_columns(year_ago=pl.col("as_of").dt.offset_by("-12mo"))
+    )
+
+
+def _placements(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
+    """Each period's placements: `j` = 0 (from the start of care) to the List 8 one (from `placement_start`).
+
+    Case A: the List 8 placement began with the period: one placement. Case B: it began more than 12 months
+    before: one or two earlier ones, all before the 12 months. Case C: `placements_last_12m - 2` placements
+    evenly spaced between max(start of care, 12 months ago) and `placement_start` (as many as the days allow)."""
+    rid = pl.col("pid") * 64
+    one = pl.col("placement_start") == pl.col("cla_start")
+    old = pl.col("placement_start") <= pl.col("year_ago")
+    lo = pl.when(old).then(pl.col("cla_start")).otherwise(pl.max_horizontal("cla_start", "year_ago"))
+    p = p.with_columns(rid=rid).with_columns(_lo=lo).with_columns(
+        _gap=(pl.col("placement_start") - pl.col("_lo")).dt.total_days())
+    mid = (d.chance(9001, 0.4) & (pl.col("_gap") >= 3)).cast(pl.Int64)
+    k = (
+        pl.when(one).then(-1)
+        .when(old).then(pl.when(pl.col("placement_start") == pl.col("year_ago")).then(0).otherwise(mid))
+        .otherwise(pl.min_horizontal(pl.col("placements_last_12m") - 2, pl.col("_gap") - 1).clip(lower_bound=0))
+    )
+    p = p.with_columns(_k=k.cast(pl.Int64))
+    rows = p.with_columns(j=pl.int_ranges(0, pl.col("_k") + 2)).explode("j").with_columns(
+        n=pl.col("_k") + 2, rid=pl.col("pid") * 64 + pl.col("j"))
+    last = pl.col("j") == pl.col("n") - 1
+    between = pl.col("_lo") + days((pl.col("j") * pl.col("_gap") / (pl.col("_k") + 1)).floor().cast(pl.Int64))
+    start = pl.when(pl.col("j") == 0).then(pl.col("cla_start")).when(last).then(pl.col("placement_start")).otherwise(
+        between)
+    earlier = d.choice(9002, EARLIER)
+    # placed for adoption with the current foster carers (A5) after an earlier placement
+    same_carer = last & (pl.col("placement_type") == "A5") & (pl.col("n") >= 2)
+    rows = rows.with_columns(
+        p_start=start,
+        place=pl.when(last).then(pl.col("placement_type")).otherwise(earlier),
+        same_carer=same_carer,
+    ).with_columns(
+        # the foster placement before an A5 one is with the same carers: make it foster care
+        place=pl.when(~last & (pl.col("j") == pl.col("n") - 2) & (pl.col("placement_type") == "A5")
+                      & ~pl.col("place").is_in(FOSTER)).then(pl.lit("U4")).otherwise(pl.col("place")),
+    )
+    provider = (
+        pl.when(pl.col("place") == "P1").then(pl.lit("PR0"))
+        .when(pl.col("place").is_in(["U1", "U2", "U3"])).then(pl.lit("PR1"))
+        .when(pl.col("place").is_in(["U4", "U5", "U6"])).then(d.choice(9003, {"PR1": 0.6, "PR4": 0.4}))
+        .otherwise(d.choice(9004, {"PR4": 0.7, "PR1": 0.2, "PR5": 0.1}))
+    )
+    postcode = pl.format("TS{} {}{}", d.between(9005, 1, 29), d.between(9006, 1, 9),
+                         d.choice(9007, {"AB": 1, "DE": 1, "GH": 1, "JN": 1, "PQ": 1, "RS": 1, "TU": 1, "WX": 1}))
+    urn = pl.when(pl.col("place").is_in(["K1", "K2", "K3", "H5", "R1", "S1"])).then(
+        pl.format("SC{}", d.between(9008, 100000, 999999)))
+    rows = rows.with_columns(
+        provider=pl.when(last).then(pl.col("placement_provider")).otherwise(provider),
+        postcode=pl.when(last).then(pl.col("placement_postcode")).otherwise(postcode),
+        urn=pl.when(last).then(pl.col("placement_urn")).otherwise(urn),
+    )
+    # the foster placement before an A5 one has the same carers: List 8's provider and address
+    before_a5 = pl.col("same_carer").shift(-1).over("pid").fill_null(False)
+    rows = rows.with_columns(
+        [pl.when(before_a5).then(pl.col(c).shift(-1).over("pid")).otherwise(pl.col(c)).alias(c)
+         for c in ("provider", "postcode", "urn")])
+    return rows.select("pid", "j", "p_start", "place", "provider", "postcode", "urn", "same_carer")
+
+
+def _legal(p: pl.DataFrame) -> pl.DataFrame:
+    """Legal status from the start of care, and the change to the List 8 status (C1 -> C2 or E1) if any."""
+    ls = pl.col("legal_status")
+    changes = ls.is_in(["C2", "E1"]) & (pl.col("legal_status_start") > pl.col("cla_start"))
+    first = p.select("pid", l_start="cla_start", ls=pl.when(changes).then(pl.lit("C1")).otherwise(ls))
+    later = p.filter(changes).select("pid", l_start="legal_status_start", ls=ls)
+    return pl.concat([first, later]).sort("pid", "l_start")
+
+
+def _excursions(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
+    """A few short temporary placements (T0-T3) inside the List 8 placement, returning to the same carer."""
+    span = (pl.col("as_of") - pl.col("placement_start")).dt.total_days()
+    x = p.with_columns(rid=pl.col("pid") * 64 + 63).filter(d.chance(9010, 0.06) & (span >= 12))
+    x = x.with_columns(x_start=pl.col("placement_start") + days(1 + (d.u(9011) * (span - 10)).floor().cast(pl.Int64)))
+    return x.select("pid", "x_start", x_end=pl.col("x_start") + days(d.between(9012, 1, 6)),
+                    x_place=d.choice(9013, TEMPORARY))
+
+
+def _episodes(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
+    """Every episode of every period of care (the true history, before it is cut into returns)."""
+    plc, legal, exc = _placements(p, d), _legal(p), _excursions(p, d)
+    points = pl.concat([plc.select("pid", at="p_start"), legal.select("pid", at="l_start"),
+                        exc.select("pid", at="x_start"), exc.select("pid", at="x_end")]).unique().sort("pid", "at")
+    ep = (
+        points.join_asof(plc.sort("pid", "p_start"), left_on="at", right_on="p_start", by="pid", check_sortedness=False)
+        .join_asof(legal, left_on="at", right_on="l_start", by="pid", check_sortedness=False)
+        .join(exc, on="pid", how="left")
+    )
+    away = (pl.col("at") >= pl.col("x_start")) & (pl.col("at") < pl.col("x_end"))
+    ep = ep.with_columns(
+        place=pl.when(away).then(pl.col("x_place")).otherwise(pl.col("place")),
+        provider=pl.when(away).then(None).otherwise(pl.col("provider")),
+        postcode=pl.when(away).then(None).otherwise(pl.col("postcode")),
+        urn=pl.when(away).then(None).otherwise(pl.col("urn")),
+        same_carer=pl.col("same_carer") & ~away.fill_null(False),
+    ).drop("x_start", "x_end", "x_place", "p_start", "l_start")
+    ep = ep.join(p.select("pid", "cid", "child_id", "cla_start", "cla_end", "reason_ceased", "category_of_need",
+                          "uasc_b"), on="pid")
+    moved = (pl.col("j") != pl.col("j").shift(1)) | pl.col("place").ne_missing(pl.col("place").shift(1))
+    legal_changed = pl.col("ls") != pl.col("ls").shift(1)
+    rne = (
+        pl.when(pl.col("at") == pl.col("cla_start")).then(pl.lit("S"))
+        .when(moved & legal_changed).then(pl.when(pl.col("same_carer")).then(pl.lit("U")).otherwise(pl.lit("B")))
+        .when(moved).then(pl.when(pl.col("same_carer")).then(pl.lit("T")).otherwise(pl.lit("P")))
+        .otherwise(pl.lit("L"))
+    )
+    last = pl.col("at") == pl.col("at").last().over("pid")
+    ep = ep.sort("pid", "at").with_columns(rid=pl.col("pid") * 1024 + pl.int_range(pl.len()).over("pid"))
+    return ep.with_columns(rne=rne.over("pid")).with_columns(
+        dec=pl.when(last).then(pl.col("cla_end")).otherwise(pl.col("at").shift(-1).over("pid")),
+        rec=pl.when(~last).then(pl.lit("X1")).otherwise(pl.col("reason_ceased")),
+        reason_place_change=pl.when((pl.col("rne") == "P") & ~pl.col("place").is_in(list(TEMPORARY))
+                                    & ~pl.col("place").shift(1).over("pid").is_in(list(TEMPORARY)).fill_null(True))
+        .then(d.choice(9014, {"CARPL": 0.5, "CREQB": 0.15, "CREQO": 0.1, "LAREQ": 0.15, "OTHER": 0.1})),
+    ).select(
+        "pid", "cid", child="child_id", decom="at", rne="rne", ls="ls", cin="category_of_need", place="place",
+        place_provider="provider", dec="dec", rec="rec", reason_place_change="reason_place_change",
+        home_post=pl.lit("TS18 1AA"), pl_post="postcode", urn="urn",
+    )
+
+
+# ---------------------------------------------------------------- one year's return
+
+
+def _return(y: int, p: pl.DataFrame, eps: pl.DataFrame, lists: dict[int, pl.DataFrame], w: Window,
+            d: Draw) -> dict[str, pl.DataFrame]:
+    """The tables of the return for the year ending 31 March `y`, as the LA would have submitted it then."""
+    s, e = date(y - 1, 4, 1), date(y, 3, 31)
+    held = eps.filter((pl.col("decom") <= e) & (pl.col("dec").is_null() | (pl.col("dec") >= s)))
+    after = pl.col("dec") > e
+    episodes = held.with_columns(dec=pl.when(after).then(None).otherwise(pl.col("dec")),
+                                 rec=pl.when(after).then(None).otherwise(pl.col("rec")))
+    # Header: every child in the return, the children in care in the year and the care leavers of OC3
+    kids = p.join(held.select("cid").unique(), on="cid", how="semi").unique("cid", keep="last")
+    oc3 = _oc3(lists, p, y, w, d)
+    cols = ["cid", "child_id", "gender", "ethnicity", "date_of_birth", "uasc_b"]
+    leavers = (lists[9].join(oc3.select("cid"), on="cid", how="semi").join(kids.select("cid"), on="cid", how="anti")
+               .unique("cid").with_columns(uasc_b=pl.col("uasc") == "Y"))
+    kids = pl.concat([kids.select(cols), leavers.select(cols)]).with_columns(rid=pl.col("cid") * 16 + 3)
+    female = pl.col("gender") == "F"
+    if y <= 2024:  # SEX 1/2 up to 2023-24 (returns.md §1.3)
+        sex = pl.when(female).then(pl.lit("2")).when(pl.col("gender") == "M").then(pl.lit("1")).otherwise(
+            d.choice(9020, {"1": 0.5, "2": 0.5}))
+    else:
+        sex = pl.when(pl.col("gender").is_in(["M", "F"])).then(pl.col("gender")).otherwise(pl.lit("U"))
+    age_e = age_at(pl.col("date_of_birth"), pl.lit(e))
+    header = kids.with_columns(
+        sex=sex, ethnic=pl.when(pl.col("ethnicity") == "UNKNOWN").then(pl.lit("NOBT")).otherwise(pl.col("ethnicity")),
+        upn=_upn(pl.col("cid")),
+        mother=pl.when(female & (age_e >= 12)).then(pl.when(d.chance(9021, 0.03)).then(pl.lit("1"))
+                                                      .otherwise(pl.lit("0"))),
+    )
+    header = header.with_columns(
+        mc_dob=pl.when(pl.col("mother") == "1").then(pl.lit(e) - days(d.between(9022, 0, 300))))
+    ident = header.select("cid", child="child_id", dob="date_of_birth")
+    tables: dict[str, pl.DataFrame] = {
+        "header": header.select(child="child_id", sex="sex", dob="date_of_birth", ethnic="ethnic", upn="upn",
+                                mother="mother", mc_dob="mc_dob"),
+        "episodes": episodes.drop("pid", "cid").sort("child", "decom"),
+    }
+    tables["uasc"] = header.filter(pl.col("uasc_b")).select(
+        child="child_id", sex="sex", dob="date_of_birth", duc=pl.col("date_of_birth").dt.offset_by("18y"))
+    tables["reviews"] = _reviews(held, p.select("pid", start="cla_start"), ident, s, e, d)
+    tables["oc2"] = _oc2(p, ident, s, e, d)
+    tables["oc3"] = oc3.drop("cid")
+    ad1, placed = _adoption(lists, p, ident, s, e, d)
+    tables["ad1"], tables["placedadoption"] = ad1, placed
+    tables["prevperm"] = _prev_perm(p, ident, s, e, d)
+    tables["missing"] = _missing(p, ident, y, w, d)
+    if y >= FIRST_YEAR["swepisodes"]:
+        tables["swepisodes"] = _social_workers(p, ident, s, e)
+    if y >= FIRST_YEAR["dolo"]:
+        tables["dolo"] = pl.DataFrame(schema={"child": pl.String, "dob": pl.Date, "dolo_start": pl.Date,
+                                              "dolo_end": pl.Date})
+    return tables
+
+
+def _upn(cid: pl.Expr) -> pl.Expr:
+    """A well-formed synthetic UPN: check letter, LA code 808, two year digits, seven digits (DfE check letter:
+    sum of character value x position 2-13, mod 23)."""
+    body = pl.format("{}{}", pl.lit(LA_CODE + "10"), (cid % 10_000_000).cast(pl.String).str.zfill(7))
+    total = pl.sum_horizontal([body.str.slice(i, 1).cast(pl.Int64) * (i + 2) for i in range(12)])
+    letter = (total % 23).replace_strict(dict(enumerate(UPN_LETTERS)), return_dtype=pl.String)
+    return pl.format("{}{}", letter, body)
+
+
+def _reviews(held: pl.DataFrame, starts: pl.DataFrame, ident: pl.DataFrame, s: date, e: date,
+             d: Draw) -> pl.DataFrame:
+    """CLA reviews: 20 days after care starts, then 3 months, then every 6 months; those held in the year."""
+    per = held.group_by("pid", "cid").agg(end=pl.col("dec").max(), open=pl.col("dec").is_null().any())
+    per = per.join(starts, on="pid")
+    per = per.with_columns(end=pl.when(pl.col("open")).then(pl.lit(e)).otherwise(pl.col("end")))
+    rows = per.with_columns(k=pl.int_ranges(0, 40)).explode("k").with_columns(
+        review=pl.when(pl.col("k") == 0).then(pl.col("start") + days(20))
+        .otherwise((pl.col("start") + days(20)).dt.offset_by(pl.format("{}mo", 3 + (pl.col("k") - 1) * 6))))
+    rows = rows.filter((pl.col("review") >= s) & (pl.col("review") <= pl.col("end")) & (pl.col("review") <= e))
+    rows = rows.join(ident, on="cid").with_columns(rid=pl.col("pid") * 64 + pl.col("k"))
+    code = pl.when(age_at(pl.col("dob"), pl.col("review")) < 4).then(pl.lit("PN0")).otherwise(
+        d.choice(9030, {"PN1": 0.5, "PN2": 0.15, "PN3": 0.15, "PN4": 0.08, "PN5": 0.05, "PN6": 0.04, "PN7": 0.03}))
+    return rows.select("child", "dob", "review", review_code=code).sort("child", "review")
+
+
+def in_cohort(s: date, e: date) -> pl.Expr:
+    """A period of care that makes its child continuously looked after for 12 months at `e` (§2.7): begun on
+    or before `s` and open to `e` (ceasing on 31 March keeps continuity)."""
+    return (pl.col("cla_start") <= s) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= e))
+
+
+def _oc2(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) -> pl.DataFrame:
+    cohort = p.filter(in_cohort(s, e)).select("cid").unique().join(ident, on="cid")
+    age = age_at(pl.col("dob"), pl.lit(e))
+    cohort = cohort.with_columns(rid=pl.col("cid") * 100 + e.year % 100, age=age)
+
+    def flag(key: int, p_yes: float) -> pl.Expr:
+        return pl.when(d.chance(key, p_yes)).then(pl.lit("1")).otherwise(pl.lit("0"))
+
+    sdq = (pl.col("age") >= 4) & (pl.col("age") <= 16)
+    has_score = sdq & d.chance(9040, 0.8)
+    misuse = flag(9041, 0.04)
+    return cohort.with_columns(substance_misuse=misuse).select(
+        "child", "dob",
+        sdq_score=pl.when(has_score).then(d.between(9042, 0, 40).cast(pl.String)),
+        sdq_reason=pl.when(sdq & ~has_score).then(d.choice(9043, {"SDQ1": 0.3, "SDQ2": 0.2, "SDQ3": 0.2,
+                                                                   "SDQ4": 0.2, "SDQ5": 0.1})),
+        convicted=pl.when(pl.col("age") >= 10).then(flag(9044, 0.03)),
+        health_check=pl.when(pl.col("age") < 5).then(flag(9045, 0.9)),
+        immunisations=flag(9046, 0.86), teeth_check=flag(9047, 0.8), health_assessment=flag(9048, 0.9),
+        substance_misuse="substance_misuse",
+        intervention_received=pl.when(pl.col("substance_misuse") == "1").then(flag(9049, 0.6)),
+        intervention_offered=pl.when(pl.col("substance_misuse") == "1").then(flag(9050, 0.8)),
+    ).sort("child")
+
+
+def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: Draw) -> pl.DataFrame:
+    """Care leavers with a 17th-21st birthday in the year who had left care (List 9 minus those still in care);
+    the last year's statuses are List 9's, earlier years' are drawn again."""
+    e = date(y, 3, 31)
+    l9 = lists[9].filter(pl.col("eligibility") != "ELIGIBLE")
+    still = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e)))
+    rows = l9.join(still.select("cid"), on="cid", how="anti").with_columns(
+        age=age_at(pl.col("date_of_birth"), pl.lit(e))).filter(pl.col("age").is_between(17, 21))
+    rows = rows.with_columns(rid=pl.col("cid") * 16 + 7 + (w.end.year - y))
+    last = y == w.end.year
+    suitable = pl.when(pl.col("accommodation_suitability") == "UNSUITABLE").then(pl.lit("2")).otherwise(pl.lit("1"))
+    accom = pl.when(pl.col("accommodation").is_null()).then(pl.lit("0")).otherwise(
+        pl.format("{}{}", pl.col("accommodation"), suitable))
+    in_touch = pl.col("in_touch") if last else d.choice(9060, {"YES": 0.9, "NO": 0.05, "REFU": 0.03, "NREQ": 0.02})
+    activ = pl.col("activity").fill_null("0") if last else d.choice(9061, {"F2": 0.3, "F5": 0.3, "G5": 0.4})
+    out = rows.with_columns(in_touch=in_touch).with_columns(
+        activ=pl.when(pl.col("in_touch").is_in(["YES", "NREQ"]) | pl.lit(last)).then(activ).otherwise(pl.lit("0")),
+        accom=pl.when(pl.lit(last)).then(accom).when(pl.col("in_touch") == "YES").then(
+            d.choice(9062, {"B1": 0.4, "U1": 0.3, "D1": 0.2, "X2": 0.1})).otherwise(pl.lit("0")),
+    )
+    return out.select("cid", child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
+                      accom="accom").sort("child")
+
+
+def _adoption(lists: dict[int, pl.DataFrame], p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date,
+              d: Draw) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """AD1 (children adopted in the year, List 10 dates) and PlacedAdoption (decisions to place, List 10)."""
+    l10 = lists[10].join(ident, on="cid")
+    adopters = lists[11].group_by("family_id").agg(n=pl.len(), sexes=pl.col("gender").sort().str.join(""))
+    adopted = l10.filter(pl.col("adoption_order").is_between(s, e)).join(adopters, on="family_id", how="left")
+    last_place = p.sort("cla_start").unique("cid", keep="last").select("cid", "placement_type")
+    adopted = adopted.join(last_place, on="cid", how="left").with_columns(rid=pl.col("cid") * 16 + 9)
+    sex = pl.when(pl.col("n") == 2).then(pl.col("sexes").replace({"FM": "MF"})).otherwise(
+        pl.format("{}1", pl.col("sexes")))
+    ad1 = adopted.select(
+        "child", "dob", date_int="adoption_decision", date_match="matched",
+        foster_care=pl.when(pl.col("placement_type") == "A5").then(pl.lit("1")).otherwise(pl.lit("0")),
+        nb_adoptr=pl.col("n").fill_null(1).cast(pl.String), sex_adoptr=sex.fill_null("F1"),
+        ls_adoptr=pl.when(pl.col("n") == 2).then(d.choice(9070, {"L0": 0.7, "L11": 0.2, "L12": 0.1}))
+        .otherwise(pl.lit("L2")),
+    ).sort("child")
+    placed = l10.filter((pl.col("adoption_decision") <= e)
+                        & (pl.col("decision_reversed").is_null() | (pl.col("decision_reversed") >= s))
+                        & (pl.col("adoption_order").is_null() | (pl.col("adoption_order") >= s)))
+    reversed_ = pl.col("decision_reversed") <= e
+    placed = placed.select(
+        "child", "dob", date_placed="adoption_decision",
+        date_placed_ceased=pl.when(reversed_).then(pl.col("decision_reversed")),
+        reason_placed_ceased=pl.when(reversed_).then(pl.col("reversal_reason")),
+    ).sort("child")
+    return ad1, placed
+
+
+def _prev_perm(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) -> pl.DataFrame:
+    """Previous permanence, for the children starting care in the year."""
+    starters = p.filter(pl.col("cla_start").is_between(s, e)).select("cid").unique().join(ident, on="cid")
+    starters = starters.with_columns(rid=pl.col("cid") * 16 + 10)
+    perm = d.choice(9080, {"Z1": 0.9, "P1": 0.02, "P2": 0.05, "P3": 0.03})
+    return starters.with_columns(prev_perm=perm).select(
+        "child", "dob", "prev_perm",
+        la_perm=pl.when(pl.col("prev_perm") != "Z1").then(pl.lit("808")),
+        date_perm=pl.when(pl.col("prev_perm") != "Z1").then(pl.col("dob") + days(d.between(9081, 200, 2000))),
+    ).sort("child")
+
+
+def _missing(p: pl.DataFrame, ident: pl.DataFrame, y: int, w: Window, d: Draw) -> pl.DataFrame:
+    """Missing (M) and away (A) incidents in the year: the List 8 counts in the 12 months to its date for the
+    last year, drawn counts for earlier years, dated inside the time in care in the year."""
+    s, e = date(y - 1, 4, 1), date(y, 3, 31)
+    last = y == w.end.year
+    base = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s)))
+    base = base.with_columns(rid=pl.col("pid") * 16 + 11 + (w.end.year - y),
+                             lo=pl.max_horizontal("cla_start", pl.lit(s)) if not last
+                             else pl.max_horizontal("cla_start", pl.col("year_ago") + timedelta(days=1)),
+                             hi=pl.min_horizontal(pl.col("cla_end").fill_null(e), pl.lit(e)))
+    n_m = pl.col("missing_episodes_12m") if last else d.mixture(9090, [(0, 0, 0.9), (1, 3, 0.1)])
+    n_a = pl.col("absent_episodes_12m") if last else d.mixture(9091, [(0, 0, 0.95), (1, 2, 0.05)])
+    both = pl.concat([
+        base.with_columns(missing=pl.lit("M"), k=pl.int_ranges(0, n_m)),
+        base.with_columns(missing=pl.lit("A"), k=pl.int_ranges(0, n_a)),
+    ]).explode("k").drop_nulls("k").filter(pl.col("hi") >= pl.col("lo"))
+    both = both.with_columns(rid=pl.col("rid") * 64 + pl.col("k") * 2 + (pl.col("missing") == "A").cast(pl.Int64))
+    span = (pl.col("hi") - pl.col("lo")).dt.total_days()
+    both = both.with_columns(mis_start=pl.col("lo") + days((d.u(9092) * (span + 1)).floor().cast(pl.Int64)))
+    both = both.with_columns(mis_end=pl.min_horizontal(pl.col("mis_start") + days(d.between(9093, 0, 3)),
+                                                       pl.lit(e)))
+    return both.join(ident, on="cid").unique(["child", "mis_start", "missing"]).select(
+        "child", "dob", "missing", "mis_start", "mis_end").sort("child", "mis_start", "missing")
+
+
+def _social_workers(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date) -> pl.DataFrame:
+    """One social-worker episode per period of care (the List 8 allocated worker) overlapping the year."""
+    sw = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s)))
+    ended = pl.col("cla_end") <= e
+    return sw.join(ident, on="cid").select(
+        "child", "dob", sw_id="allocated_worker", sw_decom="cla_start",
+        sw_dec=pl.when(ended).then(pl.col("cla_end")), sw_reason=pl.when(ended).then(pl.lit("OTHERS")),
+    ).unique(["child", "sw_id", "sw_decom"]).sort("child", "sw_decom")
+
+
+# ---------------------------------------------------------------- XML and truth
+
+
+_XML_HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+_XML_EPISODE = {"DECOM": "DECOM", "RNE": "RNE", "LS": "LS", "CIN": "CIN", "PLACE": "PL", "PL_POST": "PL_POST",
+                "HOME_POST": "HOME_POST", "URN": "URN", "PLACE_PROVIDER": "PLACE_PROVIDER", "DEC": "DEC",
+                "REC": "REC", "REASON_PLACE_CHANGE": "REASON_PLACE_CHANGE"}
+_GROUPS = {"reviews": "AREVIEW", "missing": "AMISSING", "prevperm": "PERMANENCE", "oc2": "OC2",
+           "placedadoption": "AD_PLACED", "swepisodes": "SW_EPISODE"}
+
+
+def _elements(cols: dict[str, str]) -> pl.Expr:
+    """`<TAG>value</TAG>` for each column (an empty `<TAG />` when blank), values XML-escaped."""
+    parts = []
+    for col, tag in cols.items():
+        v = pl.col(col).str.replace_all("&", "&amp;").str.replace_all("<", "&lt;").str.replace_all(">", "&gt;")
+        parts.append(pl.when(v.is_null()).then(pl.lit(f"<{tag} />")).otherwise(pl.format(f"<{tag}>{{}}</{tag}>", v)))
+    return pl.concat_str(parts)
+
+
+def to_xml(tables: dict[str, pl.DataFrame]) -> str:
+    """One return (text tables, DfE headers) as an `EXPSSDA903` document (returns.md §1.2), built with polars
+    string expressions: `CHILD` > `HEADER` (with UASC, OC3, AD1 fields and the nested groups) and `EPISODE`s."""
+    head = tables["header"]
+    fields = {c: ("CHILDID" if c == "CHILD" else c) for c in _XML_HEADER}
+    h = head.unique("CHILD", keep="first", maintain_order=True)
+    extra = {"uasc": ["DUC"], "oc3": ["IN_TOUCH", "ACTIV", "ACCOM"],
+             "ad1": ["DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"]}
+    for name, names in extra.items():
+        if name in tables:
+            h = h.join(tables[name].unique("CHILD").select("CHILD", *names), on="CHILD", how="left")
+    h = h.with_columns(UASC=pl.when(pl.col("DUC").is_not_null()).then(pl.lit("1")))
+    cols = {**fields, "UASC": "UASC", "DUC": "DUC", **{c: c for cs in list(extra.values())[1:] for c in cs}}
+    h = h.select("CHILD", _head=_elements(cols))
+    groups = []
+    for name, tag in _GROUPS.items():
+        if name not in tables or tables[name].height == 0:
+            continue
+        t = tables[name]
+        inner = {c: c for c in t.columns if c not in ("CHILD", "DOB")}
+        groups.append(t.select("CHILD", _g=pl.format(f"<{tag}>{{}}</{tag}>", _elements(inner))))
+    g = (pl.concat(groups).group_by("CHILD", maintain_order=True).agg(_groups=pl.col("_g").str.join(""))
+         if groups else pl.DataFrame(schema={"CHILD": pl.String, "_groups": pl.String}))
+    e = tables["episodes"].filter(pl.col("CHILD").is_not_null()).select(
+        "CHILD", _e=pl.format("<EPISODE>{}</EPISODE>", _elements(_XML_EPISODE)))
+    e = e.group_by("CHILD", maintain_order=True).agg(_eps=pl.col("_e").str.join("\n"))
+    doc = (
+        h.join(g, on="CHILD", how="left").join(e, on="CHILD", how="left")
+        .select(pl.format("<CHILD>\n<HEADER>{}{}</HEADER>\n{}\n</CHILD>", pl.col("_head"),
+                          pl.col("_groups").fill_null(""), pl.col("_eps").fill_null("")))
+        .to_series()
+    )
+    return '<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>\n' + "\n".join(doc.to_list()) + "\n</EXPSSDA903>\n"
+
+
+def truth_counts(p: pl.DataFrame, years: list[int]) -> dict:
+    """Figures known by construction, per collection year, counted from the periods of care."""
+    out: dict[str, dict] = {}
+    for y in years:
+        s, e = date(y - 1, 4, 1), date(y, 3, 31)
+        open_e = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e)))
+        ceased = p.filter(pl.col("cla_end").is_between(s, e))
+        reasons = dict(sorted(ceased.group_by("reason_ceased").len().iter_rows()))
+        out[str(y)] = {
+            "period": f"{y - 1}-04-01/{y}-03-31",
+            "looked_after_at_31_march": open_e.select(pl.col("cid").n_unique()).item(),
+            "started": p.filter(pl.col("cla_start").is_between(s, e)).height,
+            "children_started": p.filter(pl.col("cla_start").is_between(s, e)).select(pl.col("cid").n_unique()).item(),
+            "ceased": ceased.height,
+            "ceased_by_reason": reasons,
+            "adopted": ceased.filter(pl.col("reason_ceased").is_in(["E11", "E12"])).height,
+            "looked_after_during_year": p.filter(
+                (pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s))
+            ).select(pl.col("cid").n_unique()).item(),
+            "continuously_12_months": p.filter(in_cohort(s, e)).select(pl.col("cid").n_unique()).item(),
+        }
+    return {"note": "counted from the simulated periods of care before any --messy defects; children, not rows, "
+                    "unless the name says otherwise (started, ceased: periods of care)", "years": out}
