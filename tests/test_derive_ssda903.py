@@ -462,3 +462,54 @@ def test_categorical_codes_are_accepted():
     cat = eps.with_columns(pl.col("rne", "rec", "place").cast(pl.Categorical))
     out, found = repair_episodes(cat, None)
     assert found.height == 0 and periods_of_care(out)["episodes"].to_list() == [2]
+
+
+# ---------------------------------------------------------------- more §1.7 defects and boundaries
+
+
+def test_ceasing_on_31_march():
+    # ceased 31/03/2025 (E4A): not looked after at 31 March (open at D needs DEC > D), ceased in 2024-25,
+    # and still in the OC2 cohort (continuity is broken only by a cessation before 31 March)
+    out, found = repaired(E("1", "01/01/2022", "31/03/2025", rec="E4A"))
+    assert found.height == 0
+    assert open_at(out, END).height == 0 and open_at(out, date(2025, 3, 30)).height == 1
+    poc = periods_of_care(out)
+    assert poc.filter(pl.col("poc_end").is_between(S, END)).height == 1
+    assert oc2_cohort(out, None, 2025)["child"].to_list() == ["1"]
+    # and the next year it is gone: no episode overlaps 2025-26 (DEC 31/03/2025 < 01/04/2025)
+    assert oc2_cohort(out, None, 2026).height == 0
+
+
+def test_invalid_and_blank_rne_and_blank_ls():
+    # RNE "A" (invalid) with the same placement: read as continuing (no new placement);
+    # RNE blank with a different placement (U6): a new placement; LS blank: not a short break (kept)
+    rows = [E("1", "01/05/2024", "01/06/2024", rec="X1"), E("1", "01/06/2024", "01/07/2024", rne="A", rec="X1"),
+            E("1", "01/07/2024", rne=None, place="U6", ls=None)]
+    out, found = repaired(*rows)
+    assert found.height == 0
+    assert remove_short_breaks(out).height == 3
+    assert placements(out)["start"].to_list() == [d("01/05/2024"), d("01/07/2024")]
+    assert periods_of_care(out)["episodes"].to_list() == [3]  # X1 links: one period of care
+
+
+def test_extra_columns_are_carried_through():
+    eps = episodes(E("1", "01/05/2024"), E("1", "01/05/2024")).with_columns(test=pl.lit("x"))
+    out, found = repair_episodes(eps, None)
+    assert "test" in out.columns and out.height == 1 and rules(found) == ["R1"]
+
+
+def test_the_same_child_twice_in_one_header_with_different_dobs():
+    tables, found = stack_returns([(2025, {"ssda903_header": header(("1", "01/01/2010"), ("1", "02/01/2010"))})])
+    assert tables["ssda903_header"]["dob"].to_list() == [d("01/01/2010")]  # first row of the latest return
+    assert rules(found) == ["dob"] and found[ROW].to_list() == [3]
+
+
+def test_stacking_keeps_the_input_types():
+    rne = pl.Enum(["S", "L", "P", "T", "B", "U"])
+    y24 = episodes(E("1", "01/02/2024", year=2024)).with_columns(pl.col("rne").cast(rne))
+    y25 = episodes(E("1", "01/02/2024", "01/05/2024", rec="E13", year=2025)).with_columns(pl.col("rne").cast(rne))
+    tables, _ = stack_returns([(2024, {"ssda903_episodes": y24}), (2025, {"ssda903_episodes": y25})])
+    assert tables["ssda903_episodes"].schema["rne"] == rne and tables["ssda903_episodes"].height == 1
+    # repair reads the enum and gives text codes back (REC UNK is in no code set)
+    out, _ = repair_episodes(tables["ssda903_episodes"], None)
+    assert out.schema["rne"] == pl.String

@@ -49,6 +49,8 @@ def test_parse_labels(label, start, end, granularity, months) -> None:
         ("2025-26Q2", "2025-26 Q2"),
         ("  2025-26   Q3 ", "2025-26 Q3"),
         ("2025-2026", "2025-26"),
+        ("2024/2025 Q4", "2024-25 Q4"),
+        ("2025/04", "2025-04"),
     ],
 )
 def test_lenient_forms_are_normalised(lenient: str, label: str) -> None:

@@ -3,6 +3,7 @@ record the run. Returns the payload of `compute --format json` (the contract in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -23,6 +24,7 @@ from csc_metrics.engine.periods import (
 )
 from csc_metrics.engine.run import Population, Settings, evaluate, kind_of
 from csc_metrics.errors import CscError, DefinitionsError
+from csc_metrics.io.model import ReadResult
 from csc_metrics.results import (
     Kind,
     Result,
@@ -54,6 +56,7 @@ class ComputeOptions:
     store: Path | None = None
     use_store: bool = True
     config: Config = field(default_factory=Config)
+    merge: bool = False  # overlapping files of one list: union them instead of stopping
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
 
 
@@ -137,13 +140,70 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
 def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
                 as_at: date) -> list[Period]:
     """Explicit labels, or every period of the granularity from the earliest coverage of a list that
-    indicators count, to the as-at date."""
+    indicators count, to the as-at date. A label the inputs do not cover at all stops the run."""
     parsed = parse_granularity_or_labels(spec)
     if isinstance(parsed, list):
+        require_covered(parsed, defs, coverage)
         return parsed
     counted = event_columns(defs)  # the lists that non-rate indicators count
     starts = [cov[0] for t, cov in coverage.items() if t in counted]
     return periods_between(min(starts), as_at, parsed) if starts else []
+
+
+def covered_span(defs: Definitions, coverage: dict[str, tuple[date, date]]) -> tuple[date, date] | None:
+    """From the earliest start to the latest end of the coverage of the lists that indicators count."""
+    counted = event_columns(defs)
+    spans = [cov for t, cov in coverage.items() if t in counted]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+
+def require_covered(periods: list[Period], defs: Definitions, coverage: dict[str, tuple[date, date]]) -> None:
+    """Stop when a period asked for shares no day with the inputs (its figures would be zeros), naming the
+    periods they do cover. A period partly covered is computed, with status `incomplete`."""
+    span = covered_span(defs, coverage)
+    if span is None:
+        return  # no list with dates: `compute` says the inputs cover no period
+    lo, hi = span
+    missing = [p for p in periods if p.end < lo or p.start > hi]
+    if not missing:
+        return
+    covered = periods_between(lo, hi, missing[0].granularity)
+    names = ", ".join(f"`{p.label}`" for p in missing)
+    raise CscError(
+        f"the inputs do not cover {names}: they hold events from {lo.isoformat()} to {hi.isoformat()}, "
+        f"that is {covered[0].label} to {covered[-1].label}",
+        f"ask for a period they cover, e.g. -p \"{covered[-1].label}\", or add the extract that covers "
+        f"{missing[0].label}",
+    )
+
+
+@dataclass
+class Inputs:
+    """What a run reads, ready for the engine: the tables, repeated rows counted by each list's rule."""
+
+    read: ReadResult
+    frames: dict[str, pl.DataFrame]
+    as_at: date
+    coverage: dict[str, tuple[date, date]]
+    duplicates: list[dict[str, Any]]  # {table, rule, rows_dropped}: rows a `one_per_key` rule did not count
+
+
+def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
+                   merge: bool = False, columns: Mapping[str, set[str]] | None = None) -> Inputs:
+    """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
+    list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
+    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all)."""
+    from csc_metrics.io import read_inputs
+    from csc_metrics.io.overlaps import apply_duplicate_rules
+
+    read = read_inputs(paths, defs, merge=merge, columns=columns)
+    duplicates = apply_duplicate_rules(read.tables)
+    frames = {tid: td.frame for tid, td in read.tables.items()}
+    as_at = as_at or default_as_at(defs, frames)
+    if as_at is None:
+        raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs, so there is no "
+                       "period to compute", "check that the files are Annex A lists with dates, or pass --as-at")
+    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config), duplicates)
 
 
 def population_lookup(la: str | None) -> Any:
@@ -243,8 +303,6 @@ class ComputeResult:
 
 def compute(opts: ComputeOptions) -> ComputeResult:
     """Read, evaluate, compare with the previous period and (unless disabled) record the run."""
-    from csc_metrics.io import read_inputs
-
     config = opts.config
     defs = load_checked_definitions(opts.definitions or config.definitions)
     indicators = select_indicators(defs, opts.indicators, opts.section)
@@ -253,14 +311,9 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
-    read = read_inputs(opts.paths, defs, columns=None if opts.strict else columns_used(defs, indicators))
-    frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at = opts.as_at or default_as_at(defs, frames)
-    if as_at is None:
-        raise CscError(f"{', '.join(str(p) for p in opts.paths)}: no dates found in the inputs, so there is no "
-                       "period to compute",
-                       "check that the files are Annex A lists with dates, or pass --as-at")
-    coverage = table_coverage(defs, frames, as_at, config)
+    inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
+                                 columns=None if opts.strict else columns_used(defs, indicators))
+    read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
@@ -302,6 +355,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
             "tool_version": __version__, "definitions_hash": defs.content_hash, "la_code": la,
             "as_at": as_at.isoformat(), "inputs": inputs, "calendar": calendar.metadata(), "population": pop_meta,
             "periods": [p.label for p in periods],
+            "merged": read.merged, "duplicates": inputs_read.duplicates,
         },
         "results": results,
         "diagnostics": _diagnostics_json([d for d in read.diagnostics if d.severity is not Severity.INFO]),

@@ -37,10 +37,41 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", envvar="CSC_METRICS_STORE", help="History store (default .csc-metrics/history.sqlite)."),
 ]
+MergeOpt = Annotated[
+    bool,
+    typer.Option("--merge", help="Files of one list that overlap in time (a Q3 and a Q4 extract): count their union "
+                 "instead of stopping; a row in several files counts as often as in the file that has it most."),
+]
+LA_FIX = 'pass --la CODE, the DfE 3-digit code, e.g. --la 808, or set `la = "808"` in csc-metrics.toml'
 NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not read or write the history store.")]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="Config file (default `csc-metrics.toml` if present).")
 ]
+
+
+def require_la(la: str | None, config_la: str | None, needs: str) -> str:
+    """The local authority from `--la` or the config file, or a stop (exit 2) saying why it is needed and how
+    to give it. `needs`: what needs it, e.g. "`report` needs a local authority for its benchmarks"."""
+    from csc_metrics.errors import ConfigError
+
+    code = la or config_la
+    if not code:
+        raise ConfigError(f"{needs}, and none is set", LA_FIX)
+    return code
+
+
+def no_la_note() -> str:
+    """The note `compute` prints before its figures when no local authority is set."""
+    return f"note: no local authority set, so rates per 10,000 and benchmarks are off: {LA_FIX}"
+
+
+def input_notes(metadata: dict) -> list[str]:
+    """One stderr line per list whose overlapping files were merged or whose repeated rows were not counted."""
+    lines = [f"merged {len(m['files'])} overlapping files of {m['table']}: {m['rows_dropped']:,} row(s) found in "
+             "more than one file counted once" for m in metadata.get("merged") or []]
+    lines += [f"{d['table']}: {d['rows_dropped']:,} repeated row(s) not counted (the list counts one row per key; "
+              "see `csc-metrics validate`, CSC204)" for d in metadata.get("duplicates") or []]
+    return lines
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -14,11 +14,14 @@ from csc_metrics.cli.common import (
     DefinitionsOpt,
     Format,
     LaOpt,
+    MergeOpt,
     NoStoreOpt,
     OutputOpt,
     StoreOpt,
     console,
     err_console,
+    input_notes,
+    no_la_note,
     write_output,
 )
 from csc_metrics.diagnostics import ExitCode
@@ -39,6 +42,7 @@ def compute_cmd(
     suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace counts 1..N-1, and figures derived from them, with `c` (the store keeps the real values).", min=1)] = None,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
+    merge: MergeOpt = False,
     output: OutputOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
@@ -51,7 +55,11 @@ def compute_cmd(
 
     Example: `csc-metrics compute sample_data/ --la 808`
 
-    Exit codes: 0 success, 1 data-quality errors with --strict, 2 unreadable input, bad options or definitions.
+    Two files of the same list that overlap in time (a Q3 and a Q4 extract in one folder) stop the command:
+    pass `--merge` to count their union, or remove one. A period label the inputs do not cover stops it too.
+
+    Exit codes: 0 success, 1 data-quality errors with --strict, 2 unreadable or overlapping input, a period
+    the inputs do not cover, bad options or definitions.
     """
     from csc_metrics.compute import ComputeOptions, compute
     from csc_metrics.config import load_config
@@ -64,10 +72,14 @@ def compute_cmd(
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
                           as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
-                          use_store=not no_store, config=cfg, strict=strict)
+                          use_store=not no_store, config=cfg, strict=strict, merge=merge)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload
+    if not payload["metadata"]["la_code"]:
+        err_console.print(no_la_note(), markup=False)  # before the figures, not after them
+    for line in input_notes(payload["metadata"]):
+        err_console.print(line, markup=False)
     n = suppress_below or cfg.suppress_below
     if n and fmt not in (Format.html, Format.xlsx):  # the report suppresses as it builds its tables
         from csc_metrics.report.suppress import suppress

@@ -10,7 +10,16 @@ import typer
 from rich.table import Table
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, LaOpt, console
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    LaOpt,
+    MergeOpt,
+    console,
+    err_console,
+    input_notes,
+    require_la,
+)
 from csc_metrics.errors import CscError
 
 
@@ -24,6 +33,7 @@ def explain_cmd(
     plan: Annotated[bool, typer.Option("--plan/--no-plan", help="Show the polars query plan.")] = True,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
+    merge: MergeOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
@@ -33,21 +43,23 @@ def explain_cmd(
 
     Child IDs are shown only with `--ids`, for audit; they are never logged.
 
-    Exit codes: 0 success, 2 unknown indicator, unreadable input or bad options.
+    Exit codes: 0 success, 2 unknown indicator, unreadable or overlapping input (see `--merge`), a period the
+    inputs do not cover, a rate without a local authority, or bad options.
     """
     from csc_metrics.compute import (
-        default_as_at,
         load_checked_definitions,
         population_lookup,
+        prepare_inputs,
+        require_covered,
         run_periods,
         select_indicators,
-        table_coverage,
     )
     from csc_metrics.config import load_config
     from csc_metrics.engine.calendar import calendar_for_span
     from csc_metrics.engine.periods import parse_period
     from csc_metrics.engine.run import Settings, source_tables
     from csc_metrics.explain import explain
+    from csc_metrics.spec.indicators import RateIndicator
 
     cfg = load_config(config, paths)
     defs = load_checked_definitions(definitions or cfg.definitions)
@@ -56,16 +68,21 @@ def explain_cmd(
         result = explain(defs, ind, None, None, None)
         console.print("\n".join(result.lines), markup=False)
         return
-    from csc_metrics.io import read_inputs
-
-    read = read_inputs(paths, defs)
-    frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at_date = date.fromisoformat(as_at) if as_at else default_as_at(defs, frames)
-    if as_at_date is None:
-        raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs", "pass --as-at")
-    coverage = table_coverage(defs, frames, as_at_date, cfg)
+    la_code = la or cfg.la
+    if isinstance(ind, RateIndicator):
+        la_code = require_la(la, cfg.la, f"`{ind.id}` is a rate per 10,000 children, so it needs the local "
+                                         "authority's population")
+    try:
+        as_at_given = date.fromisoformat(as_at) if as_at else None
+    except ValueError as exc:
+        raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
+    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge)
+    frames, as_at_date, coverage = inputs.frames, inputs.as_at, inputs.coverage
+    for line in input_notes({"merged": inputs.read.merged, "duplicates": inputs.duplicates}):
+        err_console.print(line, markup=False)
     if period:
         chosen = parse_period(period)
+        require_covered([chosen], defs, coverage)
     else:
         periods = run_periods(["quarter"], defs, coverage, as_at_date)
         complete = [p for p in periods if p.end <= as_at_date]
@@ -74,7 +91,7 @@ def explain_cmd(
         chosen = (complete or periods)[-1]
     start = min([chosen.start] + [c[0] for c in coverage.values()])
     settings = Settings(periods=[chosen], as_at=as_at_date, calendar=calendar_for_span(start, as_at_date, cfg.closures,
-                        cfg.working_days), coverage=coverage, population=population_lookup(la or cfg.la))
+                        cfg.working_days), coverage=coverage, population=population_lookup(la_code))
     missing = [t for t in source_tables(ind, defs) if t not in frames]
     result = explain(defs, ind, frames, settings, chosen, with_ids=ids)
     console.print("\n".join(result.lines), markup=False)

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, OutputOpt, console, err_console, write_output
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    MergeOpt,
+    OutputOpt,
+    console,
+    err_console,
+    input_notes,
+    write_output,
+)
 from csc_metrics.diagnostics import ExitCode
 from csc_metrics.errors import DefinitionsError
 
@@ -28,6 +37,7 @@ def validate_cmd(
     output: OutputOpt = None,
     show_values: Annotated[bool, typer.Option("--show-values", help="Show the offending cell values, in every "
                                               "format (they may be child-level data).")] = False,
+    merge: MergeOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Data-quality report on Annex A extracts: which list each file or sheet is, how its headers were
@@ -47,13 +57,18 @@ def validate_cmd(
     In a folder, a file that cannot be read (empty, damaged, or no list recognised) is listed under "Not read"
     (CSC212, a warning) and the other files are read.
 
+    Two files of the same list that overlap in time stop the command, as in `compute`; `--merge` checks
+    their union (rows found in several files are then not reported as duplicates).
+
     Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file named cannot be read (not
-    CSV/xlsx, empty, damaged, or no table recognised) or nothing in the folders can.
+    CSV/xlsx, empty, damaged, or no table recognised), nothing in the folders can, or files overlap.
     """
     from csc_metrics.config import load_config
 
     load_config(config, paths)  # its [limits] on file sizes
-    result = _read(paths, definitions)  # CscError -> one stderr line, exit 2 (the app's command guard)
+    result = _read(paths, definitions, merge)  # CscError -> one stderr line, exit 2 (the app's command guard)
+    for line in input_notes({"merged": result.merged}):
+        err_console.print(line, markup=False)
     from csc_metrics.report import validate_report as report
 
     if fmt is ValidateFormat.json:
@@ -69,7 +84,7 @@ def validate_cmd(
     raise typer.Exit(ExitCode.FINDINGS if errors else ExitCode.OK)
 
 
-def _read(paths: list[Path], definitions: Path | None):
+def _read(paths: list[Path], definitions: Path | None, merge: bool = False):
     from csc_metrics.io import read_inputs
     from csc_metrics.spec.loader import default_definitions_path
 
@@ -83,7 +98,7 @@ def _read(paths: list[Path], definitions: Path | None):
     if loaded.has_errors:
         err_console.print(f"warning: the definitions in {target} have problems; run `csc-metrics check {target}`",
                           highlight=False)
-    return read_inputs(paths, loaded.definitions, digests=False)  # the report has no use for file hashes
+    return read_inputs(paths, loaded.definitions, digests=False, merge=merge)  # the report needs no file hashes
 
 
 def _load(target: Path):

@@ -103,7 +103,7 @@ def _latest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
 
 
 def _stack_episodes(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    ep = prepare(frame).with_row_index("_i")
+    ep = prepare(frame, ["child"]).with_row_index("_i")
     keyed = pl.col("child").is_not_null() & pl.col("decom").is_not_null()
     zero = (pl.col("dec") == pl.col("decom")).fill_null(False)
     superseded = keyed & (pl.col("year") < pl.col("year").max().over(["child", "decom", zero]))
@@ -122,7 +122,7 @@ def _stack_episodes(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _stack_header(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    h = prepare(frame, ["child", "sex", "ethnic", "upn", "mother"])
+    h = prepare(frame, ["child"])
     if "child" not in h.columns:
         return h, empty_findings()
     h = h.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)

@@ -13,6 +13,7 @@ from csc_metrics.dates import whole_years
 from csc_metrics.derive.ssda903_common import (
     ADOPTION_PLACEMENTS,
     NEW_CARER_RNE,
+    RNE_CODES,
     SHORT_BREAKS,
     TEMPORARY,
     X1,
@@ -85,7 +86,8 @@ def _with_carer_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
 
     A non-temporary episode opens one when it is the first non-temporary episode of its period of care, when
     it follows a temporary excursion and does not return to the placement before it (same PLACE,
-    PLACE_PROVIDER and URN, or PL_POST when URN is blank), or otherwise when its RNE is S, P or B."""
+    PLACE_PROVIDER and URN, or PL_POST when URN is blank), or otherwise when its RNE is S, P or B, or its RNE
+    is blank or not a code and PLACE, PLACE_PROVIDER or the location changed."""
     ep = with_periods(episodes)
     temp = text("place").is_in(TEMPORARY).fill_null(False)
     group = ["child", "poc"]
@@ -100,10 +102,12 @@ def _with_carer_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     returns = (text("place").eq_missing(pl.col("_prev_place"))
                & text("place_provider").eq_missing(pl.col("_prev_place_provider"))
                & pl.col("_loc").eq_missing(pl.col("_prev__loc")))
+    known = text("rne").is_in(RNE_CODES).fill_null(False)
     opens = ~pl.col("_temp") & (
         (pl.col("_prior") == 0)
         | (pl.col("_after_temp") & ~returns)
         | (~pl.col("_after_temp") & text("rne").is_in(NEW_CARER_RNE).fill_null(False))
+        | (~pl.col("_after_temp") & ~known & ~returns)  # blank or invalid RNE: judged by what changed
     )
     return ep.with_columns(_opens=opens).drop("_prior", "_after_temp", *before)
 

@@ -15,6 +15,7 @@ TEXT_FIELDS = [c for c in EPISODE_FIELDS if c not in ("decom", "dec")]
 TEMPORARY = ["T0", "T1", "T2", "T3", "T4"]  # temporary placements (§2.5 rule 2)
 SHORT_BREAKS = ["V3", "V4"]
 ADOPTION_PLACEMENTS = ["A3", "A4", "A5", "A6"]
+RNE_CODES = ["S", "L", "P", "T", "B", "U"]
 NEW_CARER_RNE = ["S", "P", "B"]  # RNE codes that change carer; L, T and U keep the carer (§2.5, §2.6)
 X1 = "X1"  # episode ceased, a new one began the same day: still in care
 UNK = "UNK"  # ceased, reason unknown (§2.2; LIIA's E99 means the same)
@@ -62,8 +63,9 @@ RULES: dict[str, tuple[str, str, str]] = {
             "include every child looked after in each year's return, or close the episode"),
     "stack": ("CSC243", "episode of an earlier return not held by a later return that covers that date; dropped",
               "a later return is authoritative for the history it holds: resubmit the episode if it is real"),
-    "dob": ("CSC244", "date of birth differs between returns; the latest return's is used",
-            "correct DOB in the Header of the earlier or later return"),
+    "dob": ("CSC244", "date of birth differs between Header rows of the same child; the latest return's (its "
+                      "first row) is used",
+            "correct DOB in the Header so that every return gives one date of birth"),
 }
 
 

@@ -28,8 +28,19 @@ _NEXT = {"nxt_decom": "decom", "nxt_rne": "rne", "nxt_place": "place", "nxt_urn"
 def _with_next(ep: pl.DataFrame) -> pl.DataFrame:
     """Add the next episode's DECOM, RNE, PLACE, URN and PL_POST (null on a child's last episode)."""
     return ep.drop([c for c in _NEXT if c in ep.columns]).with_columns(
-        pl.col(src).shift(-1).over("child").alias(name) for name, src in _NEXT.items()
+        _next(pl.col(src)).alias(name) for name, src in _NEXT.items()
     )
+
+
+def _next(e: pl.Expr) -> pl.Expr:
+    """`e` on the same child's next episode (the frame is in episode order), else null: a shift, not a window
+    over the child, which is much faster on many children."""
+    return pl.when(pl.col("child").shift(-1) == pl.col("child")).then(e.shift(-1))
+
+
+def _prev(e: pl.Expr) -> pl.Expr:
+    """`e` on the same child's previous episode, else null."""
+    return pl.when(pl.col("child").shift(1) == pl.col("child")).then(e.shift(1))
 
 
 def _ensure(ep: pl.DataFrame) -> pl.DataFrame:
@@ -73,7 +84,7 @@ def _pass(ep: pl.DataFrame, first: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     found: list[pl.DataFrame] = []
     # R1: identical rows (all 13 fields) -> keep the first (latest return, then file order)
     ep = ep.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    dup = pl.int_range(pl.len()).over(EPISODE_FIELDS) > 0
+    dup = ~pl.struct(EPISODE_FIELDS).is_first_distinct()
     found.append(notes(ep.filter(dup), "R1"))
     ep = ep.filter(~dup)
 
@@ -81,7 +92,7 @@ def _pass(ep: pl.DataFrame, first: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     zero = (pl.col("dec") == pl.col("decom")).fill_null(False)
     ep = ep.sort(["year", "dec"], descending=[True, True], nulls_last=True, maintain_order=True)
     ep = ep.with_columns(_zero=zero)
-    loser = pl.int_range(pl.len()).over(["child", "decom", "_zero"]) > 0
+    loser = ~pl.struct("child", "decom", "_zero").is_first_distinct()
     found.append(notes(ep.filter(loser), "R2"))
     ep = ep.filter(~loser).drop("_zero")
 
@@ -137,7 +148,7 @@ def _pass(ep: pl.DataFrame, first: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
 
     # R10: ceased, a gap, the next episode is not S -> the next one starts a new period of care
     ceased = pl.col("rec").is_not_null() & (pl.col("rec") != X1)
-    r10 = (ceased & (pl.col("nxt_decom") > pl.col("dec")).fill_null(False) & ~next_s).shift(1).over("child")
+    r10 = _prev(ceased & (pl.col("nxt_decom") > pl.col("dec")).fill_null(False) & ~next_s)
     r10 = r10.fill_null(False)
     found.append(notes(ep.filter(r10), "R10", field="rne"))
     ep = ep.with_columns(rne=pl.when(r10).then(pl.lit("S")).otherwise(pl.col("rne")))
@@ -149,8 +160,7 @@ def _pass(ep: pl.DataFrame, first: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     r11_here = is_x1 & (pl.col("nxt_decom") == pl.col("dec")).fill_null(False) & next_s
     moved_here = (pl.col("nxt_place").ne_missing(pl.col("place")) | pl.col("nxt_urn").ne_missing(pl.col("urn"))
                   | _postcode("nxt_pl_post").ne_missing(_postcode("pl_post")))
-    ep = ep.with_columns(_r11=r11_here.shift(1).over("child").fill_null(False),
-                         _moved=moved_here.shift(1).over("child").fill_null(False))
+    ep = ep.with_columns(_r11=_prev(r11_here).fill_null(False), _moved=_prev(moved_here).fill_null(False))
     found.append(notes(ep.filter(pl.col("_r11")), "R11", field="rne"))
     ep = ep.with_columns(rne=pl.when(pl.col("_r11")).then(pl.when(pl.col("_moved")).then(pl.lit("P"))
                                                            .otherwise(pl.lit("L"))).otherwise(pl.col("rne")))

@@ -19,7 +19,7 @@ _MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 ACCEPTED_FORMS = "a financial year `2025-26`, a quarter `2025-26 Q1` (Q1 = Apr-Jun) or a month `2025-04`"
 _FY_RE = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?:\s*[Qq]([1-4]))?$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2})$")
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
@@ -84,7 +84,8 @@ def _bad_label(label: str, why: str = "") -> CscError:
 
 
 def parse_period(label: str) -> Period:
-    """Parse a period label; `2025/26`, `2025-2026` and `q1` are accepted and normalised to `2025-26 Q1`.
+    """Parse a period label; `2025/26`, `2025-2026` and `q1` are accepted and normalised to `2025-26 Q1`
+    (`2025/04` to `2025-04`). The one parser of period labels: every command reads `--period` with it.
 
     `YYYY-MM` is a month unless MM is the two-digit year after YYYY (only 2000-01 .. 2011-12 are both; they
     are read as financial years).

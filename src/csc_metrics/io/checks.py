@@ -167,8 +167,10 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
         pl.col(key[-1]).alias("value"),
     )
     keys = ", ".join(f"`{_header(table, k)}`" for k in key)
+    counted = ("counted once (the list counts one row per key)" if table.schema.duplicates == "one_per_key"
+               else "both counted (the list counts every row)")
     return rows_to_diagnostics(dups.select(SRC, ROW, "value", "detail"), table.sources, code="CSC204", field=key[-1],
-                               message=f"duplicate row: same {keys} as {{detail}}",
+                               message=f"duplicate row: same {keys} as {{detail}}; {counted}",
                                hint="remove the repeated row, or check whether two different events were merged")
 
 

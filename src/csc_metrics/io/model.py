@@ -63,3 +63,4 @@ class ReadResult:
     unrecognised: list[dict]  # {"path", "sheet", "reason"}
     returns: list = field(default_factory=list)  # the `Return`s read (io.formats), one per collection
     coverage: dict[str, tuple[date, date]] = field(default_factory=dict)  # tables of returns with a period
+    merged: list[dict] = field(default_factory=list)  # lists whose overlapping files were merged (`--merge`)

@@ -28,6 +28,7 @@ from csc_metrics.io.convert import (
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
 from csc_metrics.io.headers import Recogniser, Recognition
 from csc_metrics.io.model import KEY, ROW, SRC, ReadResult, SourceInfo, TableData, number_keys
+from csc_metrics.io.overlaps import resolve_overlaps
 from csc_metrics.io.sources import RawSheet, open_path
 from csc_metrics.spec.tables import CodeSet, ColumnType, TableSchema
 
@@ -39,12 +40,17 @@ FOOTER = r"(?i)filter"  # `Filters applied`, `Filtered by ...` in the child id c
 
 def read_inputs(paths: list[Path], definitions: Definitions, today: date | None = None, *,
                 digests: bool = True, columns: Mapping[str, set[str]] | None = None,
-                year: int | None = None) -> ReadResult:
+                year: int | None = None, merge: bool = False) -> ReadResult:
     """Read every table in `paths`, convert it per its schema (`read_tables`) and run the data-quality checks
     across rows and lists (duplicates, dates out of order, in the future or before birth, over-25s,
     conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`, `year`: see
-    `read_tables`)."""
-    result = read_tables(paths, definitions, digests=digests, columns=columns, year=year)
+    `read_tables`).
+
+    Two files of one Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
+    list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`; every column is then read,
+    so rows are compared whole)."""
+    result = read_tables(paths, definitions, digests=digests, columns=None if merge else columns, year=year)
+    result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     if result.returns and any(r.format != "annex_a" for r in result.returns):
         from csc_metrics.io.formats.xml import locate

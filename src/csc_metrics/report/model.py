@@ -566,13 +566,18 @@ def assemble(results: list[dict[str, Any]], metadata: dict[str, Any], columns: l
 
 
 def quarterly_report(results: list[dict[str, Any]], metadata: dict[str, Any], opts: ReportOptions) -> Report:
-    """The Cabinet report for one financial year: last year, Q1-Q4, England, SN, band, source."""
+    """The Cabinet report for one financial year: last year, Q1-Q4, England, SN, band, source. A year stored
+    only as annual figures (`compute --period year`) gets one column, the year itself."""
     year = choose_year(results, opts.year)
     last = previous_year(year)
+    title = "Children's social care: activity and performance"
+    if not any(has_figure(r) for r in results if r.get("period") in quarters(year)):
+        years = sorted({str(r["period"]) for r in results if _granularity(r) == "year" and has_figure(r)})
+        trend = [y for y in years if y <= year][-5:]
+        return assemble(results, metadata, [year], trend, last, opts, title, year)
     trend = quarters(year)
     if any(has_figure(r) for r in results if r.get("period") in quarters(last)):
         trend = quarters(last) + trend
-    title = "Children's social care: activity and performance"
     return assemble(results, metadata, quarters(year), trend, last, opts, title, year)
 
 

@@ -153,6 +153,12 @@ class TableSchema(StrictModel):
     key: list[Identifier] = Field(
         default_factory=list, description="Columns that identify a row; repeated keys are duplicate rows."
     )
+    duplicates: Literal["count_each", "one_per_key"] = Field(
+        default="count_each",
+        description="How rows repeating a `key` are counted (always reported as CSC204): `count_each` (each row is "
+        "an event, e.g. two contacts on one day) or `one_per_key` (the key identifies the event, e.g. a referral "
+        "is a child and a date: the first row counts, later repeats do not).",
+    )
     date_pairs: list[DatePair] = Field(default_factory=list, description="Start/end pairs checked for end before start.")
 
     @model_validator(mode="after")

@@ -1,0 +1,133 @@
+"""Several files of one list: overlapping extracts stop the run unless merged, and repeated rows are counted by
+the list's `duplicates` rule.
+
+Two extracts of an Annex A list whose coverage overlaps (a Q3 and a Q4 extract, each a 12-month window) hold the
+same events twice; appending them double-counts every event in the overlap. `--merge` takes their union
+instead: a row (every typed column equal) found in several files counts as many times as the file holding it
+most often has it, so two identical contacts in one file stay two. After that, rows repeating the list's `key`
+are counted by its `duplicates` rule (`one_per_key`: the row from the most recent file counts, first in file
+order). SSDA903 and CIN census returns are annual returns stacked by their own rules, so only tables of
+`format: annex_a` (Annex A lists and local reports: extracts of a live system) are checked here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from csc_metrics.errors import InputError
+from csc_metrics.io.model import KEY, SRC, SourceInfo, TableData
+
+_I = "__i"
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two files of one list covering some of the same dates (both ends included)."""
+
+    table: str
+    title: str
+    first: SourceInfo
+    second: SourceInfo
+    start: date
+    end: date
+
+
+def find_overlaps(tables: dict[str, TableData]) -> list[Overlap]:
+    """Every pair of files of the same Annex A list whose event-date coverage shares at least one day."""
+    out: list[Overlap] = []
+    for table_id, td in tables.items():
+        if td.schema.format != "annex_a":
+            continue
+        for i, a in enumerate(td.sources):
+            for b in td.sources[i + 1:]:
+                if a.coverage is None or b.coverage is None:
+                    continue
+                start, end = max(a.coverage[0], b.coverage[0]), min(a.coverage[1], b.coverage[1])
+                if start <= end:
+                    out.append(Overlap(table_id, td.schema.title, a, b, start, end))
+    return out
+
+
+def overlap_error(overlaps: list[Overlap]) -> InputError:
+    """The stop: both files and the dates of the first overlap, how many others, and the two ways out."""
+    o = overlaps[0]
+    others = len({(x.table, x.first.label, x.second.label) for x in overlaps}) - 1
+    more = f"; {others} more pair(s) of files overlap the same way" if others else ""
+    return InputError(
+        f"{o.first.label} and {o.second.label} are both {o.title} and both hold events from "
+        f"{o.start.isoformat()} to {o.end.isoformat()}: counting both would count those events twice{more}",
+        "pass --merge to count each event once: a row found in several files counts as often as in the file "
+        "holding it most; or remove one of the files, e.g. keep only the latest extract",
+    )
+
+
+def _row_columns(td: TableData) -> list[str]:
+    """The columns that make a row the same row: every typed column (the child's number key where read)."""
+    cols = [c for c in td.schema.column_names if c in td.frame.columns]
+    if KEY in td.frame.columns and td.schema.child_id in cols:
+        cols = [KEY if c == td.schema.child_id else c for c in cols]
+    return cols
+
+
+def merge_sources(td: TableData) -> tuple[TableData, int]:
+    """The union of a list's files: a row found in several files is kept as many times as the file holding it
+    most often has it (the copies from the earliest file in the read order). Returns the table and the number of
+    rows dropped. Row order (and so ties between rows) is kept."""
+    cols = _row_columns(td)
+    nth = pl.int_range(pl.len()).over([*cols, SRC]).alias("__nth")  # 0, 1, ... per identical row per file
+    keep = pl.struct(*cols, "__nth").is_first_distinct()
+    merged = td.frame.with_columns(nth).filter(keep).drop("__nth")
+    return TableData(td.schema, merged, td.sources), td.frame.height - merged.height
+
+
+def _file_order(td: TableData) -> pl.Expr:
+    """Files ranked most recent first (latest coverage end; later in the read order on a tie)."""
+    ends = [(s.coverage[1] if s.coverage else date.min, i) for i, s in enumerate(td.sources)]
+    rank = {i: r for r, (_, i) in enumerate(sorted(ends, reverse=True))}
+    return pl.col(SRC).replace_strict(rank, return_dtype=pl.UInt32)
+
+
+def count_once_per_key(td: TableData) -> tuple[TableData, int]:
+    """Apply a `one_per_key` list's rule: of the rows sharing a (complete) key, the one from the most recent file
+    counts, first in that file; rows with a blank key part always count. Returns the table and rows dropped."""
+    key = [k for k in td.schema.key if k in td.frame.columns]
+    if td.schema.duplicates != "one_per_key" or not key or td.frame.is_empty():
+        return td, 0
+    key = [KEY if k == td.schema.child_id and KEY in td.frame.columns else k for k in key]
+    indexed = td.frame.with_row_index(_I)
+    blank = pl.any_horizontal(pl.col(k).is_null() for k in key)
+    ranked = indexed.sort(_file_order(td), pl.col(_I))
+    kept = ranked.filter(blank | pl.struct(key).is_first_distinct()).get_column(_I)
+    if kept.len() == td.frame.height:
+        return td, 0
+    frame = indexed.filter(pl.col(_I).is_in(kept.implode())).drop(_I)
+    return TableData(td.schema, frame, td.sources), td.frame.height - frame.height
+
+
+def resolve_overlaps(tables: dict[str, TableData], merge: bool) -> list[dict[str, Any]]:
+    """Stop on overlapping files of one list, or (with `merge`) replace each such list by the union of its files.
+    Returns one record per merged list: {table, files, rows_dropped}."""
+    overlaps = find_overlaps(tables)
+    if overlaps and not merge:
+        raise overlap_error(overlaps)
+    merged: list[dict[str, Any]] = []
+    for table_id in dict.fromkeys(o.table for o in overlaps):
+        tables[table_id], dropped = merge_sources(tables[table_id])
+        merged.append({"table": table_id, "files": [s.label for s in tables[table_id].sources],
+                       "rows_dropped": dropped})
+    return merged
+
+
+def apply_duplicate_rules(tables: dict[str, TableData]) -> list[dict[str, Any]]:
+    """Count repeated rows by each list's `duplicates` rule, in place. Returns {table, rule, rows_dropped} for
+    every list where the rule dropped rows."""
+    out: list[dict[str, Any]] = []
+    for table_id, td in tables.items():
+        tables[table_id], dropped = count_once_per_key(td)
+        if dropped:
+            out.append({"table": table_id, "rule": td.schema.duplicates, "rows_dropped": dropped})
+    return out
