@@ -71,7 +71,8 @@ def test_merge_counts_a_row_in_several_files_as_often_as_the_file_holding_it_mos
         str(extracts / "2024-25-q3" / "list_01_contacts.csv"), str(extracts / "2024-25-q4" / "list_01_contacts.csv")],
         "rows_dropped": 6}]
     err = " ".join(out.stderr.split())
-    assert "merged 2 overlapping files of annex_a_list_1: 6 row(s) found in more than one file counted once" in err
+    assert "merged the overlapping files of 1 list(s); rows found in more than one file counted once: " \
+           "annex_a_list_1 6" in err
 
 
 def test_repeated_rows_count_by_the_lists_rule(extracts, tmp_path):
@@ -88,6 +89,16 @@ def test_repeated_rows_count_by_the_lists_rule(extracts, tmp_path):
     assert any("counted once" in m for m in dups)
     assert any("both counted" in m for m in dups)
     assert "1 repeated row(s) not counted" in " ".join(out.stderr.split())
+
+
+def test_one_file_read_twice_or_a_copy_says_so(extracts, tmp_path):
+    q3 = extracts / "2024-25-q3" / "list_01_contacts.csv"
+    out = run_cli(["compute", q3, q3, "--no-store"], code=2)
+    assert "is read twice" in " ".join(out.stderr.split())
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(q3.read_bytes())
+    out = run_cli(["compute", q3, copy, "--no-store"], code=2)
+    assert "are copies of one List 1: Contacts file (identical contents)" in " ".join(out.stderr.split())
 
 
 def test_files_of_one_list_that_do_not_overlap_are_both_counted(tmp_path):
@@ -148,3 +159,38 @@ def test_explain_shows_the_status(extracts):
     out = run_cli(["explain", "contacts_to_referral", extracts / "2024-25-q4", "-p", "2024-25 Q4", "--no-plan"])
     assert "status incomplete" in out.stdout
     assert "look-forward window not covered by annex_a_list_3 for 1 row(s)" in out.stdout
+
+
+def test_merging_a_q3_and_a_q4_extract_gives_the_q4_extracts_figures(tmp_path):
+    """The issue's folder: a synthetic authority's lists as extracted on 31/12/2024 (Q3: rows starting later
+    dropped, later dates blank because the cases were still open) and on 31/03/2025 (Q4). The Q4 extract holds
+    every Q3 event, updated, so the merged folder must give exactly its figures: a row in both counts once,
+    and where Q3 holds an older version of a row (same key, end date still blank), the Q4 version counts."""
+    from tests.test_two_quarters import CUT, cut_list
+
+    full = tmp_path / "sample"
+    run_cli(["sample", "--out", full, "--children", "4000", "--seed", "13", "--years", "2"])
+    folder = tmp_path / "extracts"
+    q3, q4 = folder / "2024-25-q3", folder / "2024-25-q4"
+    q3.mkdir(parents=True)
+    q4.mkdir(parents=True)
+    for f in sorted(full.glob("list_*.csv")):
+        (q4 / f.name).write_bytes(f.read_bytes())
+        cut_list(f, q3 / f.name, CUT)
+    out = run_cli(["compute", folder, "--la", "808", "--no-store"], code=2)
+    assert "--merge" in out.stderr
+    args = ["--la", "808", "--no-store", "--format", "json", "--as-at", "2025-03-31"]
+    merged = json.loads(run_cli(["compute", folder, "--merge", *args]).stdout)
+    alone = json.loads(run_cli(["compute", q4, *args]).stdout)
+
+    def key(payload):
+        return {(r["indicator"], r["period"], r["category"]): (r["numerator"], r["denominator"], r["value"], r["status"])
+                for r in payload["results"]}
+
+    assert key(merged) == key(alone)
+    q3_contacts = next(r for r in merged["results"] if (r["indicator"], r["period"]) == ("contacts", "2024-25 Q3"))
+    # the Q3 extract's own count of its last quarter (it holds every Q3 contact)
+    own = json.loads(run_cli(["compute", q3, *args[:-2], "--as-at", "2024-12-31"]).stdout)
+    assert q3_contacts["value"] == next(r["value"] for r in own["results"]
+                                        if (r["indicator"], r["period"]) == ("contacts", "2024-25 Q3"))
+    assert {m["table"] for m in merged["metadata"]["merged"]} >= {"annex_a_list_1", "annex_a_list_3"}

@@ -11,6 +11,11 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
+# polars allocates with jemalloc, by default one arena per thread: memory one worker frees is not reused by the
+# others, so the peak of a run grows with the thread count. One arena (each thread keeps its own small cache)
+# lowers `compute`'s peak by about a tenth at no cost in time. Set before polars loads; a user's setting wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
+
 import typer
 from rich.markup import escape
 

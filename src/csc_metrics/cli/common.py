@@ -66,9 +66,14 @@ def no_la_note() -> str:
 
 
 def input_notes(metadata: dict) -> list[str]:
-    """One stderr line per list whose overlapping files were merged or whose repeated rows were not counted."""
-    lines = [f"merged {len(m['files'])} overlapping files of {m['table']}: {m['rows_dropped']:,} row(s) found in "
-             "more than one file counted once" for m in metadata.get("merged") or []]
+    """A stderr line for the lists whose overlapping files were merged, one per list whose repeated rows were
+    not counted."""
+    merged = metadata.get("merged") or []
+    lines = []
+    if merged:
+        each = ", ".join(f"{m['table']} {m['rows_dropped']:,}" for m in merged)
+        lines.append(f"merged the overlapping files of {len(merged)} list(s); rows found in more than one file "
+                     f"counted once: {each}")
     lines += [f"{d['table']}: {d['rows_dropped']:,} repeated row(s) not counted (the list counts one row per key; "
               "see `csc-metrics validate`, CSC204)" for d in metadata.get("duplicates") or []]
     return lines

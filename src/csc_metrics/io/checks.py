@@ -38,7 +38,7 @@ def check_tables(tables: list[TableData], today: date | None = None) -> list[Dia
     screens = [_screen(t, r) for t, r in zip(tables, rules, strict=True)]
     births = _birth_rows(tables)
     queries = [q for q in screens if q is not None] + ([_birth_conflicts(births)] if births is not None else [])
-    results = iter(pl.collect_all(queries) if queries else [])
+    results = iter([q.collect() for q in queries])  # one at a time: one table's hash tables in memory at once
     out: list[Diagnostic] = []
     for table, table_rules, screen in zip(tables, rules, screens, strict=True):
         if screen is not None:

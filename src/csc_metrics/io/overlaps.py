@@ -57,6 +57,12 @@ def overlap_error(overlaps: list[Overlap]) -> InputError:
     o = overlaps[0]
     others = len({(x.table, x.first.label, x.second.label) for x in overlaps}) - 1
     more = f"; {others} more pair(s) of files overlap the same way" if others else ""
+    if o.first.label == o.second.label:
+        return InputError(f"{o.first.label} is read twice (named twice, or also inside a folder given){more}",
+                          "give each file once")
+    if o.first.sha256 and o.first.sha256 == o.second.sha256:
+        return InputError(f"{o.first.label} and {o.second.label} are copies of one {o.title} file (identical "
+                          f"contents){more}", "remove one of the copies")
     return InputError(
         f"{o.first.label} and {o.second.label} are both {o.title} and both hold events from "
         f"{o.start.isoformat()} to {o.end.isoformat()}: counting both would count those events twice{more}",

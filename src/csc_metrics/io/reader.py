@@ -4,7 +4,7 @@ folders of them -> one typed frame per recognised table."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -174,26 +174,21 @@ class _Block:
     diags: list[Diagnostic]
 
 
-def _collect(blocks: list[_Block]) -> list[pl.DataFrame]:
-    """Parse and convert every block in one parallel `collect_all`; a CSV found not to be UTF-8 past its
-    first 256 KB is read again as Windows-1252. A file polars cannot parse is an InputError naming it."""
-    try:
-        return pl.collect_all([b.query for b in blocks]) if blocks else []
-    except pl.exceptions.PolarsError:
-        pass
-    out = []
+def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
+    """Parse and convert each block in turn (polars parses one file on every core; one at a time, only one
+    file's text is in memory at once); a CSV found not to be UTF-8 past its first 256 KB is read again as
+    Windows-1252. A file polars cannot parse is an InputError naming it (CSC255)."""
     for b in blocks:
         try:
-            out.append(b.query.collect())
+            yield b.query.collect()
         except pl.exceptions.PolarsError as exc:
             if b.retry is None or "utf-8" not in str(exc).lower():
                 raise parse_error(b.path, b.sheet, exc) from None
             b.encoding = "cp1252"
             try:
-                out.append(b.retry().collect())
+                yield b.retry().collect()
             except pl.exceptions.PolarsError as again:
                 raise parse_error(b.path, b.sheet, again) from None
-    return out
 
 
 def parse_error(path: str, sheet: str | None, exc: Exception) -> InputError:
