@@ -58,6 +58,7 @@ class ComputeOptions:
     config: Config = field(default_factory=Config)
     merge: bool = False  # overlapping files of one list: union them instead of stopping
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
+    year: int | None = None  # `--year`: the collection year of SSDA903/CIN returns read (year ending)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -118,15 +119,27 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
 
 
 def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: date,
-                   config: Config) -> dict[str, tuple[date, date]]:
+                   config: Config, periods: dict[str, tuple[date, date]] | None = None) -> dict[str, tuple[date, date]]:
     """What each list covers, to the as-at date (all lists are extracted on one date). It starts at the stated
     window start (config `coverage_start`), else where every kind of event the list records has begun: the latest
     of the earliest dates of its event columns. Referrals, plan endings, cessations all start at the window,
-    while open cases keep older start dates that do not count as coverage."""
+    while open cases keep older start dates that do not count as coverage.
+    `periods`: tables read from statutory returns, covering their collection periods (`ReadResult.coverage`),
+    to the as-at date at most; a derived table covers what all its inputs cover."""
     out: dict[str, tuple[date, date]] = {}
     events = event_columns(defs)
+    for table_id, (lo, hi) in (periods or {}).items():
+        if table_id in frames:
+            out[table_id] = (lo, min(hi, as_at))
     for table_id, frame in frames.items():
         table = defs.tables[table_id]
+        if table_id in out:
+            continue
+        if table_id in defs.derived:
+            spans = [out[i] for i in defs.derived[table_id].inputs if i in out]
+            if spans:
+                out[table_id] = (max(s for s, _ in spans), min(e for _, e in spans))
+            continue
         start = config.coverage_start.get(table_id) or (config.coverage_start.get(table.alias) if table.alias else None)
         cols = sorted(events.get(table_id) or ({table.event_date} if table.event_date else set()))
         if start is None and cols and frame.height:
@@ -189,21 +202,33 @@ class Inputs:
 
 
 def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
-                   merge: bool = False, columns: Mapping[str, set[str]] | None = None) -> Inputs:
+                   merge: bool = False, columns: Mapping[str, set[str]] | None = None,
+                   indicators: list[AnyIndicator] | None = None, year: int | None = None) -> Inputs:
     """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
     list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
-    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all)."""
+    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all).
+    `indicators`: build the derived tables they read (`engine.derive`, only those). `year`: the collection
+    year of the DfE returns read (`--year`). A return covers its collection period (coverage from
+    `Return.period`), so without `as_at` the as-at date is at least the end of the latest return read."""
+    from csc_metrics.engine.derive import build_derived
     from csc_metrics.io import read_inputs
     from csc_metrics.io.overlaps import apply_duplicate_rules
 
-    read = read_inputs(paths, defs, merge=merge, columns=columns)
+    read = read_inputs(paths, defs, merge=merge, columns=columns, year=year)
     duplicates = apply_duplicate_rules(read.tables)
     frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at = as_at or default_as_at(defs, frames)
+    if as_at is None:
+        as_at = default_as_at(defs, frames)
+        ends = [hi for _, hi in read.coverage.values() if hi <= date.today()]
+        if ends and (as_at is None or max(ends) > as_at):
+            as_at = max(ends)  # a return covers its whole collection year, to 31 March
     if as_at is None:
         raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs, so there is no "
                        "period to compute", "check that the files are Annex A lists with dates, or pass --as-at")
-    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config), duplicates)
+    if indicators and defs.derived:
+        years = [r.period.end.year for r in read.returns if r.period is not None]
+        frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
+    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage), duplicates)
 
 
 def population_lookup(la: str | None) -> Any:
@@ -312,7 +337,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
     inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
-                                 columns=None if opts.strict else columns_used(defs, indicators))
+                                 columns=None if opts.strict else columns_used(defs, indicators),
+                                 indicators=indicators, year=opts.year)
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:

@@ -32,6 +32,10 @@ DefinitionsOpt = Annotated[
     ),
 ]
 LaOpt = Annotated[str | None, typer.Option("--la", help="DfE 3-digit local authority code, e.g. 808.")]
+YearOpt = Annotated[int | None, typer.Option(
+    "--year", min=2000, max=2100,
+    help="Collection year (year ENDING 31 March, e.g. 2025 for 2024-25) of SSDA903 / CIN census files whose "
+         "content or name does not say it; overrides what they say (a disagreement is a warning).")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the output to this file.")]
 StoreOpt = Annotated[
     Path | None,

@@ -18,6 +18,7 @@ from csc_metrics.cli.common import (
     NoStoreOpt,
     OutputOpt,
     StoreOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -37,6 +38,7 @@ def compute_cmd(
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators (repeatable).")] = None,
     section: Annotated[Section | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Read and check every column (not only those the indicators and checks use); exit 1 when the data has data-quality errors.")] = False,
+    year: YearOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
     periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
     suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace counts 1..N-1, and figures derived from them, with `c` (the store keeps the real values).", min=1)] = None,
@@ -72,7 +74,7 @@ def compute_cmd(
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
                           as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
-                          use_store=not no_store, config=cfg, strict=strict, merge=merge)
+                          use_store=not no_store, config=cfg, strict=strict, merge=merge, year=year)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload

@@ -15,6 +15,7 @@ from csc_metrics.cli.common import (
     DefinitionsOpt,
     LaOpt,
     MergeOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -34,6 +35,7 @@ def explain_cmd(
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
     merge: MergeOpt = False,
+    year: YearOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
@@ -76,7 +78,7 @@ def explain_cmd(
         as_at_given = date.fromisoformat(as_at) if as_at else None
     except ValueError as exc:
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
-    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge)
+    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge, indicators=[ind], year=year)
     frames, as_at_date, coverage = inputs.frames, inputs.as_at, inputs.coverage
     for line in input_notes({"merged": inputs.read.merged, "duplicates": inputs.duplicates}):
         err_console.print(line, markup=False)
