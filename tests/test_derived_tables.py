@@ -27,6 +27,7 @@ INDICATOR = """
 version: 1
 indicators:
   - id: poc_started
+    source: ssda903
     type: count
     title: Periods of care started
     section: outputs

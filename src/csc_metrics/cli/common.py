@@ -14,6 +14,19 @@ console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error = one line, any width
 
 
+class SourceChoice(StrEnum):
+    annex_a = "annex_a"
+    ssda903 = "ssda903"
+    cin_census = "cin_census"
+
+
+SourceOpt = Annotated[
+    SourceChoice | None,
+    typer.Option("--source", help="Compute from this source only: annex_a, ssda903 or cin_census (default: for each "
+                 "indicator, the DfE return when its tables are loaded, else Annex A)."),
+]
+
+
 class Format(StrEnum):
     table = "table"
     json = "json"

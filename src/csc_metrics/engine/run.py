@@ -80,7 +80,7 @@ def finding(code: str, **args: Any) -> dict[str, Any]:
 def kind_of(ind: AnyIndicator, defs: Definitions) -> str:
     """flow, stock or as_at (a rate inherits it from its count)."""
     if isinstance(ind, RateIndicator):
-        return kind_of(defs.indicators[ind.of], defs)
+        return kind_of(defs.recipe_of(ind), defs)
     return ind.timing.basis
 
 
@@ -614,7 +614,7 @@ class Run:
 def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
     """Every table an indicator reads (rates: those of their count)."""
     if isinstance(ind, RateIndicator):
-        return source_tables(defs.indicators[ind.of], defs)
+        return source_tables(defs.recipe_of(ind), defs)
     table = defs.table(ind.table)
     ids = [table.id] if table else [ind.table]
     for cond in _related_conditions(_conditions(ind)):
@@ -632,7 +632,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     needed: dict[str, AnyIndicator] = {}
     for ind in indicators:
         if isinstance(ind, RateIndicator):
-            needed.setdefault(ind.of, defs.indicators[ind.of])
+            needed.setdefault(ind.of, defs.recipe_of(ind))
         needed[ind.id] = ind
     results: dict[str, list[dict[str, Any]]] = {}
     by_table: dict[str, list[Any]] = defaultdict(list)
