@@ -96,8 +96,9 @@ def catalogue_payload(seed: int = 7, la: str | None = "808", quarters_this_year:
     results: list[dict[str, Any]] = []
     for ind in defs.indicators.values():
         kind_type = ind.type
-        basis = getattr(getattr(ind, "timing", None), "basis", "flow")
-        kind = str(basis) if kind_type != "rate" else str(getattr(defs.indicators[ind.of].timing, "basis", "flow"))
+        from csc_metrics.engine.run import kind_of
+
+        kind = kind_of(ind, defs)  # `during` is reported as a flow
         common = dict(polarity=ind.polarity.value, kind=kind,
                       measure=ind.benchmark.measure if ind.benchmark else None)
         title, section = ind.title, ind.section.value

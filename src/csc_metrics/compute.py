@@ -106,11 +106,13 @@ def available(defs: Definitions, table_id: str, loaded: set[str] | dict[str, Any
 
 
 def choose_recipes(defs: Definitions, indicators: list[AnyIndicator], loaded: set[str] | dict[str, Any],
-                   source: str | None = None) -> tuple[Definitions, list[AnyIndicator]]:
+                   source: str | None = None, keep_all: bool = True) -> tuple[Definitions, list[AnyIndicator]]:
     """For each id, the recipe a run uses: with `source`, that source's recipe (ids without one are left out);
     else the first recipe, in `SOURCE_PREFERENCE` order (the DfE returns before Annex A), whose tables are all
     loaded, else the default recipe (whose figures say which table is missing). Returns the definitions with
-    those recipes in use (rates then divide the count of their own source) and the chosen indicators."""
+    those recipes in use (rates then divide the count of their own source) and the chosen indicators. Without
+    `keep_all` (no ids asked for), an id with recipes only for returns none of which is loaded is left out: an
+    Annex A run does not list the return-only measures as missing data."""
     from csc_metrics.engine.run import source_tables
     from csc_metrics.spec.indicators import SOURCE_PREFERENCE
 
@@ -125,7 +127,10 @@ def choose_recipes(defs: Definitions, indicators: list[AnyIndicator], loaded: se
             continue
         ready = [options[s] for s in SOURCE_PREFERENCE if s in options
                  and all(available(defs, t, loaded) for t in source_tables(options[s], defs.with_recipes({ind.id: options[s]})))]
-        chosen[ind.id] = ready[0] if ready else defs.indicators.get(ind.id, ind)
+        if ready:
+            chosen[ind.id] = ready[0]
+        elif keep_all or "annex_a" in options:
+            chosen[ind.id] = defs.indicators.get(ind.id, ind)
     return defs.with_recipes(chosen), list(chosen.values())
 
 
@@ -384,7 +389,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
                                  columns=None if opts.strict else columns_used(defs, candidates),
                                  indicators=candidates, year=opts.year)
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
-    defs, indicators = choose_recipes(defs, candidates, frames, opts.source)
+    defs, indicators = choose_recipes(defs, candidates, frames, opts.source, keep_all=bool(opts.indicators))
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")

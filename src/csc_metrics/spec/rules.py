@@ -143,7 +143,14 @@ class _Checker:
                 for loc, cond in _walk(ind.incomplete_when, ["incomplete_when"]):
                     self._condition(rep, table, loc, cond)
                 if isinstance(ind, BreakdownIndicator):
-                    self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
+                    col = self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
+                    codes = (self.defs.code_sets[col.code_set].code_values()
+                             if col is not None and col.code_set in self.defs.code_sets else None)
+                    for group, members in (ind.groups or {}).items():
+                        for code in members:
+                            if codes is not None and code not in codes:
+                                rep("CSC106", f"group `{group}`: `{code}` is not a code of `{ind.by}`",
+                                    ["groups", group], _suggest(code, codes))
                 if isinstance(ind, DurationIndicator):
                     for key, name in (("from", ind.from_), ("to", ind.to)):
                         if name not in REFERENCE_DATES:
@@ -179,6 +186,8 @@ class _Checker:
                     allowed = self.defs.code_sets[col.code_set].code_values()
                 elif col is not None and col.type is ColumnType.YES_NO:
                     allowed = list(YES_NO_CODES)
+                if ind.groups is not None:  # a breakdown by groups: its categories are the group names
+                    allowed = list(ind.groups)
                 if allowed is not None and category not in allowed:
                     rep("CSC106", f"expected category `{category}` is not a code of `{col.name}`",  # type: ignore[union-attr]
                         ["tests", t, "expect", "category"], _suggest(category, allowed))
