@@ -59,6 +59,7 @@ class ComputeOptions:
     merge: bool = False  # overlapping files of one list: union them instead of stopping
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
     source: str | None = None  # `--source`: only recipes of this source (annex_a, ssda903, cin_census)
+    postcodes: Path | None = None  # `--postcodes`: ONS postcode directory CSV for placement distances
     year: int | None = None  # `--year`: the collection year of SSDA903/CIN returns read (year ending)
 
 
@@ -244,17 +245,20 @@ class Inputs:
     as_at: date
     coverage: dict[str, tuple[date, date]]
     duplicates: list[dict[str, Any]]  # {table, rule, rows_dropped}: rows a `one_per_key` rule did not count
+    unavailable: dict[str, str] = field(default_factory=dict)  # derived table -> why it cannot be built
 
 
 def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
                    merge: bool = False, columns: Mapping[str, set[str]] | None = None,
-                   indicators: list[AnyIndicator] | None = None, year: int | None = None) -> Inputs:
+                   indicators: list[AnyIndicator] | None = None, year: int | None = None,
+                   postcodes: Path | None = None) -> Inputs:
     """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
     list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
     `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all).
     `indicators`: build the derived tables they read (`engine.derive`, only those). `year`: the collection
     year of the DfE returns read (`--year`). A return covers its collection period (coverage from
-    `Return.period`), so without `as_at` the as-at date is at least the end of the latest return read."""
+    `Return.period`), so without `as_at` the as-at date is at least the end of the latest return read.
+    `postcodes`: the ONS postcode lookup for placement distances (`--postcodes`)."""
     from csc_metrics.engine.derive import build_derived
     from csc_metrics.io import read_inputs
     from csc_metrics.io.overlaps import apply_duplicate_rules
@@ -270,10 +274,13 @@ def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: 
     if as_at is None:
         raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs, so there is no "
                        "period to compute", "check that the files are Annex A lists with dates, or pass --as-at")
+    unavailable: dict[str, str] = {}
     if indicators and defs.derived:
         years = [r.period.end.year for r in read.returns if r.period is not None]
-        frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
-    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage), duplicates)
+        context = {"year_ending": max(years) if years else None, "as_at": as_at, "postcodes": postcodes}
+        frames = build_derived(defs, indicators, frames, context, unavailable)
+    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage), duplicates,
+                  unavailable)
 
 
 def population_lookup(la: str | None) -> Any:
@@ -387,16 +394,18 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
     inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
                                  columns=None if opts.strict else columns_used(defs, candidates),
-                                 indicators=candidates, year=opts.year)
+                                 indicators=candidates, year=opts.year, postcodes=opts.postcodes)
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
-    defs, indicators = choose_recipes(defs, candidates, frames, opts.source, keep_all=bool(opts.indicators))
+    loaded = {**frames, **dict.fromkeys(inputs_read.unavailable)}  # an unbuildable table: its recipe says why
+    defs, indicators = choose_recipes(defs, candidates, loaded, opts.source, keep_all=bool(opts.indicators))
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
     span_start = min([p.start for p in periods] + [c[0] for c in coverage.values()])
     calendar = calendar_for_span(span_start, max(as_at, periods[-1].end), config.closures, config.working_days)
     pop = population_lookup(la)
-    settings = Settings(periods=periods, as_at=as_at, calendar=calendar, coverage=coverage, population=pop)
+    settings = Settings(periods=periods, as_at=as_at, calendar=calendar, coverage=coverage, population=pop,
+                        unavailable=inputs_read.unavailable)
     raw = evaluate(defs, indicators, frames, settings)
     ind_by_id = {i.id: i for i in indicators}
     for r in raw:

@@ -47,6 +47,7 @@ def compute_cmd(
     la: LaOpt = None,
     merge: MergeOpt = False,
     source: SourceOpt = None,
+    postcodes: Annotated[Path | None, typer.Option("--postcodes", help="ONS postcode directory CSV (pcd, oseast1m, osnrth1m, laua): derives SSDA903 placement distances when the episodes carry no PL_DISTANCE. Never downloaded.")] = None,
     output: OutputOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
@@ -79,7 +80,7 @@ def compute_cmd(
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
                           as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
                           use_store=not no_store, config=cfg, strict=strict, merge=merge, year=year,
-                          source=source.value if source else None)
+                          source=source.value if source else None, postcodes=postcodes)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload

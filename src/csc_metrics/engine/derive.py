@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 Builder = Callable[..., pl.DataFrame]
 
 
+class Unavailable(Exception):
+    """Raised by a builder when the inputs lack what its table needs (the reason says what, and how to give it):
+    the table is not built and the measures over it are `unavailable` with that reason."""
+
+
 @dataclass(frozen=True)
 class Derivation:
     """A registered builder: `fn(**frames)` gets one frame per input, by table id, and returns one frame."""
@@ -82,17 +87,23 @@ def needed(defs: Definitions, indicators: list[AnyIndicator]) -> list[str]:
 
 
 def build_derived(defs: Definitions, indicators: list[AnyIndicator],
-                  frames: dict[str, pl.DataFrame], context: dict[str, Any] | None = None) -> dict[str, pl.DataFrame]:
+                  frames: dict[str, pl.DataFrame], context: dict[str, Any] | None = None,
+                  unavailable: dict[str, str] | None = None) -> dict[str, pl.DataFrame]:
     """`frames` plus every derived table the indicators need whose inputs are all present (a derived table
     whose input is absent is left out: its indicators are `no_data`, like any absent table).
-    `context`: extra keyword arguments a builder may declare (e.g. `year_ending`)."""
+    `context`: extra keyword arguments a builder may declare (e.g. `year_ending`). `unavailable`: filled with
+    table id -> reason for each table whose builder raised `Unavailable`."""
     out = dict(frames)
     builders = registry()
     for table_id in needed(defs, indicators):
         d = defs.derived[table_id]
         if not all(i in out for i in d.inputs):
             continue
-        out[table_id] = build_one(d, builders, out, context or {})
+        try:
+            out[table_id] = build_one(d, builders, out, context or {})
+        except Unavailable as exc:
+            if unavailable is not None:
+                unavailable[table_id] = str(exc)
     return out
 
 

@@ -7,6 +7,7 @@ breaks (V3/V4), as returns.md §2.2-2.4 and §6.5 say."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -109,3 +110,18 @@ def cin_review_chains(cin_cpp: pl.DataFrame, cin_cpp_reviews: pl.DataFrame) -> p
     years = cin_cpp["census_year"].drop_nulls() if "census_year" in cin_cpp.columns else pl.Series([], dtype=pl.Int32)
     first = date(int(years.min()) - 1, 4, 1) if years.len() else date(1900, 1, 1)  # type: ignore[arg-type]
     return review_chains(cin_cpp, cin_cpp_reviews, first)
+
+
+@derivation("ssda903_placement_distance", inputs=[EPISODES])
+def placement_distance(ssda903_episodes: pl.DataFrame, postcodes: Path | None = None) -> pl.DataFrame:
+    """Care episodes with the placement's distance and location (§2.9): the input's PL_DISTANCE/PL_LOCATION,
+    else from the `--postcodes` lookup; neither: `Unavailable`."""
+    from csc_metrics.derive.ssda903_distance import read_postcodes, with_distance
+    from csc_metrics.engine.derive import Unavailable
+
+    care = _care(ssda903_episodes)
+    out = with_distance(care, read_postcodes(postcodes) if postcodes is not None else None)
+    if out is None:
+        raise Unavailable("no placement distance: the episodes carry no PL_DISTANCE/PL_LOCATION and no postcode "
+                          "lookup was given (pass --postcodes FILE, the ONS postcode directory CSV)")
+    return out

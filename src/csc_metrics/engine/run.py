@@ -74,6 +74,7 @@ class Settings:
     coverage: dict[str, tuple[date, date]] = field(default_factory=dict)  # table id -> covered dates
     population: Callable[[Period], Population | None] | None = None
     population_missing_reason: str = "no local authority set: pass --la CODE or set `la` in csc-metrics.toml"
+    unavailable: dict[str, str] = field(default_factory=dict)  # derived table -> why it could not be built
 
 
 def finding(code: str, **args: Any) -> dict[str, Any]:
@@ -447,7 +448,7 @@ class Run:
             rel = cond.related
             other = self.defs.table(rel.table)
             cov = self.s.coverage.get(other.id) if other else None
-            if cov is None:
+            if cov is None or rel.or_blank:  # a status until a date (blank: still holds) is no event window
                 continue
             d = pl.col(_anchor(rel, default_from))
             bound = window_bound(d, rel)
@@ -690,6 +691,11 @@ class Run:
         table = self.defs.table(getattr(ind, "table", ""))
         return table.format if table is not None else "annex_a"
 
+    def unavailable(self, ind: Any, reason: str) -> list[dict[str, Any]]:
+        """Results of an indicator whose derived table the inputs cannot build (`derive.Unavailable`)."""
+        return [dict(r, status="unavailable", warnings=[reason], findings=[finding("CSC310", reason=reason)])
+                for r in self.no_data(ind, ind.table)]
+
     def no_data(self, ind: Any, missing: str) -> list[dict[str, Any]]:
         periods = [self.as_at_period] if kind_of(ind, self.defs) == "as_at" else self.s.periods
         return [
@@ -734,7 +740,9 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
             continue
         table = defs.table(ind.table)
         missing = next((t for t in source_tables(ind, defs) if t not in frames), None)
-        if table is None or missing is not None:
+        if missing in settings.unavailable:
+            results[ind.id] = run.unavailable(ind, settings.unavailable[missing])
+        elif table is None or missing is not None:
             results[ind.id] = run.no_data(ind, missing or ind.table)
         else:
             by_table[table.id].append(ind)
@@ -748,7 +756,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     for ind in needed.values():
         if isinstance(ind, RateIndicator):
             counts = results.get(ind.of, [])
-            if counts and counts[0]["status"] == "no_data":
+            if counts and counts[0]["status"] in ("no_data", "unavailable"):
                 results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k", findings=list(c["findings"]))
                                    for c in counts]
             else:

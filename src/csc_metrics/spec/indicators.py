@@ -163,7 +163,8 @@ class Related(StrictModel):
     )
     filters: list[Condition] = Field(default_factory=list, description="Conditions on the related rows.")
     or_blank: bool = Field(
-        default=False, description="A related row whose `date` is blank also matches (e.g. a status not yet ceased)."
+        default=False, description="A related row whose `date` is blank also matches (e.g. a status not yet ceased: "
+        "`date` is then when a status ends, so the window is not checked against the inputs' coverage)."
     )
 
 
