@@ -80,7 +80,7 @@ def finding(code: str, **args: Any) -> dict[str, Any]:
 def kind_of(ind: AnyIndicator, defs: Definitions) -> str:
     """flow, stock or as_at (a rate inherits it from its count)."""
     if isinstance(ind, RateIndicator):
-        return kind_of(defs.indicators[ind.of], defs)
+        return kind_of(defs.recipe_of(ind), defs)
     return ind.timing.basis
 
 
@@ -564,6 +564,7 @@ class Run:
             "status": status,
             "warnings": warnings,
             "findings": findings,
+            "source": table.format,  # the kind of input the figure comes from (annex_a, ssda903, cin_census)
         }
 
     def _coverage_text(self, table_id: str) -> list[str] | None:
@@ -594,13 +595,18 @@ class Run:
         res.update(numerator=count_value, denominator=pop.value, value=value, population_year=pop.year)
         return res
 
+    def source_of(self, ind: Any) -> str:
+        """The format of the table an indicator counts (`annex_a` when the table is unknown)."""
+        table = self.defs.table(getattr(ind, "table", ""))
+        return table.format if table is not None else "annex_a"
+
     def no_data(self, ind: Any, missing: str) -> list[dict[str, Any]]:
         periods = [self.as_at_period] if kind_of(ind, self.defs) == "as_at" else self.s.periods
         return [
             {"indicator": ind.id, "period": p.label, "period_obj": p, "complete": False, "as_at": None,
              "category": None, "numerator": None, "denominator": None, "value": None, "unit": unit_of(ind),
              "annualised": False, "status": "no_data", "warnings": [f"source table `{missing}` not in the inputs"],
-             "findings": [finding("CSC305", table=missing)]}
+             "findings": [finding("CSC305", table=missing)], "source": self.source_of(ind)}
             for p in periods
         ]
 
@@ -608,7 +614,7 @@ class Run:
 def source_tables(ind: AnyIndicator, defs: Definitions) -> list[str]:
     """Every table an indicator reads (rates: those of their count)."""
     if isinstance(ind, RateIndicator):
-        return source_tables(defs.indicators[ind.of], defs)
+        return source_tables(defs.recipe_of(ind), defs)
     table = defs.table(ind.table)
     ids = [table.id] if table else [ind.table]
     for cond in _related_conditions(_conditions(ind)):
@@ -626,7 +632,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     needed: dict[str, AnyIndicator] = {}
     for ind in indicators:
         if isinstance(ind, RateIndicator):
-            needed.setdefault(ind.of, defs.indicators[ind.of])
+            needed.setdefault(ind.of, defs.recipe_of(ind))
         needed[ind.id] = ind
     results: dict[str, list[dict[str, Any]]] = {}
     by_table: dict[str, list[Any]] = defaultdict(list)

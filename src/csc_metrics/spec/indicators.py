@@ -286,8 +286,19 @@ class Benchmark(StrictModel):
     measure: str = Field(description="LAIT `Measure_short` code, e.g. `ReReferral`.")
 
 
+SOURCES = ("annex_a", "ssda903", "cin_census")
+# Recipes of one id from the DfE returns are preferred to the Annex A proxy (they are what DfE publishes).
+SOURCE_PREFERENCE = ("ssda903", "cin_census", "annex_a")
+
+
 class _Common(StrictModel):
     id: Identifier = Field(description="Stable indicator id (a public contract: never renamed).")
+    source: Literal["annex_a", "ssda903", "cin_census"] = Field(
+        default="annex_a",
+        description="The input this recipe counts: annex_a (default), ssda903 or cin_census. One id may have a "
+        "recipe per source (same measure, same id); `compute` uses the recipe whose tables are loaded, preferring "
+        "the DfE return, and `--source` chooses.",
+    )
     title: str = Field(description="Short title, as in a Cabinet report.")
     section: Section = Field(description="inputs, processes or outputs.")
     description: str = Field(description="Plain-English definition a councillor can read, with decisions taken.")

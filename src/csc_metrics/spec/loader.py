@@ -11,7 +11,9 @@ import difflib
 import hashlib
 import os
 import pickle
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,17 +47,41 @@ class Located:
     node: Any = None  # the YAML node, for positions of nested keys
 
 
+def indicator_kind(source: str) -> str:
+    """The `located` kind of an indicator recipe: `indicators` for Annex A, `indicators@ssda903` for others."""
+    return "indicators" if source == "annex_a" else f"indicators@{source}"
+
+
 @dataclass
 class Definitions:
-    """Every table schema, code set and indicator found, keyed by id (first definition wins)."""
+    """Every table schema, code set and indicator found, keyed by id (first definition wins).
+
+    Indicators are keyed by (id, source) in `recipes`: one id may be computed from Annex A and from a DfE
+    return. `indicators` holds one recipe per id, the one a run uses (by default the Annex A recipe, else the
+    first loaded; `with_recipes` gives the definitions with other choices)."""
 
     tables: dict[str, TableSchema] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
     indicators: dict[str, AnyIndicator] = field(default_factory=dict)
+    recipes: dict[tuple[str, str], AnyIndicator] = field(default_factory=dict)  # (id, source) -> indicator
     derived: dict[str, DerivedTable] = field(default_factory=dict)  # also in `tables`, as schemas
     located: dict[tuple[str, str], Located] = field(default_factory=dict)  # (kind, id) -> where
     files: list[Path] = field(default_factory=list)
     content_hash: str = ""
+
+    def sources(self, ind_id: str) -> list[str]:
+        """The sources an indicator id has a recipe for, in load order."""
+        return [src for (i, src) in self.recipes if i == ind_id]
+
+    def recipe_of(self, rate: Any) -> AnyIndicator:
+        """The count a rate divides: the recipe of `rate.of` with the rate's source, else the one in use."""
+        return self.recipes.get((rate.of, rate.source)) or self.indicators[rate.of]
+
+    def with_recipes(self, chosen: dict[str, AnyIndicator]) -> Definitions:
+        """These definitions with `indicators` using the chosen recipe of each id named (others unchanged)."""
+        from dataclasses import replace
+
+        return replace(self, indicators={**self.indicators, **chosen})
 
     def table(self, name: str) -> TableSchema | None:
         """A table by id or alias."""
@@ -190,6 +216,11 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
     from ruamel.yaml.error import MarkedYAMLError
 
     fname = str(path)
+    problem = _node_problem(text) if _TAG.search(text) else None  # tags: refused before anything is built
+    if problem:
+        diags.append(Diagnostic(code="CSC100", message=problem[0], file=fname, line=problem[1], col=problem[2],
+                                hint="definitions use plain YAML values: text, numbers, dates, lists and mappings"))
+        return
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -200,10 +231,23 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
                        hint="check indentation, colons and quotes around this line")
         )
         return
-    except Exception as exc:  # ruamel raises a few non-marked errors (e.g. duplicate keys)
-        diags.append(Diagnostic(code="CSC100", message=f"YAML error: {exc}", file=fname))
+    except RecursionError:
+        diags.append(Diagnostic(code="CSC100", message="YAML nested too deeply to read", file=fname,
+                                hint="definitions nest a few levels; look for a run of `[` or `-` that never ends"))
+        return
+    except Exception as exc:  # ruamel raises a few non-marked errors (e.g. duplicate keys, a bad date)
+        found = _node_problem(text)
+        message, line, col = found if found else (f"YAML error: {exc}", None, None)
+        diags.append(Diagnostic(code="CSC103" if found else "CSC100", message=message, file=fname, line=line,
+                                col=col))
         return
     if data is None:
+        return
+    refused = _alias_bomb(data)
+    if refused:
+        diags.append(Diagnostic(code="CSC100", message=refused, file=fname, line=1, col=1,
+                                hint="anchors (`&name`) and aliases (`*name`) may share a block of filters; "
+                                     "they may not nest into an expansion this large"))
         return
     if not isinstance(data, CommentedMap):
         diags.append(Diagnostic(code="CSC103", message="a definitions file must be a mapping with `version: 1`",
@@ -221,6 +265,77 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
         diags.extend(_diagnostics_from_errors(exc, data, fname))
         parsed = _salvage(data, fname)
     _register(parsed, data, fname, defs, diags)
+
+
+_TAG = re.compile(r"(?:^|[\s\[{,])!")  # a YAML tag may be present (`!!python/object`, `!custom`)
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp",
+                                                    "merge")}
+
+
+def _node_problem(text: str) -> tuple[str, int, int] | None:
+    """(message, line, col) of the first value a definitions file may not hold: a tag other than YAML's plain
+    ones (no object is ever built from a tag), or a date that is not a calendar date. Reads the YAML node
+    tree only (aliases shared, each node visited once)."""
+    try:
+        root = YAML(typ="rt").compose(text)
+    except Exception:
+        return None  # the loader reports syntax errors itself
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        tag = str(getattr(node.tag, "value", node.tag))
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if tag not in PLAIN_TAGS:
+            return f"YAML tag `{tag.removeprefix('tag:yaml.org,2002:')}` is not allowed in definitions", *where
+        if tag.endswith(":timestamp"):
+            ymd = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", str(node.value))
+            try:
+                date(*map(int, ymd.groups())) if ymd else date.fromisoformat(str(node.value))
+            except ValueError:
+                return f"`{node.value}` is not a valid date (year-month-day)", *where
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else [item])
+    return None
+
+
+MAX_NODES = 200_000  # values in one file once its aliases are expanded (the shipped files: a few thousand)
+MAX_DEPTH = 64  # nesting of mappings and lists, aliases expanded
+
+
+def _alias_bomb(data: Any) -> str | None:
+    """Why a file is refused: its aliases expand past MAX_NODES values or MAX_DEPTH levels (a "billion
+    laughs"), else None. ruamel builds each anchored node once and an alias shares it, so the tree is small;
+    its expanded size is counted here per distinct node (iteratively, memoised), before anything expands it."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size and not done:
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+        if not done:
+            size[key] = -1  # in progress: a node that contains itself is a loop
+            stack.append((node, True))
+            for child in children:
+                if size.get(id(child)) == -1:
+                    return "YAML aliases refer to themselves (a loop); not read"
+                if id(child) not in size and isinstance(child, (dict, list)):
+                    stack.append((child, False))
+            continue
+        size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+        depth[key] = 1 + max((depth.get(id(c), 0) for c in children), default=0)
+        if size[key] > MAX_NODES:
+            return f"YAML aliases expand to more than {MAX_NODES:,} values (an alias bomb?); not read"
+        if depth[key] > MAX_DEPTH:
+            return f"YAML nests more than {MAX_DEPTH} levels deep (aliases expanded); not read"
+    return None
 
 
 def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
@@ -252,16 +367,28 @@ def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Def
             nodes = [n for n in survivors[kind] if n is not None]
         for obj, node in zip(items, nodes, strict=False):
             line, col = _node_pos(node)
-            prev = defs.located.get((kind, obj.id))
+            where = indicator_kind(obj.source) if kind == "indicators" else kind
+            prev = defs.located.get((where, obj.id))
             if prev is not None:
+                what = kind[:-1].replace("_", " ")
+                if kind == "indicators":
+                    what = f"indicator recipe (id, source) `{obj.id}`, `{obj.source}`"
+                    hint = "an id has at most one recipe per source (annex_a, ssda903, cin_census)"
+                else:
+                    what = f"{what} id `{obj.id}`"
+                    hint = "ids must be unique across all definitions files"
                 diags.append(
-                    Diagnostic(code="CSC107", message=f"duplicate {kind[:-1].replace('_', ' ')} id `{obj.id}` "
-                               f"(first defined at {prev.file}:{prev.line})", file=fname, line=line, col=col,
-                               hint="ids must be unique across all definitions files")
+                    Diagnostic(code="CSC107", message=f"duplicate {what} (first defined at {prev.file}:{prev.line})",
+                               file=fname, line=line, col=col, hint=hint)
                 )
                 continue
-            store[obj.id] = obj
-            defs.located[(kind, obj.id)] = Located(obj, fname, line, col, node)
+            if kind == "indicators":
+                defs.recipes[(obj.id, obj.source)] = obj
+                if obj.id not in store or obj.source == "annex_a":  # the default recipe: Annex A, else the first
+                    store[obj.id] = obj
+            else:
+                store[obj.id] = obj
+            defs.located[(where, obj.id)] = Located(obj, fname, line, col, node)
 
 
 def _register_derived(defs: Definitions, diags: list[Diagnostic]) -> None:
@@ -311,8 +438,9 @@ def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
             line, col = ln + 1, cl + 1
             node = node[seg]
         elif isinstance(node, CommentedSeq) and isinstance(seg, int) and 0 <= seg < len(node):
-            ln, cl = node.lc.item(seg)
-            line, col = ln + 1, cl + 1
+            item = node.lc.item(seg)
+            if item is not None:
+                line, col = item[0] + 1, item[1] + 1
             node = node[seg]
     return line, col
 
