@@ -276,6 +276,8 @@ def _node_problem(text: str) -> tuple[str, int, int] | None:
     """(message, line, col) of the first value a definitions file may not hold: a tag other than YAML's plain
     ones (no object is ever built from a tag), or a date that is not a calendar date. Reads the YAML node
     tree only (aliases shared, each node visited once)."""
+    from ruamel.yaml import YAML
+
     try:
         root = YAML(typ="rt").compose(text)
     except Exception:
