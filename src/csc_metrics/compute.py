@@ -189,7 +189,8 @@ class Inputs:
 
 
 def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
-                   merge: bool = False, columns: Mapping[str, set[str]] | None = None) -> Inputs:
+                   merge: bool = False, columns: Mapping[str, set[str]] | None = None,
+                   indicators: list[AnyIndicator] | None = None) -> Inputs:
     """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
     list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
     `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all)."""
@@ -203,7 +204,26 @@ def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: 
     if as_at is None:
         raise CscError("no dates found in the inputs, so there is no period to compute",
                        "check that the files are Annex A lists with dates, or pass --as-at")
-    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config), duplicates)
+    coverage = table_coverage(defs, frames, as_at, config)
+    coverage.update(read.coverage)  # a return covers its collection period, not its earliest date
+    frames = with_derived(defs, frames, coverage, list(defs.indicators.values()) if indicators is None else indicators)
+    return Inputs(read, frames, as_at, coverage, duplicates)
+
+
+def with_derived(defs: Definitions, frames: dict[str, pl.DataFrame], coverage: dict[str, tuple[date, date]],
+                 indicators: list[AnyIndicator]) -> dict[str, pl.DataFrame]:
+    """`frames` plus the derived tables the indicators read (`engine.derive`); each covers the span of its
+    inputs' coverage (added to `coverage`)."""
+    from csc_metrics.engine.derive import build_derived, needed
+
+    if not defs.derived or not needed(defs, indicators):
+        return frames
+    out = build_derived(defs, indicators, frames)
+    for table_id in needed(defs, indicators):
+        spans = [coverage[i] for i in defs.derived[table_id].inputs if i in coverage]
+        if table_id in out and spans:
+            coverage[table_id] = (min(s[0] for s in spans), max(s[1] for s in spans))
+    return out
 
 
 def population_lookup(la: str | None) -> Any:
@@ -312,7 +332,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
     inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
-                                 columns=None if opts.strict else columns_used(defs, indicators))
+                                 columns=None if opts.strict else columns_used(defs, indicators),
+                                 indicators=indicators)
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
@@ -325,6 +346,7 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     ind_by_id = {i.id: i for i in indicators}
     for r in raw:
         r["polarity"] = ind_by_id[r["indicator"]].polarity.value
+        r["source"] = ind_by_id[r["indicator"]].source  # the recipe's source (`check`: it reads only that source)
         if r["status"] == "ok" and uncovered(r):
             r["status"] = "incomplete"  # a window the inputs do not cover: never "ok with a mark"
     store = None

@@ -121,6 +121,11 @@ class Timescale(StrictModel):
     unit: TimeUnit = Field(description="working_days, calendar_days, months or years.")
     within: int | None = Field(default=None, ge=0, description="Holds when the duration is <= this.")
     at_least: int | None = Field(default=None, ge=0, description="Holds when the duration is >= this.")
+    invalid: Literal["exclude", "fail"] = Field(
+        default="exclude",
+        description="A row with a blank date or `to` before `from`: `exclude` (left out of a proportion's "
+        "denominator too, reported) or `fail` (not met, but kept in the denominator).",
+    )
 
     @model_validator(mode="after")
     def _one_bound(self) -> Timescale:
@@ -286,8 +291,19 @@ class Benchmark(StrictModel):
     measure: str = Field(description="LAIT `Measure_short` code, e.g. `ReReferral`.")
 
 
+SOURCES = ("annex_a", "ssda903", "cin_census")
+# Recipes of one id from the DfE returns are preferred to the Annex A proxy (they are what DfE publishes).
+SOURCE_PREFERENCE = ("ssda903", "cin_census", "annex_a")
+
+
 class _Common(StrictModel):
     id: Identifier = Field(description="Stable indicator id (a public contract: never renamed).")
+    source: Literal["annex_a", "ssda903", "cin_census"] = Field(
+        default="annex_a",
+        description="The input this recipe counts: annex_a (default), ssda903 or cin_census. One id may have a "
+        "recipe per source (same measure, same id); `compute` uses the recipe whose tables are loaded, preferring "
+        "the DfE return, and `--source` chooses.",
+    )
     title: str = Field(description="Short title, as in a Cabinet report.")
     section: Section = Field(description="inputs, processes or outputs.")
     description: str = Field(description="Plain-English definition a councillor can read, with decisions taken.")
@@ -307,7 +323,11 @@ class _OverTable(_Common):
         "as-at. When counting children each child is represented by one row: its latest (`keep: last`) or "
         "earliest (`keep: first`) qualifying row by event or start date.",
     )
-    keep: Literal["first", "last"] = Field(default="last", description="Which row represents a child.")
+    keep: Literal["first", "last", "any"] = Field(
+        default="last",
+        description="Which row represents a child: `last`, `first`, or `any` (a proportion's numerator counts "
+        "the child when any of its rows in the period meets it).",
+    )
 
     @property
     def counts_children(self) -> bool:
@@ -334,6 +354,11 @@ class BreakdownIndicator(_OverTable):
 
     type: Literal["breakdown"] = Field(description="breakdown")
     by: Identifier = Field(description="Coded column to break down by.")
+    once_per: list[Identifier] = Field(
+        default_factory=list,
+        description="Columns identifying a unit (e.g. an episode) that may have several categories: each category "
+        "counts units once, and the share is of all units in the period (shares may add up to more than 100).",
+    )
 
 
 class DurationIndicator(_OverTable):

@@ -44,17 +44,41 @@ class Located:
     node: Any = None  # the YAML node, for positions of nested keys
 
 
+def indicator_kind(source: str) -> str:
+    """The `located` kind of an indicator recipe: `indicators` for Annex A, `indicators@ssda903` for others."""
+    return "indicators" if source == "annex_a" else f"indicators@{source}"
+
+
 @dataclass
 class Definitions:
-    """Every table schema, code set and indicator found, keyed by id (first definition wins)."""
+    """Every table schema, code set and indicator found, keyed by id (first definition wins).
+
+    Indicators are keyed by (id, source) in `recipes`: one id may be computed from Annex A and from a DfE
+    return. `indicators` holds one recipe per id, the one a run uses (by default the Annex A recipe, else the
+    first loaded; `with_recipes` gives the definitions with other choices)."""
 
     tables: dict[str, TableSchema] = field(default_factory=dict)
     code_sets: dict[str, CodeSet] = field(default_factory=dict)
     indicators: dict[str, AnyIndicator] = field(default_factory=dict)
+    recipes: dict[tuple[str, str], AnyIndicator] = field(default_factory=dict)  # (id, source) -> indicator
     derived: dict[str, DerivedTable] = field(default_factory=dict)  # also in `tables`, as schemas
     located: dict[tuple[str, str], Located] = field(default_factory=dict)  # (kind, id) -> where
     files: list[Path] = field(default_factory=list)
     content_hash: str = ""
+
+    def sources(self, ind_id: str) -> list[str]:
+        """The sources an indicator id has a recipe for, in load order."""
+        return [src for (i, src) in self.recipes if i == ind_id]
+
+    def recipe_of(self, rate: Any) -> AnyIndicator:
+        """The count a rate divides: the recipe of `rate.of` with the rate's source, else the one in use."""
+        return self.recipes.get((rate.of, rate.source)) or self.indicators[rate.of]
+
+    def with_recipes(self, chosen: dict[str, AnyIndicator]) -> Definitions:
+        """These definitions with `indicators` using the chosen recipe of each id named (others unchanged)."""
+        from dataclasses import replace
+
+        return replace(self, indicators={**self.indicators, **chosen})
 
     def table(self, name: str) -> TableSchema | None:
         """A table by id or alias."""
@@ -246,16 +270,28 @@ def _register(parsed: DefinitionsFile, data: CommentedMap, fname: str, defs: Def
             nodes = [n for n in survivors[kind] if n is not None]
         for obj, node in zip(items, nodes, strict=False):
             line, col = _node_pos(node)
-            prev = defs.located.get((kind, obj.id))
+            where = indicator_kind(obj.source) if kind == "indicators" else kind
+            prev = defs.located.get((where, obj.id))
             if prev is not None:
+                what = kind[:-1].replace("_", " ")
+                if kind == "indicators":
+                    what = f"indicator recipe (id, source) `{obj.id}`, `{obj.source}`"
+                    hint = "an id has at most one recipe per source (annex_a, ssda903, cin_census)"
+                else:
+                    what = f"{what} id `{obj.id}`"
+                    hint = "ids must be unique across all definitions files"
                 diags.append(
-                    Diagnostic(code="CSC107", message=f"duplicate {kind[:-1].replace('_', ' ')} id `{obj.id}` "
-                               f"(first defined at {prev.file}:{prev.line})", file=fname, line=line, col=col,
-                               hint="ids must be unique across all definitions files")
+                    Diagnostic(code="CSC107", message=f"duplicate {what} (first defined at {prev.file}:{prev.line})",
+                               file=fname, line=line, col=col, hint=hint)
                 )
                 continue
-            store[obj.id] = obj
-            defs.located[(kind, obj.id)] = Located(obj, fname, line, col, node)
+            if kind == "indicators":
+                defs.recipes[(obj.id, obj.source)] = obj
+                if obj.id not in store or obj.source == "annex_a":  # the default recipe: Annex A, else the first
+                    store[obj.id] = obj
+            else:
+                store[obj.id] = obj
+            defs.located[(where, obj.id)] = Located(obj, fname, line, col, node)
 
 
 def _register_derived(defs: Definitions, diags: list[Diagnostic]) -> None:
