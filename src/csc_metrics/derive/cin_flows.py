@@ -56,9 +56,9 @@ def referrals(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame, cin_plan
         .unique([CHILD, REF], keep="first", maintain_order=True)
         .sort(CHILD, REF)
         .select(CHILD, REF, pl.col("referral_source").cast(pl.String), pl.col("reason_for_closure").cast(pl.String),
-                "cin_closure_date", nfa=_yn(pl.col("nfa")),
+                "cin_closure_date", *_carry(eps), nfa=_yn(pl.col("nfa")),
                 not_in_need=_yn(pl.col("not_in_need") & (pl.col("cin_closure_date") <= census_end).fill_null(False)),
-                in_year=_yn(pl.col("__own")), census_year=pl.col(YEAR).cast(pl.Int64), *_carry(eps))
+                in_year=_yn(pl.col("__own")), census_year=pl.col(YEAR).cast(pl.Int64))
     )
 
 
@@ -68,7 +68,7 @@ def assessments_in_year(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame
     auth = pl.col("assessment_authorisation_date")
     return (a.filter(auth.is_not_null() & (pl.col(YEAR) == collection_year(auth)))
             .select(CHILD, REF, "assessment_actual_start_date", "assessment_authorisation_date",
-                    census_year=pl.col(YEAR).cast(pl.Int64), *_carry(a)))
+                    *_carry(a), census_year=pl.col(YEAR).cast(pl.Int64)))
 
 
 def assessment_factors(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame,
@@ -85,7 +85,7 @@ def assessment_factors(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame,
     return (f.join(done, on=[CHILD, "assessment_actual_start_date", YEAR], how="inner", maintain_order="left")
             .filter(pl.col("assessment_factor").is_not_null())
             .select(CHILD, REF, "assessment_authorisation_date", pl.col("assessment_factor").cast(pl.String),
-                    census_year=pl.col(YEAR).cast(pl.Int64), *_carry(f)))
+                    *_carry(f), census_year=pl.col(YEAR).cast(pl.Int64)))
 
 
 def s47_in_year(cin_details: pl.DataFrame, cin_s47: pl.DataFrame) -> pl.DataFrame:
@@ -93,7 +93,7 @@ def s47_in_year(cin_details: pl.DataFrame, cin_s47: pl.DataFrame) -> pl.DataFram
     s = _linked(cin_details=cin_details, cin_s47=cin_s47)["cin_s47"]
     start = pl.col("s47_actual_start_date")
     return (s.filter(start.is_not_null() & (pl.col(YEAR) == collection_year(start)))
-            .select(CHILD, REF, "s47_actual_start_date", census_year=pl.col(YEAR).cast(pl.Int64), *_carry(s)))
+            .select(CHILD, REF, "s47_actual_start_date", *_carry(s), census_year=pl.col(YEAR).cast(pl.Int64)))
 
 
 def icpcs(cin_details: pl.DataFrame, cin_s47: pl.DataFrame) -> pl.DataFrame:
