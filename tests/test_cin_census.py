@@ -9,6 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 from tests.cin_helpers import (
+    DEFS,
     assessment,
     child,
     codes,
@@ -257,3 +258,77 @@ def test_detect(tmp_path):
     assert fmt.detect(tmp_path / "CINdetails.csv", b",LAchildID,CINdetailsID,CINreferralDate,ReferralNFA\n")
     assert fmt.detect(tmp_path / "x.csv", b"LAchildID,Date,Type,CINreferralDate\n")
     assert not fmt.detect(tmp_path / "x.csv", b"\x00\x01garbage")
+
+
+LIIA_HEAD = ("LAchildID,Date,Type,CINreferralDate,ReferralSource,PrimaryNeedCode,CINclosureDate,ReasonForClosure,"
+             "DateOfInitialCPC,ReferralNFA,CINPlanStartDate,CINPlanEndDate,S47ActualStartDate,InitialCPCtarget,"
+             "ICPCnotRequired,AssessmentActualStartDate,AssessmentInternalReviewDate,AssessmentAuthorisationDate,"
+             "Factors,CPPstartDate,CPPendDate,InitialCategoryOfAbuse,LatestCategoryOfAbuse,NumberOfPreviousCPP,UPN,"
+             "FormerUPN,UPNunknown,PersonBirthDate,ExpectedPersonBirthDate,GenderCurrent,PersonDeathDate,Ethnicity,"
+             "Disabilities,LA,Year\n")
+
+
+def _liia_row(cid, when, kind, **cols):
+    names = LIIA_HEAD.strip().split(",")
+    base = {"LAchildID": cid, "Date": when, "Type": kind, "PersonBirthDate": "2015-06-01", "GenderCurrent": "1",
+            "Ethnicity": "WBRI", "LA": "Stockton", "Year": "2024", **cols}
+    return ",".join(f'"{base[n]}"' if n in base and "," in str(base[n]) else str(base.get(n, "")) for n in names) + "\n"
+
+
+def test_liia_long_event_table_rebuilt(tmp_path):
+    """§1.5 shape 3: one row per dated event; modules rebuilt on the natural keys; a CINdetails-level ICPC that
+    also shows on an S47 row (the S47 had none) is taken as the S47's - the loss the warning names."""
+    ep1 = dict(CINreferralDate="2023-05-01", ReferralSource="6", PrimaryNeedCode="N1", ReferralNFA="0")
+    ep2 = dict(CINreferralDate="2023-09-01", ReferralSource="8", PrimaryNeedCode="N4", ReferralNFA="0",
+               DateOfInitialCPC="2023-09-20")  # transfer-in: no S47
+    ep3 = dict(CINreferralDate="2023-10-01", ReferralSource="6", ReferralNFA="0", DateOfInitialCPC="2023-10-10")
+    asm = dict(AssessmentActualStartDate="2023-05-02", AssessmentAuthorisationDate="2023-06-01", Factors="3B,4B")
+    sec = dict(S47ActualStartDate="2023-05-03", InitialCPCtarget="2023-05-24", DateOfInitialCPC="2023-05-20",
+               ICPCnotRequired="0")
+    plan_ = dict(CPPstartDate="2023-05-20", CPPendDate="", InitialCategoryOfAbuse="NEG",
+                 LatestCategoryOfAbuse="NEG", NumberOfPreviousCPP="0")
+    text = LIIA_HEAD + "".join([
+        _liia_row("C1", "2023-05-01", "CINreferralDate", Disabilities="MOB,LD", **ep1),
+        _liia_row("C1", "2023-05-02", "AssessmentActualStartDate", Disabilities="MOB,LD", **ep1, **asm),
+        _liia_row("C1", "2023-06-01", "AssessmentAuthorisationDate", Disabilities="MOB,LD", **ep1, **asm),
+        _liia_row("C1", "2023-05-03", "S47ActualStartDate", Disabilities="MOB,LD", **ep1, **sec),
+        _liia_row("C1", "2023-05-20", "CPPstartDate", Disabilities="MOB,LD", **ep1, **plan_),
+        _liia_row("C1", "2023-08-19", "CPPreviewDate", Disabilities="MOB,LD", **ep1, **plan_),
+        _liia_row("C2", "2023-09-01", "CINreferralDate", **ep2),
+        # C3: a CINdetails-level ICPC and an S47 without one; LIIA shows the CINdetails value on the S47 row
+        _liia_row("C3", "2023-10-01", "CINreferralDate", **ep3),
+        _liia_row("C3", "2023-10-02", "S47ActualStartDate", **{**ep3, "S47ActualStartDate": "2023-10-02"}),
+    ])
+    path = tmp_path / "cin_events.csv"
+    path.write_text(text)
+    assert CinCensusFormat().detect(path, text.encode())
+    [ret] = CinCensusFormat().read([path], DEFS)
+    assert ret.period.end == date(2024, 3, 31)
+    t = {k: v.frame for k, v in ret.tables.items()}
+    assert t["cin_details"].select("la_child_id", "cin_details_id", "cin_referral_date", "date_of_initial_cpc").rows() == [
+        ("C1", 1, date(2023, 5, 1), None), ("C2", 1, date(2023, 9, 1), date(2023, 9, 20)),
+        ("C3", 1, date(2023, 10, 1), None)]  # C3's transfer-in ICPC is taken as the S47's (the documented loss)
+    assert t["cin_assessments"].select("assessment_actual_start_date", "assessment_authorisation_date").rows() == [
+        (date(2023, 5, 2), date(2023, 6, 1))]
+    assert t["cin_assessment_factors"]["assessment_factor"].to_list() == ["3B", "4B"]
+    assert t["cin_s47"].select("la_child_id", "s47_actual_start_date", "date_of_initial_cpc").rows() == [
+        ("C1", date(2023, 5, 3), date(2023, 5, 20)), ("C3", date(2023, 10, 2), date(2023, 10, 10))]
+    assert t["cin_cpp"].select("cpp_start_date", "cpp_id").rows() == [(date(2023, 5, 20), 1)]
+    assert t["cin_cpp_reviews"].select("la_child_id", "cpp_id", "cpp_review_date").rows() == [
+        ("C1", 1, date(2023, 8, 19))]
+    assert t["cin_disabilities"]["disability"].to_list() == ["MOB", "LD"]
+    assert t["cin_child"].select("la_child_id", "sex").rows() == [("C1", "M"), ("C2", "M"), ("C3", "M")]
+    [note] = [d for d in ret.diagnostics if d.code == "CSC277"]
+    assert "transfer-in" in note.message and "1st of the month" in note.message  # every DOB here is a 1st
+    assert "CSC221" in codes(ret)  # no ReferenceDate: the census year comes from `Year`
+
+
+def test_liia_table_of_two_years_gives_two_censuses(tmp_path):
+    ep = dict(CINreferralDate="2023-05-01", ReferralSource="6", ReferralNFA="0")
+    later = dict(CINreferralDate="2024-05-01", ReferralSource="6", ReferralNFA="0")
+    text = LIIA_HEAD + _liia_row("C1", "2023-05-01", "CINreferralDate", **ep) + _liia_row(
+        "C1", "2024-05-01", "CINreferralDate", **{**later, "Year": "2025"})
+    path = tmp_path / "stacked.csv"
+    path.write_text(text)
+    rets = CinCensusFormat().read([path], DEFS)
+    assert [r.period.end.year for r in rets] == [2024, 2025]

@@ -449,6 +449,12 @@ def test_findings_become_located_diagnostics_without_child_ids():
     # per-table source lists also work; an unknown year gives an unlocated diagnostic, not an error
     assert findings_to_diagnostics(found, {2025: {"ssda903_episodes": [src]}})[0].file == src.path
     assert findings_to_diagnostics(found, {})[0].file is None
+    # an XML source: element path and line instead of a column letter
+    from csc_metrics.io.formats.xml import XmlSource
+    xml = XmlSource(path="SSDA903_2025.xml", sheet=None, table="ssda903_episodes", rows=1, skipped_rows=0,
+                    encoding="utf-8", sha256="", coverage=None, elements={2: "EXPSSDA903[1]/CHILD[1]/EPISODE[1]"})
+    [x] = findings_to_diagnostics(found, {2025: [xml]})
+    assert x.render().startswith("SSDA903_2025.xml element EXPSSDA903[1]/CHILD[1]/EPISODE[1] line 2: CSC233")
 
 
 def test_every_rule_code_is_registered():

@@ -206,3 +206,51 @@ def test_report_and_compare_without_an_la_stop_with_the_fix(tmp_path):
     assert not (tmp_path / "r.html").exists()
     err = " ".join(run_cli(["compare", "--store", store], code=2).stderr.split())
     assert "--la" in err and "csc-metrics.toml" in err
+
+
+# ---- never summed, never joined ----------------------------------------------------------------------------
+
+
+def _quarters(run_of: dict[int, str]) -> list[dict[str, Any]]:
+    res = []
+    for q, n in zip(range(1, 5), (12, 15, 9, 14), strict=True):
+        r = report_result("referrals", "Referrals", "inputs", "count", quarter(2024, q), num=n)
+        res.append(r | {"run_id": run_of[q]})
+    res.append(report_result("referrals", "Referrals", "inputs", "count", quarter(2025, 1), num=10) | {"run_id": "b"})
+    return res
+
+
+def test_quarters_from_runs_over_the_same_dates_are_never_summed():
+    def cover(start: str, end: str) -> list[dict[str, Any]]:
+        return [{"path": "list3.csv", "table": "annex_a_list_3", "coverage": [start, end]}]
+
+    one_run = quarterly_report(_quarters(dict.fromkeys(range(1, 5), "a")), metadata([]),
+                               ReportOptions(benchmarks=False, year="2025-26", runs={"a": cover("2024-04-01", "2025-03-31")}))
+    assert one_run.rows[0].baseline["value"] == 12 + 15 + 9 + 14  # one extract's four quarters: summed
+    # Q1-Q3 from a Q3 extract, Q4 from a Q4 extract that also holds April to December: never summed
+    overlapping = {"a": cover("2024-04-01", "2024-12-31"), "b": cover("2024-04-01", "2025-03-31")}
+    two = quarterly_report(_quarters({1: "a", 2: "a", 3: "a", 4: "b"}), metadata([]),
+                           ReportOptions(benchmarks=False, year="2025-26", runs=overlapping))
+    assert two.rows[0].baseline is None
+    # runs over disjoint dates may be summed
+    disjoint = {"a": cover("2024-04-01", "2024-12-31"), "b": cover("2025-01-01", "2025-03-31")}
+    apart = quarterly_report(_quarters({1: "a", 2: "a", 3: "a", 4: "b"}), metadata([]),
+                             ReportOptions(benchmarks=False, year="2025-26", runs=disjoint))
+    assert apart.rows[0].baseline["value"] == 50
+
+
+def test_figures_of_two_sources_are_never_one_series(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite")
+    meta = {"tool_version": "1", "definitions_hash": "sha256:x", "la_code": "808", "as_at": "2025-03-31",
+            "inputs": []}
+    annex = result("cla_at_end", 300, "2023-24", unit="children", num=300)
+    ssda = result("cla_at_end", 310, "2024-25", unit="children", num=310) | {"source": "ssda903"}
+    store.write_run({"schema_version": 1, "metadata": meta, "results": [annex], "diagnostics": []})
+    store.write_run({"schema_version": 1, "metadata": dict(meta, as_at="2025-04-01"), "results": [ssda],
+                     "diagnostics": []})
+    assert [r["period"] for r in store.series("cla_at_end", "808")] == ["2023-24"]
+    assert [r["period"] for r in store.series("cla_at_end", "808", source="ssda903")] == ["2024-25"]
+    assert [r["period"] for r in store.latest_results("808")] == ["2023-24"]  # the report's and compare's
+    out = json.loads(run_cli(["history", "--store", store.path, "-i", "cla_at_end", "--source", "ssda903",
+                              "-f", "json"]).stdout)
+    assert [(r["period"], r["source"]) for r in out["series"]] == [("2024-25", "ssda903")]

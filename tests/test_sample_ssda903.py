@@ -197,3 +197,21 @@ def test_cli_writes_returns_on_request(tmp_path):
     # a count placements for some child works on what was written (smoke: the frames are well-typed)
     eps, _ = repair_episodes(_read(tmp_path / "ssda903", 2025, "episodes"), None)
     assert count_placements(placements(eps), date(2024, 4, 1), date(2025, 3, 31)).height > 0
+
+
+def test_validate_reads_the_903_folder_and_xml_including_header_only_tables(tmp_path):
+    # 800 children over three years: some AD1 files hold no adoptions (a header line only), which must still
+    # read beside the years that have rows
+    generate_sample(tmp_path, children=800, seed=1, years=3, ssda903=True, messy=True)
+    assert any(len(p.read_text().splitlines()) == 1 for p in (tmp_path / "ssda903").glob("*_ad1.csv"))
+    from typer.testing import CliRunner
+
+    from csc_metrics.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "ssda903"), str(tmp_path / "ssda903_xml"),
+                                      "--format", "json"])
+    assert result.exit_code in (0, 1), result.output  # findings, not a failure to read
+    report = json.loads(result.stdout)
+    tables = {t["table"] for t in report["tables"]}
+    assert {"ssda903_episodes", "ssda903_header", "ssda903_ad1", "ssda903_oc3"} <= tables
+    assert "CSC201" in {i["code"] for i in report["issues"]}  # the messy DECOM "notadate", located

@@ -256,3 +256,21 @@ def test_full_disk_keeps_earlier_runs_and_says_so(tmp_path: Path) -> None:
     assert len(after.runs()) == 1 and after.series("referrals", "808")[0]["value"] == 1.0
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_full_disk_during_compute_is_a_clear_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_compute_cli import referrals, write_list
+
+    store = tmp_path / "h.sqlite"
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    write_list(first, "annex_a_list_3", referrals([("A", "01/05/2024"), ("B", "02/05/2024")]))
+    write_list(second, "annex_a_list_3", referrals([("A", "01/05/2024"), ("C", "03/06/2024")]))
+    run_cli(["compute", first, "--store", store])
+    pages = sqlite3.connect(store).execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setattr(HistoryStore, "_pragmas", (f"PRAGMA max_page_count = {pages}",))
+    err = " ".join(run_cli(["compute", second, "--store", store], code=2).stderr.split())
+    assert "disk is full" in err and "not recorded" in err and "intact" in err and "Traceback" not in err
+    monkeypatch.setattr(HistoryStore, "_pragmas", ())
+    assert len(HistoryStore(store).runs()) == 1

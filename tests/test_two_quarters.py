@@ -151,3 +151,20 @@ def test_compare_gives_an_incomplete_figure_no_band_rank_or_verdict(scenario):
     assert quarter["comparisons"] and not any(c["quartile_band"] or c["rank"] for c in quarter["comparisons"])
     assert not [c for c in quarter["comparisons"] if c["unit"] in ("count", "children")
                 and c["benchmark"] in ("england", "region", "sn", "sn-median")]
+
+
+def test_overlapping_folder_stops_and_merge_gives_true_counts(scenario):
+    folder = scenario["root"] / "extracts"  # both quarters' files, as a user keeps them
+    err = " ".join(run_cli(["compute", folder, "--la", "808", "--no-store"], code=2).stderr.split())
+    assert "2024-25-q3" in err and "2024-25-q4" in err and "--merge" in err
+    merged = json.loads(run_cli(["compute", folder, "--merge", "--la", "808", "--no-store", "-f", "json",
+                                 "-p", "2024-25 Q3"]).stdout)
+    alone = json.loads(run_cli(["compute", scenario["q4"], "--la", "808", "--no-store", "-f", "json",
+                                "-p", "2024-25 Q3"]).stdout)
+
+    def contacts(payload: dict) -> float:
+        return next(r["value"] for r in payload["results"] if r["indicator"] == "contacts" and r["category"] is None)
+
+    # the Q3 extract is a cut of the same lists: every Q3 contact is in the Q4 extract, so the union counts
+    # each once, as the Q4 extract alone does (not twice)
+    assert contacts(merged) == contacts(alone) > 0

@@ -16,7 +16,7 @@ import polars as pl
 
 from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.spec.indicators import AnyIndicator, EmbeddedTest, RateIndicator
-from csc_metrics.spec.loader import Definitions, _pos, load_definitions
+from csc_metrics.spec.loader import Definitions, _pos, indicator_kind, load_definitions
 from csc_metrics.spec.rules import check_references
 from csc_metrics.spec.tables import ColumnType, TableSchema
 
@@ -58,8 +58,9 @@ def empty_frames(defs: Definitions) -> dict[str, pl.DataFrame]:
     return out
 
 
-def _where(defs: Definitions, ind_id: str, loc: list[Any]) -> tuple[str | None, int | None, int | None]:
-    located = defs.located.get(("indicators", ind_id))
+def _where(defs: Definitions, ind_id: str, loc: list[Any],
+           source: str = "annex_a") -> tuple[str | None, int | None, int | None]:
+    located = defs.located.get((indicator_kind(source), ind_id))
     if located is None:
         return None, None, None
     return (located.file, *_pos(located.node, loc))
@@ -78,7 +79,7 @@ def compile_check(defs: Definitions, ind: AnyIndicator) -> Diagnostic | None:
     try:
         evaluate(defs, [ind], frames, settings)
     except Exception as exc:  # polars reports the bad column or type
-        file, line, col = _where(defs, ind.id, [])
+        file, line, col = _where(defs, ind.id, [], ind.source)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Diagnostic(code="CSC113", message=f"indicator `{ind.id}` does not compile: {first}", file=file,
                           line=line, col=col, indicator=ind.id,
@@ -105,6 +106,14 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
         if bad:
             return f"row data not readable: {bad[0].message}"
         frames[table.id] = frame
+    if defs.derived:  # derived tables from the rows given for their inputs (rows given for one directly stay)
+        from csc_metrics.engine.derive import build_derived
+
+        given = {defs.table(n).id for n in test.rows if defs.table(n) is not None}  # type: ignore[union-attr]
+        year_ending = period.end.year + (1 if period.end.month > 3 else 0)
+        built = build_derived(defs, [ind], {t: f for t, f in frames.items() if t not in defs.derived or t in given},
+                              {"year_ending": year_ending, "as_at": as_at})
+        frames.update({t: f for t, f in built.items() if t not in given})
     start_year = min(period.start.year, as_at.year) - 3
     coverage = {t: (date(1900, 1, 1), max(as_at, period.end)) for t in frames}
     size = test.population
@@ -143,7 +152,7 @@ def check_definitions(paths: list[Path], run_tests: bool = True) -> CheckReport:
     diags.extend(ref_diags)
     report = CheckReport(defs, diags)
     broken = {d.indicator for d in ref_diags if d.indicator}
-    for ind in defs.indicators.values():
+    for ind in defs.recipes.values() or defs.indicators.values():
         if ind.id in broken:
             continue
         if isinstance(ind, RateIndicator) and ind.of in broken:
@@ -162,7 +171,7 @@ def check_definitions(paths: list[Path], run_tests: bool = True) -> CheckReport:
                 problem = f"error while running: {type(exc).__name__}: {exc}"
             if problem:
                 report.tests_failed += 1
-                file, line, col = _where(defs, ind.id, ["tests", i])
+                file, line, col = _where(defs, ind.id, ["tests", i], ind.source)
                 diags.append(Diagnostic(code="CSC114", message=f"embedded test '{test.name}' of `{ind.id}` failed: "
                                         f"{problem}", file=file, line=line, col=col, indicator=ind.id,
                                         hint="fix the definition or the expected values"))

@@ -58,6 +58,8 @@ class ComputeOptions:
     config: Config = field(default_factory=Config)
     merge: bool = False  # overlapping files of one list: union them instead of stopping
     strict: bool = False  # read and check every column (else only those the indicators and checks use)
+    source: str | None = None  # `--source`: only recipes of this source (annex_a, ssda903, cin_census)
+    year: int | None = None  # `--year`: the collection year of SSDA903/CIN returns read (year ending)
 
 
 def load_checked_definitions(path: Path | None) -> Definitions:
@@ -88,6 +90,45 @@ def select_indicators(defs: Definitions, ids: list[str], section: str | None) ->
     return chosen
 
 
+def recipes_of(defs: Definitions, indicators: list[AnyIndicator], source: str | None = None) -> list[AnyIndicator]:
+    """Every recipe (one per source) of the indicators' ids, or only those of `source`."""
+    ids = list(dict.fromkeys(i.id for i in indicators))
+    return [r for i in ids for (rid, src), r in defs.recipes.items() if rid == i and source in (None, src)] \
+        or ([] if source else indicators)
+
+
+def available(defs: Definitions, table_id: str, loaded: set[str] | dict[str, Any]) -> bool:
+    """A table is loaded, or is a derived table whose inputs are (so it can be built)."""
+    if table_id in loaded:
+        return True
+    d = defs.derived.get(table_id)
+    return d is not None and all(available(defs, i, loaded) for i in d.inputs)
+
+
+def choose_recipes(defs: Definitions, indicators: list[AnyIndicator], loaded: set[str] | dict[str, Any],
+                   source: str | None = None) -> tuple[Definitions, list[AnyIndicator]]:
+    """For each id, the recipe a run uses: with `source`, that source's recipe (ids without one are left out);
+    else the first recipe, in `SOURCE_PREFERENCE` order (the DfE returns before Annex A), whose tables are all
+    loaded, else the default recipe (whose figures say which table is missing). Returns the definitions with
+    those recipes in use (rates then divide the count of their own source) and the chosen indicators."""
+    from csc_metrics.engine.run import source_tables
+    from csc_metrics.spec.indicators import SOURCE_PREFERENCE
+
+    chosen: dict[str, AnyIndicator] = {}
+    for ind in indicators:
+        if ind.id in chosen:
+            continue
+        options = {src: defs.recipes[(ind.id, src)] for src in defs.sources(ind.id)} or {ind.source: ind}
+        if source is not None:
+            if source in options:
+                chosen[ind.id] = options[source]
+            continue
+        ready = [options[s] for s in SOURCE_PREFERENCE if s in options
+                 and all(available(defs, t, loaded) for t in source_tables(options[s], defs.with_recipes({ind.id: options[s]})))]
+        chosen[ind.id] = ready[0] if ready else defs.indicators.get(ind.id, ind)
+    return defs.with_recipes(chosen), list(chosen.values())
+
+
 def default_as_at(defs: Definitions, frames: dict[str, pl.DataFrame]) -> date | None:
     """The latest date in any date column other than date of birth (dates after today are typos, ignored)."""
     today = date.today()
@@ -106,7 +147,7 @@ def default_as_at(defs: Definitions, frames: dict[str, pl.DataFrame]) -> date | 
 def event_columns(defs: Definitions) -> dict[str, set[str]]:
     """Per table, the dates that record events: flow dates, stock end dates and the schema's event date."""
     cols: dict[str, set[str]] = {}
-    for ind in defs.indicators.values():
+    for ind in defs.recipes.values() or defs.indicators.values():
         if isinstance(ind, RateIndicator) or (table := defs.table(ind.table)) is None:
             continue
         t = ind.timing
@@ -118,15 +159,27 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
 
 
 def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: date,
-                   config: Config) -> dict[str, tuple[date, date]]:
+                   config: Config, periods: dict[str, tuple[date, date]] | None = None) -> dict[str, tuple[date, date]]:
     """What each list covers, to the as-at date (all lists are extracted on one date). It starts at the stated
     window start (config `coverage_start`), else where every kind of event the list records has begun: the latest
     of the earliest dates of its event columns. Referrals, plan endings, cessations all start at the window,
-    while open cases keep older start dates that do not count as coverage."""
+    while open cases keep older start dates that do not count as coverage.
+    `periods`: tables read from statutory returns, covering their collection periods (`ReadResult.coverage`),
+    to the as-at date at most; a derived table covers what all its inputs cover."""
     out: dict[str, tuple[date, date]] = {}
     events = event_columns(defs)
+    for table_id, (lo, hi) in (periods or {}).items():
+        if table_id in frames:
+            out[table_id] = (lo, min(hi, as_at))
     for table_id, frame in frames.items():
         table = defs.tables[table_id]
+        if table_id in out:
+            continue
+        if table_id in defs.derived:
+            spans = [out[i] for i in defs.derived[table_id].inputs if i in out]
+            if spans:
+                out[table_id] = (max(s for s, _ in spans), min(e for _, e in spans))
+            continue
         start = config.coverage_start.get(table_id) or (config.coverage_start.get(table.alias) if table.alias else None)
         cols = sorted(events.get(table_id) or ({table.event_date} if table.event_date else set()))
         if start is None and cols and frame.height:
@@ -190,40 +243,32 @@ class Inputs:
 
 def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: date | None = None, *,
                    merge: bool = False, columns: Mapping[str, set[str]] | None = None,
-                   indicators: list[AnyIndicator] | None = None) -> Inputs:
+                   indicators: list[AnyIndicator] | None = None, year: int | None = None) -> Inputs:
     """Read the extracts (overlapping files of one list stop the run unless `merge`), count repeated rows by each
     list's `duplicates` rule, and work out the as-at date and each list's coverage. Shared by `compute` and
-    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all)."""
+    `explain`, so both count the same rows. `columns`: only these per table (`read_tables`; None: all).
+    `indicators`: build the derived tables they read (`engine.derive`, only those). `year`: the collection
+    year of the DfE returns read (`--year`). A return covers its collection period (coverage from
+    `Return.period`), so without `as_at` the as-at date is at least the end of the latest return read."""
+    from csc_metrics.engine.derive import build_derived
     from csc_metrics.io import read_inputs
     from csc_metrics.io.overlaps import apply_duplicate_rules
 
-    read = read_inputs(paths, defs, merge=merge, columns=columns)
+    read = read_inputs(paths, defs, merge=merge, columns=columns, year=year)
     duplicates = apply_duplicate_rules(read.tables)
     frames = {tid: td.frame for tid, td in read.tables.items()}
-    as_at = as_at or default_as_at(defs, frames)
+    if as_at is None:
+        as_at = default_as_at(defs, frames)
+        ends = [hi for _, hi in read.coverage.values() if hi <= date.today()]
+        if ends and (as_at is None or max(ends) > as_at):
+            as_at = max(ends)  # a return covers its whole collection year, to 31 March
     if as_at is None:
         raise CscError("no dates found in the inputs, so there is no period to compute",
                        "check that the files are Annex A lists with dates, or pass --as-at")
-    coverage = table_coverage(defs, frames, as_at, config)
-    coverage.update(read.coverage)  # a return covers its collection period, not its earliest date
-    frames = with_derived(defs, frames, coverage, list(defs.indicators.values()) if indicators is None else indicators)
-    return Inputs(read, frames, as_at, coverage, duplicates)
-
-
-def with_derived(defs: Definitions, frames: dict[str, pl.DataFrame], coverage: dict[str, tuple[date, date]],
-                 indicators: list[AnyIndicator]) -> dict[str, pl.DataFrame]:
-    """`frames` plus the derived tables the indicators read (`engine.derive`); each covers the span of its
-    inputs' coverage (added to `coverage`)."""
-    from csc_metrics.engine.derive import build_derived, needed
-
-    if not defs.derived or not needed(defs, indicators):
-        return frames
-    out = build_derived(defs, indicators, frames)
-    for table_id in needed(defs, indicators):
-        spans = [coverage[i] for i in defs.derived[table_id].inputs if i in coverage]
-        if table_id in out and spans:
-            coverage[table_id] = (min(s[0] for s in spans), max(s[1] for s in spans))
-    return out
+    if indicators and defs.derived:
+        years = [r.period.end.year for r in read.returns if r.period is not None]
+        frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})
+    return Inputs(read, frames, as_at, table_coverage(defs, frames, as_at, config, read.coverage), duplicates)
 
 
 def population_lookup(la: str | None) -> Any:
@@ -326,15 +371,20 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     config = opts.config
     defs = load_checked_definitions(opts.definitions or config.definitions)
     indicators = select_indicators(defs, opts.indicators, opts.section)
+    candidates = recipes_of(defs, indicators, opts.source)
+    if not candidates:
+        raise CscError(f"no indicator chosen has a `{opts.source}` recipe",
+                       "drop --source, or choose indicators computed from that source (see `csc-metrics check`)")
     la = opts.la or config.la
     if la is not None:
         from csc_metrics.reference import la_info
 
         la_info(la)  # unknown code -> clear error now, not a silent missing rate
     inputs_read = prepare_inputs(opts.paths, defs, config, opts.as_at, merge=opts.merge,
-                                 columns=None if opts.strict else columns_used(defs, indicators),
-                                 indicators=indicators)
+                                 columns=None if opts.strict else columns_used(defs, candidates),
+                                 indicators=candidates, year=opts.year)
     read, frames, as_at, coverage = inputs_read.read, inputs_read.frames, inputs_read.as_at, inputs_read.coverage
+    defs, indicators = choose_recipes(defs, candidates, frames, opts.source)
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
         raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
@@ -355,8 +405,9 @@ def compute(opts: ComputeOptions) -> ComputeResult:
         from csc_metrics.store import HistoryStore, default_store_path
 
         store = HistoryStore(opts.store or config.store or default_store_path())
-        keys = [(r["indicator"], r["period_obj"].previous().label, r["category"]) for r in raw]
-        store_values = store.previous_values(la, keys)
+        for src in sorted({r["source"] for r in raw}):  # a previous figure of another source is no previous
+            keys = [(r["indicator"], r["period_obj"].previous().label, r["category"]) for r in raw if r["source"] == src]
+            store_values.update(store.previous_values(la, keys, src))
     add_previous(raw, store_values)
     kinds = {i.id: kind_of(i, defs) for i in indicators}
     labels = {i.id: _category_labels(defs, i) for i in indicators}

@@ -103,6 +103,7 @@ CODES: dict[str, str] = {
     "CSC116": "file cannot be read",
     "CSC117": "duplicate header variant",
     "CSC118": "unknown derived-table builder",
+    "CSC119": "recipe reads a table of another source",
     # data quality (validate / compute)
     "CSC200": "file cannot be read",
     "CSC201": "unparseable date",

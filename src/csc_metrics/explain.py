@@ -85,8 +85,15 @@ class Explanation:
     ids: dict[str, list[str]] = field(default_factory=dict)
 
 
+SOURCE_WORDS = {"annex_a": "Annex A lists", "ssda903": "the SSDA903 return", "cin_census": "the CIN census"}
+
+
 def definition_lines(ind: AnyIndicator, defs: Definitions) -> list[str]:
-    lines = [f"{ind.title} ({ind.id}), {ind.section.value}, type {ind.type}", "", ind.description.strip(), ""]
+    lines = [f"{ind.title} ({ind.id}), {ind.section.value}, type {ind.type}, from {SOURCE_WORDS[ind.source]}", "",
+             ind.description.strip(), ""]
+    others = [s for s in defs.sources(ind.id) if s != ind.source]
+    if others:
+        lines.append(f"Also computed from: {', '.join(SOURCE_WORDS[s] for s in others)} (`--source` chooses).")
     if isinstance(ind, RateIndicator):
         lines.append(f"Rate: `{ind.of}` per {ind.per:,} children ({ind.population}); flows annualised.")
         return lines
@@ -110,7 +117,7 @@ def explain(defs: Definitions, ind: AnyIndicator, frames: dict[str, pl.DataFrame
             period: Period | None, with_ids: bool = False) -> Explanation:
     """Plain-English definition; with data, the count after each step for one period and the query plan."""
     out = Explanation(ind, definition_lines(ind, defs))
-    target = defs.indicators[ind.of] if isinstance(ind, RateIndicator) else ind
+    target = defs.recipe_of(ind) if isinstance(ind, RateIndicator) else ind
     assert not isinstance(target, RateIndicator), "a rate divides a count (`check` guarantees this)"
     if frames is None or settings is None or period is None:
         return out

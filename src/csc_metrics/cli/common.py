@@ -14,6 +14,19 @@ console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error = one line, any width
 
 
+class SourceChoice(StrEnum):
+    annex_a = "annex_a"
+    ssda903 = "ssda903"
+    cin_census = "cin_census"
+
+
+SourceOpt = Annotated[
+    SourceChoice | None,
+    typer.Option("--source", help="Compute from this source only: annex_a, ssda903 or cin_census (default: for each "
+                 "indicator, the DfE return when its tables are loaded, else Annex A)."),
+]
+
+
 class Format(StrEnum):
     table = "table"
     json = "json"
@@ -32,6 +45,10 @@ DefinitionsOpt = Annotated[
     ),
 ]
 LaOpt = Annotated[str | None, typer.Option("--la", help="DfE 3-digit local authority code, e.g. 808.")]
+YearOpt = Annotated[int | None, typer.Option(
+    "--year", min=2000, max=2100,
+    help="Collection year (year ENDING 31 March, e.g. 2025 for 2024-25) of SSDA903 / CIN census files whose "
+         "content or name does not say it; overrides what they say (a disagreement is a warning).")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the output to this file.")]
 StoreOpt = Annotated[
     Path | None,

@@ -17,7 +17,9 @@ from csc_metrics.cli.common import (
     MergeOpt,
     NoStoreOpt,
     OutputOpt,
+    SourceOpt,
     StoreOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -37,12 +39,14 @@ def compute_cmd(
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i", help="Only these indicators (repeatable).")] = None,
     section: Annotated[Section | None, typer.Option("--section", help="inputs, processes or outputs.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Read and check every column (not only those the indicators and checks use); exit 1 when the data has data-quality errors.")] = False,
+    year: YearOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv, markdown, html or xlsx.")] = Format.table,
     periods_shown: Annotated[int, typer.Option("--columns", help="How many of the latest periods the table shows.")] = 4,
     suppress_below: Annotated[int | None, typer.Option("--suppress-below", help="For publication: replace counts 1..N-1, and figures derived from them, with `c` (the store keeps the real values).", min=1)] = None,
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
     merge: MergeOpt = False,
+    source: SourceOpt = None,
     output: OutputOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
@@ -51,7 +55,9 @@ def compute_cmd(
     """Compute every indicator for every period the extracts cover, beside the previous period.
 
     Reads Annex A lists (one CSV per list, an xlsx workbook, or a folder), recognises each list from its
-    headers, and records the run in the history store so the next run can compare with it.
+    headers, and records the run in the history store so the next run can compare with it. An indicator with
+    a recipe for a DfE return (SSDA903, CIN census) is computed from the return when it is loaded; `--source`
+    chooses. Every figure says its source.
 
     Example: `csc-metrics compute sample_data/ --la 808`
 
@@ -72,7 +78,8 @@ def compute_cmd(
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
     opts = ComputeOptions(paths=paths, definitions=definitions, la=la, period=period or ["quarter"],
                           as_at=as_at_date, indicators=indicator or [], section=section.value if section else None, store=store,
-                          use_store=not no_store, config=cfg, strict=strict, merge=merge)
+                          use_store=not no_store, config=cfg, strict=strict, merge=merge, year=year,
+                          source=source.value if source else None)
     with err_console.status("computing…", spinner="dots"):
         result = compute(opts)
     payload = result.payload

@@ -15,6 +15,8 @@ from csc_metrics.cli.common import (
     DefinitionsOpt,
     LaOpt,
     MergeOpt,
+    SourceOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -34,6 +36,8 @@ def explain_cmd(
     definitions: DefinitionsOpt = None,
     la: LaOpt = None,
     merge: MergeOpt = False,
+    source: SourceOpt = None,
+    year: YearOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Explain one indicator: its definition in plain English and, given extracts, the rows left after each
@@ -47,9 +51,11 @@ def explain_cmd(
     inputs do not cover, a rate without a local authority, or bad options.
     """
     from csc_metrics.compute import (
+        choose_recipes,
         load_checked_definitions,
         population_lookup,
         prepare_inputs,
+        recipes_of,
         require_covered,
         run_periods,
         select_indicators,
@@ -64,7 +70,13 @@ def explain_cmd(
     cfg = load_config(config, paths)
     defs = load_checked_definitions(definitions or cfg.definitions)
     ind = select_indicators(defs, [indicator], None)[0]
+    src = source.value if source else None
+    candidates = recipes_of(defs, [ind], src)
+    if not candidates:
+        raise CscError(f"`{ind.id}` has no `{src}` recipe", f"it is computed from: {', '.join(defs.sources(ind.id))}")
     if not paths:
+        defs, chosen = choose_recipes(defs, candidates, {}, src)
+        ind = chosen[0]
         result = explain(defs, ind, None, None, None)
         console.print("\n".join(result.lines), markup=False)
         return
@@ -76,8 +88,10 @@ def explain_cmd(
         as_at_given = date.fromisoformat(as_at) if as_at else None
     except ValueError as exc:
         raise CscError(f"--as-at {as_at!r} is not a date", "use YYYY-MM-DD, e.g. --as-at 2025-03-31") from exc
-    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge)
+    inputs = prepare_inputs(paths, defs, cfg, as_at_given, merge=merge, indicators=candidates, year=year)
     frames, as_at_date, coverage = inputs.frames, inputs.as_at, inputs.coverage
+    defs, chosen_recipes = choose_recipes(defs, candidates, frames, src)
+    ind = chosen_recipes[0]
     for line in input_notes({"merged": inputs.read.merged, "duplicates": inputs.duplicates}):
         err_console.print(line, markup=False)
     if period:

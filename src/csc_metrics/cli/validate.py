@@ -13,6 +13,7 @@ from csc_metrics.cli.common import (
     DefinitionsOpt,
     MergeOpt,
     OutputOpt,
+    YearOpt,
     console,
     err_console,
     input_notes,
@@ -30,16 +31,21 @@ class ValidateFormat(StrEnum):
 
 @app.command("validate")
 def validate_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Extract files (CSV, xlsx) or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(help="Annex A extracts (CSV, xlsx), SSDA903 tables (CSV, XML), CIN census files (XML, flattened CSV), or folders of them.")],
     definitions: DefinitionsOpt = None,
     fmt: Annotated[ValidateFormat, typer.Option("--format", "-f", help="table, json or csv.")] = ValidateFormat.table,
     output: OutputOpt = None,
     show_values: Annotated[bool, typer.Option("--show-values", help="Show cell values in the table format "
                                               "(they may be child-level data).")] = False,
     merge: MergeOpt = False,
+    year: YearOpt = None,
 ) -> None:
-    """Data-quality report on Annex A extracts: which list each file or sheet is, how its headers were
-    matched, rows read and skipped, the dates it covers, and every problem with file, Excel row and column.
+    """Data-quality report on Annex A extracts and the DfE returns (SSDA903, CIN census): what each file or
+    sheet was recognised as and for which collection year, how its headers were matched, rows read and
+    skipped, the dates it covers, and every problem with file, Excel row and column (XML: element and line).
+    For the returns also: episode repairs (CSC230-CSC242), codes outside their collection year (CSC220),
+    year cross-checks (CSC221), children in Episodes missing from the Header (CSC223). `--year` sets the
+    collection year of returns whose content or name does not say it.
 
     Checks: unparseable dates (CSC201), unknown codes (CSC202), blank required values (CSC203), duplicate rows
     (CSC204), end before start (CSC205), future dates (CSC206), dates before birth (CSC207), over-25s (CSC208),
@@ -60,7 +66,7 @@ def validate_cmd(
     Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file named cannot be read (not
     CSV/xlsx, empty, damaged, or no table recognised), nothing in the folders can, or files overlap.
     """
-    result = _read(paths, definitions, merge)  # CscError -> one stderr line, exit 2 (the app's command guard)
+    result = _read(paths, definitions, merge, year)  # CscError -> one stderr line, exit 2 (the app's command guard)
     for line in input_notes({"merged": result.merged}):
         err_console.print(line, markup=False)
     from csc_metrics.report import validate_report as report
@@ -78,7 +84,7 @@ def validate_cmd(
     raise typer.Exit(ExitCode.FINDINGS if errors else ExitCode.OK)
 
 
-def _read(paths: list[Path], definitions: Path | None, merge: bool = False):
+def _read(paths: list[Path], definitions: Path | None, merge: bool = False, year: int | None = None):
     from csc_metrics.io import read_inputs
     from csc_metrics.spec.loader import default_definitions_path
 
@@ -92,7 +98,7 @@ def _read(paths: list[Path], definitions: Path | None, merge: bool = False):
     if loaded.has_errors:
         err_console.print(f"warning: the definitions in {target} have problems; run `csc-metrics check {target}`",
                           highlight=False)
-    return read_inputs(paths, loaded.definitions, digests=False, merge=merge)  # the report needs no file hashes
+    return read_inputs(paths, loaded.definitions, digests=False, merge=merge, year=year)  # no file hashes needed
 
 
 def _load(target: Path):

@@ -151,10 +151,12 @@ def findings_to_diagnostics(
         hint = next((h for c, _, h in RULES.values() if c == code), None)
         src = _source(sources_by_year, f.get("year"), f.get("table") or EPISODES, f.get(SRC))
         column = src.letter(f["field"]) if src is not None and f.get("field") else None
+        elements = getattr(src, "elements", None)  # an XML source: the row's line -> its element path
+        element = elements.get(f.get(ROW), "?") if isinstance(elements, dict) else None
         out.append(Diagnostic(
             code=code, severity=Severity.WARNING, message=f["message"], hint=hint,
             file=src.path if src else None, sheet=src.sheet if src else None, line=f.get(ROW),
-            column=column, field=f.get("field"),
+            column=None if element else column, element=element, field=f.get("field"),
         ))
     return out
 

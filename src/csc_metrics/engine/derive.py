@@ -108,17 +108,39 @@ def build_one(d: DerivedTable, builders: dict[str, Derivation], frames: dict[str
     args = {i: frames[i] for i in b.inputs}
     params = inspect.signature(b.fn).parameters
     args.update({k: v for k, v in context.items() if k in params})
-    frame = b.fn(**args)
+    frame = _typed(b.fn(**args), d)
     from csc_metrics.io.convert import DTYPES
 
     wrong = []
     for col in d.columns:
         dtype = frame.schema.get(col.name)
         want = DTYPES[col.type]
-        if dtype is None or not (dtype == want or (want == pl.String and dtype in (pl.Categorical, pl.Enum))):
+        if dtype is None or not (dtype == want or (want == pl.String and isinstance(dtype, pl.Categorical | pl.Enum))):
             wrong.append(f"{col.name} ({dtype or 'missing'}, declared {col.type.value})")
     if wrong:
         raise CscError(f"derived table `{d.id}` (builder `{d.builder}`) does not match its declaration: "
                        + ", ".join(wrong), "fix the `columns` of the derived table or the builder")
     extra = [c for c in (SRC, ROW) if c in frame.columns]
     return frame.select(*(c.name for c in d.columns), *extra)
+
+
+def _typed(frame: pl.DataFrame, d: DerivedTable) -> pl.DataFrame:
+    """A builder's frame in the column types of the definitions: booleans declared `yes_no` as Y/N, any whole
+    number declared `integer` as Int64, code columns as text."""
+    from csc_metrics.spec.tables import ColumnType
+
+    casts = []
+    for col in d.columns:
+        dtype = frame.schema.get(col.name)
+        if dtype is None:
+            continue
+        if col.type is ColumnType.YES_NO and dtype == pl.Boolean:
+            casts.append(pl.when(pl.col(col.name)).then(pl.lit("Y")).when(pl.col(col.name).not_()).then(pl.lit("N"))
+                         .otherwise(None).alias(col.name))
+        elif col.type is ColumnType.INTEGER and dtype.is_integer() and dtype != pl.Int64:
+            casts.append(pl.col(col.name).cast(pl.Int64))
+        elif col.type is ColumnType.NUMBER and dtype.is_numeric() and dtype != pl.Float64:
+            casts.append(pl.col(col.name).cast(pl.Float64))
+        elif col.type in (ColumnType.CODE, ColumnType.TEXT, ColumnType.ID) and isinstance(dtype, pl.Categorical | pl.Enum):
+            casts.append(pl.col(col.name).cast(pl.String))
+    return frame.with_columns(casts) if casts else frame

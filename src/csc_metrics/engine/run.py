@@ -580,6 +580,7 @@ class Run:
             "status": status,
             "warnings": warnings,
             "findings": findings,
+            "source": table.format,  # the kind of input the figure comes from (annex_a, ssda903, cin_census)
         }
 
     def _coverage_text(self, table_id: str) -> list[str] | None:
@@ -610,13 +611,18 @@ class Run:
         res.update(numerator=count_value, denominator=pop.value, value=value, population_year=pop.year)
         return res
 
+    def source_of(self, ind: Any) -> str:
+        """The format of the table an indicator counts (`annex_a` when the table is unknown)."""
+        table = self.defs.table(getattr(ind, "table", ""))
+        return table.format if table is not None else "annex_a"
+
     def no_data(self, ind: Any, missing: str) -> list[dict[str, Any]]:
         periods = [self.as_at_period] if kind_of(ind, self.defs) == "as_at" else self.s.periods
         return [
             {"indicator": ind.id, "period": p.label, "period_obj": p, "complete": False, "as_at": None,
              "category": None, "numerator": None, "denominator": None, "value": None, "unit": unit_of(ind),
              "annualised": False, "status": "no_data", "warnings": [f"source table `{missing}` not in the inputs"],
-             "findings": [finding("CSC305", table=missing)]}
+             "findings": [finding("CSC305", table=missing)], "source": self.source_of(ind)}
             for p in periods
         ]
 

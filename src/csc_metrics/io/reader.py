@@ -52,8 +52,10 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
     result.merged = resolve_overlaps(result.tables, merge)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     if result.returns and any(r.format != "annex_a" for r in result.returns):
+        from csc_metrics.io.formats.ssda903 import repair_diagnostics
         from csc_metrics.io.formats.xml import locate
 
+        result.diagnostics += repair_diagnostics(result.tables)
         result.diagnostics = locate(result.diagnostics, [s for td in result.tables.values() for s in td.sources])
     return result
 
@@ -128,10 +130,12 @@ def read_sheets(files: list[Path], named: set[Path], definitions: Definitions, s
     tables: dict[str, TableData] = {}
     for table_id, items in parts.items():
         schema = definitions.tables[table_id]
-        frames = [f.lazy().with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)) for i, (_, f) in enumerate(items)]
-        combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
         keep = [KEY] if numbers and schema.child_id else []
-        frame = combined.select(*schema.column_names, SRC, ROW, *keep).collect()
+        # each part projected before the concat: a header-only file has no KEY column to drop
+        frames = [f.lazy().with_columns(pl.lit(i, dtype=pl.UInt16).alias(SRC)).select(*schema.column_names, SRC, ROW, *keep)
+                  for i, (_, f) in enumerate(items)]
+        combined = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=False)
+        frame = combined.collect()
         tables[table_id] = TableData(schema, frame, [s for s, _ in items])
     return ReadResult(tables, diags, unrecognised)
 

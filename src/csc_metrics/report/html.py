@@ -199,15 +199,15 @@ def _headline(h: Headline) -> str:
             f"{_e(r['period'])})</li>")
 
 
-def headlines_panel(section: Section) -> str:
+def headlines_panel(section: Section, when: str = "this quarter") -> str:
     def block(cls: str, title: str, items: list[Headline]) -> str:
         inner = ("<ul>" + "".join(_headline(h) for h in items) + "</ul>") if items else \
-            f'<p class="none">No indicator {"improved" if cls == "better" else "worsened"} this quarter.</p>'
+            f'<p class="none">No indicator {"improved" if cls == "better" else "worsened"} {when}.</p>'
         return f'<div class="{cls}"><h3>{title}</h3>{inner}</div>'
 
     return ('<div class="headlines" role="group" aria-label="Biggest movements">'
-            + block("better", "Improved most this quarter", section.better)
-            + block("worse", "Worsened most this quarter", section.worse) + "</div>")
+            + block("better", f"Improved most {when}", section.better)
+            + block("worse", f"Worsened most {when}", section.worse) + "</div>")
 
 
 def commentary_block(text: str | None, where: str) -> str:
@@ -356,7 +356,7 @@ def render_html(report: Report) -> str:
     for s in report.sections:
         sections.append(
             f'<section class="report-section" id="{s.key}" aria-labelledby="h-{s.key}">'
-            f'<h2 id="h-{s.key}">{_e(s.title)}</h2>' + headlines_panel(s) + commentary_block(s.commentary, s.title)
+            f'<h2 id="h-{s.key}">{_e(s.title)}</h2>' + headlines_panel(s, "this year" if report.columns == [report.year] else "this quarter") + commentary_block(s.commentary, s.title)
             + (section_table(s, report) if s.rows else "") + charts_block(s, report) + "</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -20,7 +20,10 @@ from csc_metrics.io.model import ReadResult, SourceInfo
 from csc_metrics.io.normalise import norm_header
 from csc_metrics.spec.tables import TableSchema
 
-ISSUE_FIELDS = ["code", "severity", "path", "sheet", "row", "column", "field", "value", "message", "hint"]
+ISSUE_FIELDS = ["code", "severity", "path", "sheet", "row", "column", "field", "value", "message", "hint", "element"]
+FORMAT_NAMES = {"annex_a": "Annex A", "ssda903": "SSDA903", "cin_census": "CIN census"}
+REPAIR_CODES = {f"CSC{n}" for n in range(230, 243)}  # SSDA903 episode repairs R0-R12 (csc_metrics.derive.ssda903)
+YEAR_CODES = {"CSC220"}  # codes outside their collection year (SSDA903, CIN census)
 LIST_LIMIT = 40  # above this many issues the table format summarises per code
 EXAMPLES = 3
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -40,29 +43,68 @@ def _col_key(letter: str | None) -> tuple[int, str]:
 
 
 def issue_dict(d: Diagnostic) -> dict[str, Any]:
-    return {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
-            "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+    """One issue; `element` (an XML element path, with `row` its line) is there for returns read from XML."""
+    out = {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
+           "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+    if d.element is not None:
+        out["element"] = d.element
+    return out
+
+
+def source_returns(result: ReadResult) -> dict[int, tuple[str, list[str]]]:
+    """Per source (by `id`), its format and the collection years (labels) it was read for."""
+    out: dict[int, tuple[str, list[str]]] = {}
+    for r in result.returns:
+        for td in r.tables.values():
+            for s in td.sources:
+                fmt, years = out.setdefault(id(s), (r.format, []))
+                if r.period is not None and r.period.label not in years:
+                    years.append(r.period.label)
+    return out
+
+
+def returns_summary(result: ReadResult) -> list[dict[str, Any]]:
+    """One entry per collection read from a return (SSDA903 year, CIN census): its period, files and rows."""
+    out = []
+    for r in result.returns:
+        if r.period is None:
+            continue
+        out.append({"format": r.format, "collection_year": r.period.label,
+                    "period": [r.period.start.isoformat(), r.period.end.isoformat()],
+                    "tables": {t: td.frame.height for t, td in r.tables.items()},
+                    "files": sorted({s.label for td in r.tables.values() for s in td.sources}, key=natural)})
+    return sorted(out, key=lambda e: (e["format"], e["collection_year"]))
 
 
 def validate_payload(result: ReadResult) -> dict[str, Any]:
     """The `validate --format json` document (cli.md contract, schema_version 1)."""
     tables: list[dict[str, Any]] = []
+    kinds = source_returns(result)
     for data in result.tables.values():
         for s in data.sources:
+            fmt, years = kinds.get(id(s), (data.schema.format, []))
             tables.append({
                 "path": s.path, "sheet": s.sheet, "table": s.table, "rows": s.rows, "skipped_rows": s.skipped_rows,
                 "coverage": [s.coverage[0].isoformat(), s.coverage[1].isoformat()] if s.coverage else None,
                 "encoding": s.encoding, "headers": s.headers,
+                **({"format": fmt, "collection_years": years} if fmt != "annex_a" else {}),  # the returns only
             })
     tables.sort(key=lambda t: (natural(t["path"]), natural(t["sheet"])))
     issues = [issue_dict(d) for d in sorted_issues(result.diagnostics)]
+    summary = {"errors": sum(i["severity"] == "error" for i in issues),
+               "warnings": sum(i["severity"] == "warning" for i in issues)}
+    returns = returns_summary(result)
+    if returns:  # the DfE returns' own counts, only when some were read
+        summary.update(repairs=sum(i["code"] in REPAIR_CODES for i in issues),
+                       codes_outside_year=sum(i["code"] in YEAR_CODES for i in issues),
+                       children_missing_from_header=sum(d.count or 0 for d in result.diagnostics if d.code == "CSC223"))
     return {
         "schema_version": 1,
         "tables": tables,
         "unrecognised": result.unrecognised,
         "issues": issues,
-        "summary": {"errors": sum(i["severity"] == "error" for i in issues),
-                    "warnings": sum(i["severity"] == "warning" for i in issues)},
+        **({"returns": returns} if returns else {}),
+        "summary": summary,
     }
 
 
@@ -72,7 +114,9 @@ def render_json(result: ReadResult) -> str:
 
 def render_csv(result: ReadResult) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=ISSUE_FIELDS, lineterminator="\n")
+    xml = any(d.element is not None for d in result.diagnostics)  # the `element` column only for XML returns
+    fields = ISSUE_FIELDS if xml else ISSUE_FIELDS[:-1]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", restval="")
     writer.writeheader()
     for d in sorted_issues(result.diagnostics):
         writer.writerow(issue_dict(d))
@@ -82,7 +126,7 @@ def render_csv(result: ReadResult) -> str:
 def _where(d: Diagnostic) -> str:
     """`[sheet] row 5 col F`, or `Child[3]/CINdetails[1] line 40` for XML (the file is in the table's title)."""
     if d.element is not None:  # the path below the root's list of records, which every element shares
-        path = d.element.removeprefix("Message/Children/").removeprefix("Message/")
+        path = d.element.removeprefix("Message/Children/").removeprefix("Message/").removeprefix("EXPSSDA903/")
         return path + (f" line {d.line}" if d.line is not None else "")
     parts = [f"[{d.sheet}]"] if d.sheet else []
     if d.line is not None:
@@ -122,21 +166,32 @@ def files_table(result: ReadResult) -> Table:
     files = [Path(s.path).name if common else s.path for _, s in sources]
     notes = [_file_note(data.schema, s) for data, s in sources]
     sheets = any(s.sheet for _, s in sources)
+    kinds = source_returns(result)
+    returns = [_return_label(kinds.get(id(s)), data.schema) for data, s in sources]
+    show_returns = any(r != FORMAT_NAMES["annex_a"] for r in returns)
     if not one_file:
         table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)  # long paths fold
     if sheets:
         table.add_column("Sheet", overflow="fold")
+    if show_returns:
+        table.add_column("Return", no_wrap=True)
     table.add_column("Table", no_wrap=True)
     table.add_column("Rows", justify="right", no_wrap=True)
     table.add_column("Coverage")
     if any(notes):
         table.add_column("Notes")
-    for (data, s), file, note in zip(sources, files, notes, strict=True):
+    for (data, s), file, note, ret in zip(sources, files, notes, returns, strict=True):
         cov = f"{s.coverage[0]:%d/%m/%Y} – {s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
-        cells = [*([] if one_file else [file]), *([s.sheet or ""] if sheets else []), _short_name(data.schema),
-                 f"{s.rows:,}", cov]
+        cells = [*([] if one_file else [file]), *([s.sheet or ""] if sheets else []), *([ret] if show_returns else []),
+                 _short_name(data.schema), f"{s.rows:,}", cov]
         table.add_row(*cells, *([note] if any(notes) else []))
     return table
+
+
+def _return_label(kind: tuple[str, list[str]] | None, schema: TableSchema) -> str:
+    """`SSDA903 2024-25`, `CIN census 2024-25`, `Annex A`: what a file was recognised as, for which years."""
+    fmt, years = kind or (schema.format, [])
+    return " ".join([FORMAT_NAMES.get(fmt, fmt), *years])
 
 
 def _file_note(schema: TableSchema, s: SourceInfo) -> str:
@@ -146,8 +201,9 @@ def _file_note(schema: TableSchema, s: SourceInfo) -> str:
         notes.append(f"{s.skipped_rows:,} row(s) skipped")
     if s.encoding in ENCODING_NAMES:
         notes.append(ENCODING_NAMES[s.encoding])
-    if len(s.headers) < len(schema.columns):
-        notes.append(f"{len(s.headers)} of {len(schema.columns)} columns")
+    expected = [c for c in schema.columns if not (schema.match == "all" and c.header_optional)]
+    if len(s.headers) < len(expected):
+        notes.append(f"{len(s.headers)} of {len(expected)} columns")
     return "; ".join(notes)
 
 

@@ -24,7 +24,7 @@ from csc_metrics.spec.indicators import (
     RelatedCondition,
     TimescaleCondition,
 )
-from csc_metrics.spec.loader import Definitions, _pos
+from csc_metrics.spec.loader import Definitions, _pos, indicator_kind
 from csc_metrics.spec.tables import ColumnType, TableSchema
 
 POPULATIONS = ("children_0_17",)
@@ -102,18 +102,21 @@ class _Checker:
 
     # ---- indicators -------------------------------------------------------------------------------
     def indicators(self) -> None:
-        for ind in self.defs.indicators.values():
+        for ind in self.defs.recipes.values() or self.defs.indicators.values():
             self.indicator(ind)
 
     def indicator(self, ind: AnyIndicator) -> None:
         def rep(code: str, message: str, loc: list[Any], hint: str | None = None) -> None:
-            self.report(code, message, "indicators", ind.id, loc, hint, indicator=ind.id)
+            self.report(code, message, indicator_kind(ind.source), ind.id, loc, hint, indicator=ind.id)
 
         if isinstance(ind, RateIndicator):
-            target = self.defs.indicators.get(ind.of)
+            target = self.defs.recipes.get((ind.of, ind.source)) if self.defs.recipes else self.defs.indicators.get(ind.of)
             if target is None:
-                rep("CSC112", f"`of` refers to unknown indicator `{ind.of}`", ["of"],
-                    _suggest(ind.of, list(self.defs.indicators)))
+                other = self.defs.sources(ind.of)
+                rep("CSC112", f"`of` refers to unknown indicator `{ind.of}`"
+                    + (f" (no `{ind.source}` recipe; it has {', '.join(other)})" if other else ""), ["of"],
+                    f"add a `source: {ind.source}` recipe of `{ind.of}`" if other
+                    else _suggest(ind.of, list(self.defs.indicators)))
             elif not isinstance(target, CountIndicator):
                 rep("CSC112", f"`of` must name a count indicator; `{ind.of}` is a {target.type}", ["of"])
             if ind.population not in POPULATIONS:
@@ -125,6 +128,9 @@ class _Checker:
                 options = list(self.defs.tables) + [t.alias for t in self.defs.tables.values() if t.alias]
                 rep("CSC104", f"unknown table `{ind.table}`", ["table"], _suggest(ind.table, options))
             else:
+                if table.format != ind.source:
+                    rep("CSC119", f"the `{ind.source}` recipe of `{ind.id}` reads `{table.id}`, a {table.format} "
+                        "table", ["table"], f"set `source: {table.format}`, or read a {ind.source} table")
                 for loc, name, want in self._timing_refs(ind):
                     self._column(rep, table, loc, name, want)
                 for loc, cond in _walk(ind.filters, ["filters"]):
@@ -248,16 +254,16 @@ def columns_used(defs: Definitions, indicators: list[AnyIndicator]) -> dict[str,
     related lists; a rate's count indicator too). The columns every table's rows need (child id, dates of
     birth, ages, keys) are the reader's to add."""
     walker = _Columns(defs)
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     todo = list(indicators)
     while todo:
         ind = todo.pop()
-        if ind.id in seen:
+        if (ind.id, ind.source) in seen:
             continue
-        seen.add(ind.id)
+        seen.add((ind.id, ind.source))
         walker.indicator(ind)
         if isinstance(ind, RateIndicator) and ind.of in defs.indicators:
-            todo.append(defs.indicators[ind.of])
+            todo.append(defs.recipe_of(ind))
         elif not isinstance(ind, RateIndicator) and (table := defs.table(ind.table)) is not None:
             walker.used.setdefault(table.id, set())
     return walker.used

@@ -197,18 +197,33 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             skipped[generic] = Skipped(generic, where, parser.CurrentLineNumber, repeated=repeated)
         skip_depth = 1
 
+    def collect() -> None:  # a leaf's text goes straight to its list (a C-level call per text run)
+        nonlocal text
+        text = []
+        parser.CharacterDataHandler = text.append
+
     def start(name: str, attrs: object) -> None:
-        nonlocal skip_depth, text, leaf
+        nonlocal skip_depth, leaf
         if ":" in name:
             name = name.rpartition(":")[2]
         if skip_depth:
             skip_depth += 1
             return
         if text is not None:  # an element inside a leaf: not a leaf after all
+            parser.CharacterDataHandler = None
             skip(name)
             return
-        elements.add(name)
         current = records[-1] if records else None
+        if current is not None and name in current.fields:  # the common case: a leaf of the open record
+            elements.add(name)
+            if current.fields[name] in current.values:
+                skip(name, repeated=True)
+                return
+            leaf = name
+            collect()
+            stack.append(name)
+            return
+        elements.add(name)
         if name in RECORDS:
             table, parent = RECORDS[name]
             if (current.name if current else None) == parent:
@@ -223,14 +238,8 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
                 stack.append(name)
                 return
         elif name in LISTS and current is not None and LISTS[name][1] == current.name:
-            leaf, text = name, []
-            stack.append(name)
-            return
-        elif current is not None and name in current.fields:
-            if current.fields[name] in current.values:
-                skip(name, repeated=True)
-                return
-            leaf, text = name, []
+            leaf = name
+            collect()
             stack.append(name)
             return
         elif name in WRAPPERS:
@@ -247,6 +256,7 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             return
         stack.pop()
         if text is not None:
+            parser.CharacterDataHandler = None
             value = "".join(text).strip() or None
             current = records[-1]
             if leaf in LISTS:
@@ -264,13 +274,8 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             det = rec.ord if name == "CINdetails" else details()
             buffers[rec.table].add(rec.values, rec.line, state["pos"] if name != "Header" else 0, det, 0, rec.ord)
 
-    def chars(data: str) -> None:
-        if text is not None and not skip_depth:
-            text.append(data)
-
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
     digest = hashlib.sha256()
     try:
         with path.open("rb") as f:

@@ -274,3 +274,21 @@ def missing_from_header(returns: list[Return]) -> list[Diagnostic]:
 
 
 __all__ = ["Ssda903Format", "year_ending", "name_year", "header_cells", "KEY"]
+
+
+def repair_diagnostics(tables: dict[str, TableData]) -> list[Diagnostic]:
+    """The episode repairs (R0-R12, `csc_metrics.derive.ssda903.repair_episodes`) the stacked Episodes need,
+    one warning per repair with file and row, so `validate` and `compute` report them (the tables stay as
+    read; the derived tables repair them again when built)."""
+    eps = tables.get(EPISODES)
+    if eps is None or eps.frame.is_empty():
+        return []
+    from csc_metrics.derive.ssda903 import findings_to_diagnostics, repair_episodes
+
+    head = tables.get(HEADER)
+    _, findings = repair_episodes(eps.frame, head.frame if head is not None else None)
+    if findings.is_empty():
+        return []
+    years = findings["year"].drop_nulls().unique().to_list() if "year" in findings.columns else []
+    sources = {int(y): {EPISODES: eps.sources, **({HEADER: head.sources} if head else {})} for y in years}
+    return findings_to_diagnostics(findings, sources)

@@ -42,7 +42,8 @@ class _Flattener:
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, str | int | None]]] = {}
         self.elements: dict[int, str] = {}
-        self.unknown: dict[str, int] = {}  # element name -> line first seen
+        self.unknown: dict[str, tuple[str, int]] = {}  # element name -> (path, line) first seen
+        self.fields: dict[str, tuple[str, int]] = {}  # field read -> (element name, line first seen)
         self.stack: list[str] = []
         self.counts: list[dict[str, int]] = [{}]
         self.path: list[str] = []
@@ -61,7 +62,7 @@ class _Flattener:
         self.counts[-1][name] = n
         self.counts.append({})
         self.stack.append(name)
-        self.path.append(f"{name}[{n}]")
+        self.path.append(f"{name}[{n}]" if self.stack[1:] else name)  # the root without an index
         self.text = []
         line = self.parser.CurrentLineNumber
         depth = len(self.stack)
@@ -97,12 +98,14 @@ class _Flattener:
                 self.record = rec["__parent"]
         elif rec is not None and depth == len(self.path) and depth >= 4:
             value = "".join(self.text).strip()
-            rec["__fields"][RENAME.get(name, name.lower())] = value or None
+            key = RENAME.get(name, name.lower())
+            rec["__fields"][key] = value or None
+            self.fields.setdefault(key, ("/".join(self.path), self.parser.CurrentLineNumber))
         elif name == "CHILD" and depth == 2 and self.child is not None:
             self._emit(self.child)
             self.child = None
         elif depth >= 3 and self.child is not None and rec is None and name not in ("HEADER", "EPISODE") or depth == 2 and name != "CHILD":
-            self.unknown.setdefault(name, self.parser.CurrentLineNumber)
+            self.unknown.setdefault(name, ("/".join(self.path), self.parser.CurrentLineNumber))
         self.stack.pop()
         self.path.pop()
         self.counts.pop()
@@ -145,10 +148,15 @@ def read_xml(path: Path, definitions: Definitions, *, digest: bool = True) -> tu
                          hint="export the SSDA903 XML again from the case management system") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})", hint="check the file") from None
-    diags = [Diagnostic(code="CSC224", severity=Severity.INFO, file=str(path), element=name, line=line,
-                        message=f"element <{name}> is not part of the SSDA903 tables; skipped",
+    known = {c.name for t in definitions.tables.values() if t.format == "ssda903" for c in t.columns} | {"uasc"}
+    unknown = dict(flat.unknown)
+    for key, (where, line) in flat.fields.items():
+        if key not in known:
+            unknown.setdefault(where.rsplit("/", 1)[-1].split("[")[0], (where, line))
+    diags = [Diagnostic(code="CSC224", severity=Severity.INFO, file=str(path), element=where, line=line,
+                        message=f"element <{name}> is not part of the SSDA903 tables; skipped (reported once)",
                         hint="nothing to do unless it holds data you expected to be read")
-             for name, line in flat.unknown.items()]
+             for name, (where, line) in unknown.items()]
     tables: list[TableData] = []
     for table_id, rows in flat.rows.items():
         schema = definitions.tables.get(table_id)
@@ -158,8 +166,7 @@ def read_xml(path: Path, definitions: Definitions, *, digest: bool = True) -> tu
         raw = pl.DataFrame({ROW: pl.Series(ROW, [r[ROW] for r in rows], dtype=pl.UInt32),
                             **{c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in names}})
         typed, problems = convert_columns(raw, schema, definitions.code_sets)
-        headers = [{"header": "CHILDID" if c == "child" else "PL" if c == "place" else c.upper(), "column": c,
-                    "letter": None} for c in names]
+        headers = [{"header": schema.column(c).header, "column": c, "letter": None} for c in names]  # type: ignore[union-attr]
         source = XmlSource(str(path), None, table_id, typed.height, 0, "utf-8", sha.hexdigest() if digest else "",
                            None, headers, elements=flat.elements)
         typed = typed.with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC)).select(

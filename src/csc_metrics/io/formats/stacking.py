@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csc_metrics.diagnostics import Diagnostic
-from csc_metrics.errors import CscError
 from csc_metrics.io.formats.base import Return
 from csc_metrics.io.model import SRC, SourceInfo, TableData
 
@@ -22,6 +21,8 @@ def stack(fmt: str, returns: list[Return], definitions: Definitions) -> tuple[di
     """The tables of `returns` (all of format `fmt`, each with a period) combined."""
     if fmt == "ssda903":
         return stack_903(returns)
+    if fmt == "cin_census":
+        return stack_cin(returns), []
     from csc_metrics.io.formats.registry import concat_sources
 
     ids = list(dict.fromkeys(t for r in returns for t in r.tables))
@@ -34,35 +35,46 @@ def stack_903(returns: list[Return]) -> tuple[dict[str, TableData], list[Diagnos
     years = [(r.period.end.year, r) for r in returns if r.period is not None]
     if len(years) == 1:  # one return: nothing to stack (duplicates within it are episode repair's)
         return dict(years[0][1].tables), []
-    try:
-        from csc_metrics.derive.ssda903 import findings_to_diagnostics, stack_returns
-    except ImportError:  # pragma: no cover - the derive library ships with csc-metrics
-        raise CscError("stacking several SSDA903 collection years needs csc_metrics.derive.ssda903",
-                       "read one collection year at a time") from None
+    from csc_metrics.derive.ssda903 import findings_to_diagnostics, stack_returns
+
     stacked, findings = stack_returns([(y, {t: td.frame for t, td in r.tables.items()}) for y, r in years])
     sources_by_year = {y: {t: td.sources for t, td in r.tables.items()} for y, r in years}
     diags = list(findings_to_diagnostics(findings, sources_by_year)) if findings.height else []
+    return renumber(stacked, years, YEAR), diags
+
+
+def stack_cin(returns: list[Return]) -> dict[str, TableData]:
+    """CIN censuses stacked by h14cin's `stack_censuses` (every census's rows, tagged `census_year`, linked
+    by natural key; census Y stays the authority for year Y)."""
+    from csc_metrics.derive.cin import stack_censuses
+
+    years = [(r.period.end.year, r) for r in returns if r.period is not None]
+    stacked = stack_censuses([(y, {t: td.frame for t, td in r.tables.items()}) for y, r in years])
+    return renumber(stacked, years, "census_year")
+
+
+def renumber(stacked: dict[str, pl.DataFrame], years: list[tuple[int, Return]], year_col: str) -> dict[str, TableData]:
+    """Stacked frames as tables: each row's `__src` (an index into its own return's sources, found by its
+    `year_col`) renumbered into the table's joined source list (a file in several returns listed once)."""
     out: dict[str, TableData] = {}
     for table_id, frame in stacked.items():
-        schema = next(r.tables[table_id].schema for _, r in years if table_id in r.tables)
+        present = [(y, r.tables[table_id]) for y, r in years if table_id in r.tables]
+        if not present:
+            continue
         joined: list[SourceInfo] = []
         index: dict[int, int] = {}
-        offsets: dict[int, int] = {}
-        for y, r in years:
-            td = r.tables.get(table_id)
-            if td is None:
-                continue
-            offsets[y] = len(joined)
-            for s in td.sources:
+        pairs = []
+        for y, td in present:
+            for i, s in enumerate(td.sources):
                 if id(s) not in index:
                     index[id(s)] = len(joined)
                     joined.append(s)
-        # the same file in several years (a stacked file) keeps one entry: map (year, local index) -> joined
-        pairs = [(y, i, index[id(s)]) for y, r in years if table_id in r.tables
-                 for i, s in enumerate(r.tables[table_id].sources)]
-        lookup = pl.DataFrame(pairs, schema={YEAR: pl.Int32, "__local": pl.UInt16, "__joined": pl.UInt16}, orient="row")
-        renumbered = (frame.with_columns(pl.col(YEAR).cast(pl.Int32), pl.col(SRC).cast(pl.UInt16).alias("__local"))
-                      .join(lookup, on=[YEAR, "__local"], how="left", maintain_order="left")
-                      .with_columns(pl.col("__joined").alias(SRC)).drop("__local", "__joined"))
-        out[table_id] = TableData(schema, renumbered.select(frame.columns), joined)
-    return out, diags
+                pairs.append((y, i, index[id(s)]))
+        lookup = pl.DataFrame(pairs, schema={"__y": pl.Int32, "__local": pl.UInt16, "__joined": pl.UInt16},
+                              orient="row")
+        renumbered = (frame.with_columns(pl.col(year_col).cast(pl.Int32).alias("__y"),
+                                         pl.col(SRC).cast(pl.UInt16).alias("__local"))
+                      .join(lookup, on=["__y", "__local"], how="left", maintain_order="left")
+                      .with_columns(pl.col("__joined").alias(SRC)))
+        out[table_id] = TableData(present[0][1].schema, renumbered.select(frame.columns), joined)
+    return out
