@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from tests.conftest import DEFINITIONS
+from tests.conftest import DEFINITIONS, run_cli
 
 from csc_metrics.compute import ComputeOptions, compute
 from csc_metrics.sample import generate_sample
@@ -26,7 +26,33 @@ def sample(tmp_path_factory):
     xml = sorted(out.glob("cin_census_*.xml"))
     res = compute(ComputeOptions(paths=xml, definitions=defs, period=["year"], use_store=False))
     truth = {int(y): t for y, t in json.loads((out / "cin_truth.json").read_text()).items()}
-    return res.payload["results"], truth
+    return res.payload["results"], truth, out
+
+
+FRONT_DOOR = ["referrals", "referrals_per_10k", "referrals_nfa", "referrals_assessed_not_in_need", "re_referrals_12m",
+              "re_referrals_12m_child", "referrals_by_source", "assessments_completed", "assessments_within_45wd",
+              "assessment_median_wd", "assessment_factors", "s47_enquiries", "s47_per_10k", "icpcs", "icpcs_per_10k",
+              "icpc_within_15wd"]
+
+
+def test_compute_year_json_on_a_folder_of_censuses_gives_every_front_door_id_from_the_census(sample):
+    _, truth, out = sample
+    folder = out / "censuses"
+    folder.mkdir()
+    for p in out.glob("cin_census_*.xml"):
+        shutil.copy(p, folder / p.name)
+    got = json.loads(run_cli(["compute", folder, "--period", "year", "--format", "json", "--no-store",
+                              "--la", "808"]).stdout)["results"]
+    years = [_label(y) for y in sorted(truth)]
+    for ind in FRONT_DOOR:
+        rows = [r for r in got if r["indicator"] == ind and r["period"] in years]
+        assert rows and {r["source"] for r in rows} == {"cin_census"}, ind
+    quarters = json.loads(run_cli(["compute", folder, "--period", "quarter", "--format", "json", "--no-store",
+                                   "-i", "referrals", "-i", "icpcs"]).stdout)["results"]
+    last = sorted(truth)[-1]
+    for ind in ("referrals", "icpcs"):  # the four quarters of a year add up to the year
+        q = [r["value"] for r in quarters if r["indicator"] == ind and r["period"].startswith(_label(last) + " Q")]
+        assert len(q) == 4 and sum(q) == truth[last][ind]
 
 
 def _label(y: int) -> str:
@@ -39,7 +65,7 @@ def _get(results, ind, year, category=None):
 
 
 def test_every_measure_equals_the_truth(sample):
-    results, truth = sample
+    results, truth, _ = sample
     years = sorted(truth)
     assert len(years) == 4
     for y in years:
@@ -81,7 +107,7 @@ RATES = {"referrals": (329.5, 741.1), "s47_enquiries": (117.6, 310.8), "icpcs": 
 
 
 def test_values_within_the_england_sanity_ranges(sample):
-    results, truth = sample
+    results, truth, _ = sample
     for y in sorted(truth)[1:]:
         for ind, (lo, hi) in RANGES.items():
             assert lo <= _get(results, ind, y)["value"] <= hi, (ind, y)

@@ -24,8 +24,11 @@ def _yn(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr).then(pl.lit("Y")).otherwise(pl.lit("N"))
 
 
-def _linked(**tables: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The tables linked to their referral by natural key, de-duplicated on it within each census."""
+def _linked(year_ending: int | None, **tables: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The tables linked to their referral by natural key, de-duplicated on it within each census. Rows given
+    without `census_year` (example rows of a definition's test) are read as census `year_ending`'s."""
+    tables = {n: f if YEAR in f.columns else f.with_columns(pl.lit(year_ending, dtype=pl.Int32).alias(YEAR))
+              for n, f in tables.items()}
     out = link_details(tables)
     for name, frame in out.items():
         key = [k for k in NATURAL_KEYS.get(name, []) if k in frame.columns]
@@ -39,12 +42,12 @@ def _carry(frame: pl.DataFrame) -> list[str]:
 
 
 def referrals(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame, cin_plan_dates: pl.DataFrame,
-              cin_s47: pl.DataFrame, cin_cpp: pl.DataFrame) -> pl.DataFrame:
+              cin_s47: pl.DataFrame, cin_cpp: pl.DataFrame, year_ending: int | None = None) -> pl.DataFrame:
     """One row per referral (child, referral date) over every loaded census: the row of the census of the
     referral's own collection year when loaded (`in_year` Y: the row year-Y flows count), else the latest
     census's (`in_year` N: a look-back fact only). `nfa`: ReferralNFA, overridden by activity (§2.10, §6.11);
     `not_in_need`: closed RC8/RC9 on or before that census's 31 March."""
-    t = _linked(cin_details=cin_details, cin_assessments=cin_assessments, cin_plan_dates=cin_plan_dates,
+    t = _linked(year_ending, cin_details=cin_details, cin_assessments=cin_assessments, cin_plan_dates=cin_plan_dates,
                 cin_s47=cin_s47, cin_cpp=cin_cpp)
     eps = cin_episodes(t["cin_details"], t["cin_assessments"], t["cin_plan_dates"], t["cin_s47"], t["cin_cpp"])
     census_end = pl.date(pl.col(YEAR), 3, 31)
@@ -62,9 +65,10 @@ def referrals(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame, cin_plan
     )
 
 
-def assessments_in_year(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame) -> pl.DataFrame:
+def assessments_in_year(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame,
+                        year_ending: int | None = None) -> pl.DataFrame:
     """Assessments authorised in a collection year, from that year's census (one row each)."""
-    a = _linked(cin_details=cin_details, cin_assessments=cin_assessments)["cin_assessments"]
+    a = _linked(year_ending, cin_details=cin_details, cin_assessments=cin_assessments)["cin_assessments"]
     auth = pl.col("assessment_authorisation_date")
     return (a.filter(auth.is_not_null() & (pl.col(YEAR) == collection_year(auth)))
             .select(CHILD, REF, "assessment_actual_start_date", "assessment_authorisation_date",
@@ -72,11 +76,11 @@ def assessments_in_year(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame
 
 
 def assessment_factors(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame,
-                       cin_assessment_factors: pl.DataFrame) -> pl.DataFrame:
+                       cin_assessment_factors: pl.DataFrame, year_ending: int | None = None) -> pl.DataFrame:
     """One row per factor recorded at an assessment authorised in a collection year (that year's census),
     with the episode (child, referral date) and the authorisation date. Counted once per episode by the
     breakdown's `once_per`."""
-    t = _linked(cin_details=cin_details, cin_assessments=cin_assessments,
+    t = _linked(year_ending, cin_details=cin_details, cin_assessments=cin_assessments,
                 cin_assessment_factors=cin_assessment_factors)
     auth = pl.col("assessment_authorisation_date")
     done = (t["cin_assessments"].filter(auth.is_not_null() & (pl.col(YEAR) == collection_year(auth)))
@@ -88,19 +92,19 @@ def assessment_factors(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame,
                     *_carry(f), census_year=pl.col(YEAR).cast(pl.Int64)))
 
 
-def s47_in_year(cin_details: pl.DataFrame, cin_s47: pl.DataFrame) -> pl.DataFrame:
+def s47_in_year(cin_details: pl.DataFrame, cin_s47: pl.DataFrame, year_ending: int | None = None) -> pl.DataFrame:
     """Section 47 enquiries started in a collection year, from that year's census (one row per enquiry)."""
-    s = _linked(cin_details=cin_details, cin_s47=cin_s47)["cin_s47"]
+    s = _linked(year_ending, cin_details=cin_details, cin_s47=cin_s47)["cin_s47"]
     start = pl.col("s47_actual_start_date")
     return (s.filter(start.is_not_null() & (pl.col(YEAR) == collection_year(start)))
             .select(CHILD, REF, "s47_actual_start_date", *_carry(s), census_year=pl.col(YEAR).cast(pl.Int64)))
 
 
-def icpcs(cin_details: pl.DataFrame, cin_s47: pl.DataFrame) -> pl.DataFrame:
+def icpcs(cin_details: pl.DataFrame, cin_s47: pl.DataFrame, year_ending: int | None = None) -> pl.DataFrame:
     """The ICPC set (§2.10, §6.12: S47-level conferences plus CINdetails-level ones that differ from every
     S47-level one of the episode) held in a collection year, from that year's census. `level` is `s47` or
     `cin_details`; `s47_actual_start_date` is blank at CINdetails level (a transfer-in)."""
-    t = _linked(cin_details=cin_details, cin_s47=cin_s47)
+    t = _linked(year_ending, cin_details=cin_details, cin_s47=cin_s47)
     found = icpc_set(t["cin_details"], t["cin_s47"])
     return (found.filter(pl.col(YEAR) == collection_year(pl.col("icpc_date")))
             .select(CHILD, REF, "icpc_date", pl.col("level").cast(pl.String), "s47_actual_start_date",
