@@ -1,5 +1,5 @@
 """The §3.1 measures on the synthetic authority (`sample --cin`): equal to the figures known by construction
-(`cin_truth.json`, counted from the generator's journeys) for every complete year, and inside the England
+(`truth_cin_census.json`, counted from the generator's journeys) for every complete year, and inside the England
 2024-25 sanity ranges of returns.md §3.1 (LA 10th-90th percentiles)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def sample(tmp_path_factory):
     shutil.copytree(DEFINITIONS / "cin_census", defs / "cin_census")
     xml = sorted(out.glob("cin_census_*.xml"))
     res = compute(ComputeOptions(paths=xml, definitions=defs, period=["year"], use_store=False))
-    truth = {int(y): t for y, t in json.loads((out / "cin_truth.json").read_text()).items()}
+    truth = {int(y): t for y, t in json.loads((out / "truth_cin_census.json").read_text()).items()}
     return res.payload["results"], truth, out
 
 

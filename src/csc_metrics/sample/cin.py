@@ -380,7 +380,7 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
 
         from csc_metrics.sample.cin_truth import front_door_truth
 
-        truth = out / "cin_truth.json"
+        truth = out / "truth_cin_census.json"
         truth.write_text(json.dumps(front_door_truth(eps, built, hols), indent=1, default=str), encoding="utf-8")
         paths.append(truth)
     return paths

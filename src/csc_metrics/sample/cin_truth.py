@@ -1,6 +1,6 @@
 """The true CIN census front-door figures of a synthetic sample (returns.md §3.1), known by construction: counted
 from the journeys' referrals (`eps`) and the factors the census generator drew, with polars, independently of
-the derived tables and the engine. Written as `cin_truth.json` beside the census XML."""
+the derived tables and the engine. Written as `truth_cin_census.json` beside the census XML."""
 
 from __future__ import annotations
 
