@@ -557,7 +557,7 @@ class Run:
                 cov = self._coverage_text(other)
                 if other_schema is not None and other_schema.format != "annex_a" and what == "look-back" and cov:
                     names = {"ssda903": "SSDA903", "cin_census": "CIN census"}
-                    findings.append(finding("CSC308", rows=n, format=names.get(other_schema.format, other_schema.format),
+                    findings.append(finding("CSC310", rows=n, format=names.get(other_schema.format, other_schema.format),
                                             before=cov[0]))
                 uncovered = True
         status = "ok"
