@@ -170,7 +170,8 @@ CODES: dict[str, str] = {
     "CSC307": "no local authority set: rates and benchmarks are off",
     "CSC308": "measure defined only for some kinds of period (e.g. complete collection years)",
     "CSC309": "rows left out: the history they need is before the loaded returns",
-    "CSC310": "measure unavailable: the inputs lack what it needs",
+    "CSC310": "look-back needs an earlier return: load the previous collection year's return",
+    "CSC311": "measure unavailable: the inputs lack what it needs",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

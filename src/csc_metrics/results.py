@@ -85,7 +85,8 @@ TEMPLATES: dict[str, str] = {
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
     "CSC308": "computed for {granularities} periods only (a cohort defined at 31 March)",
     "CSC309": "{rows} row(s) left out: the history they need is before the loaded returns (load earlier returns)",
-    "CSC310": "{reason}",
+    "CSC311": "{reason}",
+    "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
 }
 
 

@@ -125,3 +125,17 @@ def placement_distance(ssda903_episodes: pl.DataFrame, postcodes: Path | None = 
         raise Unavailable("no placement distance: the episodes carry no PL_DISTANCE/PL_LOCATION and no postcode "
                           "lookup was given (pass --postcodes FILE, the ONS postcode directory CSV)")
     return out
+def _front_door() -> None:
+    """The CIN census front-door tables (returns.md §3.1): year-Y events from census Y, see `derive.cin_flows`."""
+    from csc_metrics.derive import cin_flows
+
+    derivation("cin_referrals", ["cin_details", "cin_assessments", "cin_plan_dates", "cin_s47", "cin_cpp"])(
+        cin_flows.referrals)
+    derivation("cin_assessments_in_year", ["cin_details", "cin_assessments"])(cin_flows.assessments_in_year)
+    derivation("cin_assessment_factors_in_year", ["cin_details", "cin_assessments", "cin_assessment_factors"])(
+        cin_flows.assessment_factors)
+    derivation("cin_s47_in_year", ["cin_details", "cin_s47"])(cin_flows.s47_in_year)
+    derivation("cin_icpcs", ["cin_details", "cin_s47"])(cin_flows.icpcs)
+
+
+_front_door()
