@@ -201,9 +201,11 @@ def test_every_shipped_derived_table_builds_and_matches_its_declaration(tmp_path
     frames = {t: td.frame for t, td in read.tables.items()}
     builders = registry()
     built = {}
+    postcodes = tmp_path / "postcodes.csv"  # placement distances need a lookup (or PL_DISTANCE in the input)
+    postcodes.write_text("pcd,oseast1m,osnrth1m,laua\nTS1 1AA,445000,520000,E06000004\n")
     for table_id, d in defs.derived.items():
         if all(i in frames for i in d.inputs):
-            built[table_id] = derive.build_one(d, builders, frames, {"year_ending": 2025})
+            built[table_id] = derive.build_one(d, builders, frames, {"year_ending": 2025, "postcodes": postcodes})
     assert set(built) == set(defs.derived)
     assert built["ssda903_periods_of_care"].select("child", "poc_start", "poc_start_known").rows() == [
         ("201", date(2024, 5, 1), "Y")]

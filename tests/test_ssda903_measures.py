@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from tests.ssda903_helpers import ep, episodes, header
 from typer.testing import CliRunner
@@ -142,3 +143,24 @@ def test_the_reason_for_ceasing_is_the_childs_last_cessation_in_the_year() -> No
     assert got["cla_ceased"]["value"] == 2  # each child once
     assert (got["cla_ceased_adopted"]["numerator"], got["cla_ceased_adopted"]["denominator"]) == (1, 2)  # B
     assert got["cla_ceased_returned_home"]["numerator"] == 1  # A
+
+
+def test_distance_from_a_postcode_lookup_with_the_v903_formula(tmp_path: Path) -> None:
+    from csc_metrics.derive.ssda903_distance import read_postcodes, with_distance
+
+    lookup = tmp_path / "onspd.csv"
+    lookup.write_text(
+        "pcd,oseast1m,osnrth1m,laua,cty\n"
+        "TS1 1AA,445000,520000,E06000004,E99999999\n"   # home, in the LA (most common home area)
+        "TS9 9ZZ,477187,520000,E06000005,\n"            # 32,187 m east: 32.187 / 1.6093 = 20.0 miles
+        "LS1 1AA,445000,560000,E08000035,\n"            # 40,000 m north: 24.86 -> 24.9 miles
+        "TS2 2BB,446000,520000,E06000004,\n"            # 1 km: 0.6 miles, same area: IN
+    )
+    eps = episodes(ep("1", "01/01/2024", pl_post="TS9 9ZZ"), ep("2", "01/01/2024", pl_post="ls1 1aa"),
+                   ep("3", "01/01/2024", pl_post="TS2 2BB"), ep("4", "01/01/2024", pl_post="ZZ9 9ZZ"))
+    eps = eps.with_columns(home_post=pl.lit("TS1 1AA"))
+    out = with_distance(eps, read_postcodes(lookup)).sort("child")
+    assert out.select("pl_distance", "pl_location").rows() == [(20.0, "OUT"), (24.9, "OUT"), (0.6, "IN"),
+                                                                 (None, None)]
+    # without PL_DISTANCE and without a lookup there is no distance (the measure is unavailable, never 0)
+    assert with_distance(eps, None) is None
