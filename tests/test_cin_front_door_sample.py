@@ -113,3 +113,18 @@ def test_values_within_the_england_sanity_ranges(sample):
             assert lo <= _get(results, ind, y)["value"] <= hi, (ind, y)
         for ind, (lo, hi) in RATES.items():
             assert lo <= _get(results, ind, y)["value"] * 10_000 / CHILDREN <= hi, (ind, y)
+
+
+def test_factors_at_assessment_are_their_own_table_and_chart_in_the_html(sample, tmp_path):
+    _, truth, out = sample
+    xml = sorted(out.glob("cin_census_*.xml"))
+    html_path = tmp_path / "front_door.html"
+    run_cli(["compute", *xml, "--period", "year", "--format", "html", "--output", html_path, "--no-store",
+             "-i", "assessment_factors", "-i", "referrals_by_source"])
+    html = html_path.read_text(encoding="utf-8")
+    last = sorted(truth)[-1]
+    base = truth[last]["assessment_factors"]["base"]
+    assert 'id="chart-assessment_factors"' in html and "<h3>Factors identified at the end of assessment (CIN census)" in html
+    assert f"<caption>Factors identified at the end of assessment, {_label(last)}. Total {base:,}. Shares add up" in html
+    n = truth[last]["assessment_factors"]["3B"]
+    assert f'<td>3B: Domestic abuse: concerns about the parent or carer</td><td class="num">{n:,}</td>' in html
