@@ -41,9 +41,12 @@ def test_compute_year_json_on_a_folder_of_censuses_gives_every_front_door_id_fro
     folder.mkdir()
     for p in out.glob("cin_census_*.xml"):
         shutil.copy(p, folder / p.name)
-    got = json.loads(run_cli(["compute", folder, "--period", "year", "--format", "json", "--no-store",
-                              "--la", "808"]).stdout)["results"]
+    payload = json.loads(run_cli(["compute", folder, "--period", "year", "--format", "json", "--no-store",
+                                  "--la", "808"]).stdout)
+    got = payload["results"]
     years = [_label(y) for y in sorted(truth)]
+    # the censuses end on 31 March: ICPC targets after it do not open another year
+    assert payload["metadata"]["as_at"] == f"{sorted(truth)[-1]}-03-31" and payload["metadata"]["periods"] == years
     for ind in FRONT_DOOR:
         rows = [r for r in got if r["indicator"] == ind and r["period"] in years]
         assert rows and {r["source"] for r in rows} == {"cin_census"}, ind
