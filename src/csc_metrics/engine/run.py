@@ -354,7 +354,8 @@ class Run:
         if isinstance(ind, AverageIndicator):
             usable_col = helper("usable", (cohort & pl.col(ind.column).is_not_null()).fill_null(False))
             vals = helper("values", pl.col(ind.column).cast(pl.Float64)).filter(usable_col)
-            return [rows], {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum()}
+            return [rows], {**out, "value": vals.mean() if ind.stat == "mean" else vals.median(),
+                            "den": usable_col.sum()}
         if isinstance(ind, DurationIndicator):
             start, end = ctx.date(ind.from_), ctx.date(ind.to)
             days = duration(start, end, ind.unit, ctx)
@@ -370,8 +371,8 @@ class Run:
                 excluded = pl.lit(0)
             usable_col = helper("usable", usable.fill_null(False))
             vals = helper("days", days).filter(usable_col)
-            return [rows], {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
-                            "excluded": excluded}
+            return [rows], {**out, "value": vals.mean() if ind.stat == "mean" else vals.median(),
+                            "den": usable_col.sum(), "excluded": excluded}
         valid = pl.lit(True)
         num_cond = pl.lit(True)
         if isinstance(ind, ProportionIndicator):
