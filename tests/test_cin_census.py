@@ -332,3 +332,16 @@ def test_liia_table_of_two_years_gives_two_censuses(tmp_path):
     path.write_text(text)
     rets = CinCensusFormat().read([path], DEFS)
     assert [r.period.end.year for r in rets] == [2024, 2025]
+
+
+def test_n0_on_an_episode_with_activity_and_invalid_sex(tmp_path):
+    """§1.7: N0 (not stated) where a need is expected; `Sex` with an invalid value."""
+    ret = read_xml(tmp_path, message(
+        child("C1", details("2024-05-01", need="N0", modules=assessment("2024-05-02", "2024-05-30"))),
+        child("C2", details("2024-05-01", need="N0", nfa="1")),  # an NFA referral may have no need
+        child("C3", details("2024-05-01"), sex=("Sex", "X"))))
+    [n0] = [d for d in ret.diagnostics if d.code == "CSC276"]
+    assert n0.element == "Message/Children/Child[1]/CINdetails[1]/PrimaryNeedCode"
+    [sex] = [d for d in ret.diagnostics if d.code == "CSC202"]
+    assert sex.element == "Message/Children/Child[3]/ChildIdentifiers/Sex" and sex.value == "X"
+    assert frame(ret, "cin_child")["sex"].to_list() == ["M", "M", None]

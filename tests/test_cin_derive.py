@@ -155,3 +155,21 @@ def test_stacking_census_y_is_the_authority_earlier_ones_look_back(tmp_path):
     # computing 2023-24 ignores the later census
     v24 = census_view(stacked, 2024)
     assert v24["cin_details"].filter(pl.col("cin_referral_date") == date(2024, 1, 10))["referral_source"].to_list() == ["8"]
+
+
+def test_one_census_as_read_without_stacking(tmp_path):
+    """The derived sets also take one census's tables as the reader gives them (modules linked by ordinals)."""
+    ret = read_xml(tmp_path, message(
+        child("A", details("2024-05-01", nfa="1", icpc="2024-06-30",
+                           modules=assessment("2024-05-02") + s47("2024-05-03", "2024-05-20")
+                           + cpp("2024-05-20", reviews=["2024-08-20"]))),
+        child("B", details("2024-05-01", nfa="1"))))
+    t = _tables(ret)
+    ep = cin_episodes(t["cin_details"], t["cin_assessments"], t["cin_plan_dates"], t["cin_s47"], t["cin_cpp"])
+    assert ep.sort("la_child_id").select("la_child_id", "nfa", "episode_of_need").rows() == [
+        ("A", False, True), ("B", True, False)]
+    assert icpc_set(t["cin_details"], t["cin_s47"]).select("icpc_date", "level").rows() == [
+        (date(2024, 5, 20), "s47"), (date(2024, 6, 30), "cin_details")]
+    chain = review_chains(t["cin_cpp"], t["cin_cpp_reviews"], date(2024, 4, 1))
+    assert chain.select("cpp_review_date", "due_date", "on_time").rows() == [
+        (date(2024, 8, 20), date(2024, 8, 20), True)]

@@ -107,6 +107,24 @@ def _episode_key(frame: pl.DataFrame) -> list[str]:
     return [CHILD, REF] + ([YEAR] if YEAR in frame.columns else [])
 
 
+def _with_ref(frame: pl.DataFrame, details: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (a module of the census) with its referral's `cin_referral_date`, joined by the ordinal
+    `cin_details_id` (within a census) when `link_details` has not added it already."""
+    if REF in frame.columns:
+        return frame
+    by = [c for c in (CHILD, "cin_details_id", YEAR) if c in frame.columns and c in details.columns]
+    return frame.join(details.select(*by, REF).unique(by, keep="first"), on=by, how="left", maintain_order="left")
+
+
+def _with_plan_start(reviews: pl.DataFrame, cpp: pl.DataFrame) -> pl.DataFrame:
+    """Reviews with their plan's `cpp_start_date` (joined by the ordinals) when not already linked."""
+    if "cpp_start_date" in reviews.columns:
+        return reviews
+    by = [c for c in (CHILD, "cin_details_id", "cpp_id", YEAR) if c in reviews.columns and c in cpp.columns]
+    return reviews.join(cpp.select(*by, "cpp_start_date").unique(by, keep="first"), on=by, how="left",
+                        maintain_order="left")
+
+
 def cin_episodes(details: pl.DataFrame, assessments: pl.DataFrame, plan_dates: pl.DataFrame, s47: pl.DataFrame,
                  cpp: pl.DataFrame) -> pl.DataFrame:
     """Referrals (one row per CINdetails) with: `nfa_flag` (ReferralNFA as recorded, bool), `has_activity`
@@ -114,7 +132,8 @@ def cin_episodes(details: pl.DataFrame, assessments: pl.DataFrame, plan_dates: p
     §6.11), `nfa` (the flag, overridden by activity: §2.10), `not_in_need` (closed RC8/RC9) and
     `episode_of_need` (not NFA and not closed RC8/RC9). Modules link by `cin_referral_date` (`link_details`)."""
     key = _episode_key(details)
-    active = [f.select(key) for f in (assessments, plan_dates, s47, cpp) if f.height and set(key) <= set(f.columns)]
+    modules = [_with_ref(f, details) for f in (assessments, plan_dates, s47, cpp) if f.height]
+    active = [f.select(key) for f in modules if set(key) <= set(f.columns)]
     activity = (pl.concat(active, how="vertical_relaxed").unique().with_columns(pl.lit(True).alias("__act"))
                 if active else pl.DataFrame(schema={**{k: details.schema[k] for k in key}, "__act": pl.Boolean}))
     flag = _utf8("referral_nfa").is_in(["Y"])
@@ -138,6 +157,7 @@ def icpc_set(details: pl.DataFrame, s47: pl.DataFrame) -> pl.DataFrame:
     s47_actual_start_date (null at CINdetails level), icpc_before_s47 (the ICPC is dated before its S47 start;
     kept, per §4 Q1)."""
     key = _episode_key(details)
+    s47 = _with_ref(s47, details)
     at_s47 = s47.filter(pl.col("date_of_initial_cpc").is_not_null()).select(
         *key, pl.col("date_of_initial_cpc").alias("icpc_date"), pl.lit("s47").alias("level"), "s47_actual_start_date")
     at_s47 = at_s47.unique([*key, "icpc_date", "s47_actual_start_date"], keep="first", maintain_order=True)
@@ -170,6 +190,7 @@ def review_chains(cpp: pl.DataFrame, reviews: pl.DataFrame, first_census_start: 
     review + 6 months after (calendar addition, month-end clamped: 30 September + 6 months = 30 March);
     `on_time` = review_date <= due_date. A plan that started before `first_census_start` (1 April of the
     earliest loaded census) cannot be anchored (§6.13): its first loaded review has no due date and no test."""
+    reviews = _with_plan_start(reviews, cpp)
     plans = cpp.select(CHILD, "cpp_start_date", "cpp_end_date").sort(CHILD, "cpp_start_date").unique(
         [CHILD, "cpp_start_date"], keep="last", maintain_order=True)
     chain = (
