@@ -85,6 +85,7 @@ TEMPLATES: dict[str, str] = {
     "CSC305": "source table `{table}` not in the inputs",
     "CSC306": "period {period} not fully covered by the inputs",
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
+    "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
     "CSC315": "{rows} row(s) left out: {reason}",
     "CSC316": "a cohort defined at 31 March is computed for collection years only: use --period year",
     "CSC317": "pooled over {years} collection years ({start} to {end}): not every year is loaded",
