@@ -152,7 +152,7 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
             continue
         t = ind.timing
         found = cols.setdefault(table.id, {table.event_date} if table.event_date else set())
-        event = t.date if isinstance(t, FlowTiming) else t.end
+        event = t.date if isinstance(t, FlowTiming) else getattr(t, "date", None) or getattr(t, "end", None)
         if event:
             found.add(event)
     return cols
