@@ -15,6 +15,7 @@ from csc_metrics.spec.indicators import (
     AllCondition,
     AnyCondition,
     AnyIndicator,
+    AverageIndicator,
     BreakdownIndicator,
     ColumnCondition,
     CountIndicator,
@@ -151,6 +152,8 @@ class _Checker:
                             if codes is not None and code not in codes:
                                 rep("CSC106", f"group `{group}`: `{code}` is not a code of `{ind.by}`",
                                     ["groups", group], _suggest(code, codes))
+                if isinstance(ind, AverageIndicator):
+                    self._column(rep, table, ["column"], ind.column, {ColumnType.INTEGER, ColumnType.NUMBER})
                 if isinstance(ind, DurationIndicator):
                     for key, name in (("from", ind.from_), ("to", ind.to)):
                         if name not in REFERENCE_DATES:
