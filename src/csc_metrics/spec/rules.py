@@ -152,6 +152,8 @@ class _Checker:
                             if codes is not None and code not in codes:
                                 rep("CSC106", f"group `{group}`: `{code}` is not a code of `{ind.by}`",
                                     ["groups", group], _suggest(code, codes))
+                    for i, name in enumerate(ind.once_per):
+                        self._column(rep, table, ["once_per", i], name, None)
                 if isinstance(ind, AverageIndicator):
                     self._column(rep, table, ["column"], ind.column, {ColumnType.INTEGER, ColumnType.NUMBER})
                 if isinstance(ind, DurationIndicator):
