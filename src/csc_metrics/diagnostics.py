@@ -169,6 +169,7 @@ CODES: dict[str, str] = {
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
     "CSC308": "look-back needs an earlier return: load the previous collection year's return",
+    "CSC309": "counted rows need history from before the earliest loaded return: load the previous return",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

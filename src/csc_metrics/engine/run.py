@@ -366,9 +366,15 @@ class Run:
                                                   else cond_col)
             out["den"] = pl.col(rep_name).sum()
             out["num"] = pl.col(num_name).sum()
+            if ind.incomplete_when:
+                lack_name = f"__lack|{prefix}"
+                nums[lack_name] = pl.col(rep_name) & helper("lackc", all_of(ind.incomplete_when, ctx, default_from))
+                out["lacking"] = pl.col(lack_name).sum()
         else:
             out["den"] = den_col.sum()
             out["num"] = helper("num", den_mask & num_cond).sum()
+            if ind.incomplete_when:
+                out["lacking"] = helper("lack", den_mask & all_of(ind.incomplete_when, ctx, default_from)).sum()
         out["excluded"] = helper("excluded", cohort & ~valid).sum()
         for i, cond in enumerate(_related_conditions(_conditions(ind))):
             rel = cond.related
@@ -545,6 +551,11 @@ class Run:
             findings.append(finding("CSC306", period=period.label, tables={t: self._coverage_text(t) for t in tables}))
         rels = list(_related_conditions(_conditions(ind)))
         uncovered = False
+        lacking = vals.get("lacking") or 0
+        if lacking:  # counted rows whose history is older than the inputs (`incomplete_when`)
+            warnings.append(f"{lacking} counted row(s) need history from before the earliest loaded return (CSC309)")
+            findings.append(finding("CSC309", rows=lacking))
+            uncovered = True
         for name, n in vals.items():
             if name.startswith("uncovered|") and n:
                 rel = rels[int(name.split("|")[1])].related
