@@ -165,7 +165,7 @@ def test_cp_reviews_unanchored_without_the_previous_census(tmp_path, cin_definit
     # E's plan started before 1 April 2024: its first review cannot be tested; 10/12 <= 15/06 + 6 months and
     # not overdue, so still on time: 3 / 5, but incomplete for 1 child
     assert _nd(r) == (3, 5, 60.0) and r["status"] == "incomplete"
-    assert {f["code"]: f["args"]["rows"] for f in r["findings"]} == {"CSC309": 1}
+    assert {f["code"]: f["args"]["rows"] for f in r["findings"]} == {"CSC320": 1}
 
 
 def test_review_status_unanchored_plan_without_a_loaded_review_is_not_on_time():

@@ -94,7 +94,7 @@ def test_re_referrals_across_censuses(tmp_path, cin_definitions):
     r = _get(got, "re_referrals_12m", "2023-24")
     assert r["status"] == "incomplete"
     codes = {f["code"]: f["args"] for f in r["findings"]}
-    assert codes["CSC301"]["rows"] == 3 and codes["CSC308"]["rows"] == 3
+    assert codes["CSC301"]["rows"] == 3 and codes["CSC310"]["rows"] == 3
     assert "previous year's CIN census return" in " ".join(r["warnings"])
 
 
@@ -103,8 +103,8 @@ def test_re_referrals_without_the_previous_census_are_incomplete(tmp_path, cin_d
     r = _get(_results(cin_definitions, [later]), "re_referrals_12m", "2024-25")
     # every 2024-25 referral looks back before 1 April 2024, which no loaded census covers: 6 rows
     assert r["status"] == "incomplete"
-    assert {f["code"]: f["args"]["rows"] for f in r["findings"] if f["code"] in ("CSC301", "CSC308")} == \
-        {"CSC301": 6, "CSC308": 6}
+    assert {f["code"]: f["args"]["rows"] for f in r["findings"] if f["code"] in ("CSC301", "CSC310")} == \
+        {"CSC301": 6, "CSC310": 6}
 
 
 def test_assessments_timeliness_and_median(tmp_path, cin_definitions):

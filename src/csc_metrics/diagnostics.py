@@ -168,8 +168,8 @@ CODES: dict[str, str] = {
     "CSC305": "source table absent",
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
-    "CSC308": "look-back needs an earlier return: load the previous collection year's return",
-    "CSC309": "counted rows need history from before the earliest loaded return: load the previous return",
+    "CSC310": "look-back needs an earlier return: load the previous collection year's return",
+    "CSC320": "counted rows need history from before the earliest loaded return: load the previous return",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

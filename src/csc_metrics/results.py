@@ -83,8 +83,8 @@ TEMPLATES: dict[str, str] = {
     "CSC305": "source table `{table}` not in the inputs",
     "CSC306": "period {period} not fully covered by the inputs",
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
-    "CSC309": "{rows} counted row(s) need history from before the earliest loaded return: load the previous return to complete them",
-    "CSC308": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
+    "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
+    "CSC320": "{rows} counted row(s) need history from before the earliest loaded return: load the previous return to complete them",
 }
 
 

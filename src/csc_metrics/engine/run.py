@@ -553,8 +553,8 @@ class Run:
         uncovered = False
         lacking = vals.get("lacking") or 0
         if lacking:  # counted rows whose history is older than the inputs (`incomplete_when`)
-            warnings.append(f"{lacking} counted row(s) need history from before the earliest loaded return (CSC309)")
-            findings.append(finding("CSC309", rows=lacking))
+            warnings.append(f"{lacking} counted row(s) need history from before the earliest loaded return (CSC320)")
+            findings.append(finding("CSC320", rows=lacking))
             uncovered = True
         for name, n in vals.items():
             if name.startswith("uncovered|") and n:
@@ -568,7 +568,7 @@ class Run:
                 cov = self._coverage_text(other)
                 if other_schema is not None and other_schema.format != "annex_a" and what == "look-back" and cov:
                     names = {"ssda903": "SSDA903", "cin_census": "CIN census"}
-                    findings.append(finding("CSC308", rows=n, format=names.get(other_schema.format, other_schema.format),
+                    findings.append(finding("CSC310", rows=n, format=names.get(other_schema.format, other_schema.format),
                                             before=cov[0]))
                 uncovered = True
         status = "ok"

@@ -327,7 +327,7 @@ class _OverTable(_Common):
         default_factory=list,
         description="Conditions marking a counted row whose figure needs history the inputs lack (e.g. a plan "
         "started before the earliest loaded return): when any counted row meets them all, the figure is "
-        "`incomplete` and says how many rows (CSC309).",
+        "`incomplete` and says how many rows (CSC320).",
     )
     keep: Literal["first", "last", "any"] = Field(
         default="last",
