@@ -682,6 +682,11 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     for ind in needed.values():
         if isinstance(ind, RateIndicator):
             counts = results.get(ind.of, [])
+            own = defs.recipe_of(ind)
+            if counts and counts[0]["source"] != run.source_of(own):
+                # the count in use is another source's recipe (this rate has none for it): never mix sources
+                missing = next((t for t in source_tables(own, defs) if t not in frames), getattr(own, "table", ind.of))
+                counts = run.no_data(own, missing)
             if counts and counts[0]["status"] == "no_data":
                 results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k", findings=list(c["findings"]))
                                    for c in counts]
