@@ -128,8 +128,8 @@ def test_a_child_whose_care_began_before_the_loaded_returns_is_excluded_and_coun
     r = _run(["cla_long_term_stability"], {"ssda903_episodes": eps, "ssda903_header": hdr})["cla_long_term_stability"]
     # cohort A and C (each with one carer since before 31 March 2023): 2 of 2; B left out and reported
     assert (r["numerator"], r["denominator"]) == (2, 2)
-    assert r["status"] == "incomplete"
-    assert {"code": "CSC309", "args": {"rows": 1}} in r["findings"]
+    found = [f for f in r["findings"] if f["code"] == "CSC315"]
+    assert [f["args"]["rows"] for f in found] == [1] and "before the loaded returns" in found[0]["args"]["reason"]
 
 
 def test_the_reason_for_ceasing_is_the_childs_last_cessation_in_the_year() -> None:

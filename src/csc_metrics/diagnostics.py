@@ -169,12 +169,12 @@ CODES: dict[str, str] = {
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
     "CSC308": "measure defined only for some kinds of period (e.g. complete collection years)",
-    "CSC309": "rows left out: the history they need is before the loaded returns",
     "CSC310": "look-back needs an earlier return: load the previous collection year's return",
     "CSC311": "measure unavailable: the inputs lack what it needs",
     "CSC315": "rows left out of a measure by one of its rules (the reason is given)",
     "CSC316": "cohort measure computed for collection years only",
     "CSC317": "pooled measure: not every pooled collection year is loaded",
+    "CSC320": "counted rows need history from before the earliest loaded return: load the previous return",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

@@ -86,12 +86,12 @@ TEMPLATES: dict[str, str] = {
     "CSC306": "period {period} not fully covered by the inputs",
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
     "CSC308": "computed for {granularities} periods only (a cohort defined at 31 March)",
-    "CSC309": "{rows} row(s) left out: the history they need is before the loaded returns (load earlier returns)",
     "CSC311": "{reason}",
     "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
     "CSC315": "{rows} row(s) left out: {reason}",
     "CSC316": "a cohort defined at 31 March is computed for collection years only: use --period year",
     "CSC317": "pooled over {years} collection years ({start} to {end}): not every year is loaded",
+    "CSC320": "{rows} counted row(s) need history from before the earliest loaded return: load the previous return to complete them",
 }
 
 
