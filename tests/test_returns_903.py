@@ -320,7 +320,7 @@ def test_xml_is_flattened_to_the_csv_tables(tmp_path, defs):
     sex = next(d for d in read.diagnostics if d.code == "CSC220")
     assert (sex.element, sex.line) == ("EXPSSDA903/CHILD[1]/HEADER[1]", 4)
     unknown = [d for d in read.diagnostics if d.code == "CSC224"]
-    assert [(d.element, d.line) for d in unknown] == [("EXPSSDA903/CHILD[1]/HEADER[1]/EXTRA_THING[1]", 30)]
+    assert [(d.element, d.line) for d in unknown] == [("EXPSSDA903/CHILD[1]/HEADER[1]/EXTRA_THING", 30)]
 
 
 def test_malformed_xml_names_the_file_and_line(tmp_path, defs):

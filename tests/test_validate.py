@@ -77,7 +77,7 @@ def test_workbook_recognises_every_list_and_table_format_lists_them(tmp_path, sh
     assert "Notes" in out and "headers match no table" in out
 
 
-def test_errors_exit_1_with_row_column_and_value_in_json_but_hidden_in_table(tmp_path, shipped):
+def test_errors_exit_1_with_row_column_and_value_only_with_show_values_in_every_format(tmp_path, shipped):
     defs, tables = shipped
     l3 = tables[2]
     date_col = [c.name for c in l3.columns].index("referral_date")
@@ -86,20 +86,28 @@ def test_errors_exit_1_with_row_column_and_value_in_json_but_hidden_in_table(tmp
         rows[1][date_col] = "31/02/2025"
 
     write_list_csv(tmp_path / "l3.csv", l3, defs.code_sets, break_date)
+    letter = chr(ord("A") + date_col)
+    expected = {"code": "CSC201", "severity": "error", "path": str(tmp_path / "l3.csv"), "sheet": None, "row": 3,
+                "column": letter, "field": "referral_date"}
+    # JSON: `value` omitted unless --show-values (cli.md v2)
     payload = json.loads(run([tmp_path / "l3.csv", "-f", "json"], 1).stdout)
     (issue,) = [i for i in payload["issues"] if i["code"] == "CSC201"]
-    letter = chr(ord("A") + date_col)
-    assert issue == {"code": "CSC201", "severity": "error", "path": str(tmp_path / "l3.csv"), "sheet": None, "row": 3,
-                     "column": letter, "field": "referral_date", "value": "31/02/2025",
-                     "message": issue["message"], "hint": issue["hint"]}
+    assert issue == {**expected, "message": issue["message"], "hint": issue["hint"]} and "value" not in issue
     assert payload["summary"]["errors"] == 1
+    shown = json.loads(run([tmp_path / "l3.csv", "-f", "json", "--show-values"], 1).stdout)
+    (issue,) = [i for i in shown["issues"] if i["code"] == "CSC201"]
+    assert issue == {**expected, "value": "31/02/2025", "message": issue["message"], "hint": issue["hint"]}
+    # table
     hidden = run([tmp_path / "l3.csv"], 1).stdout
     assert "CSC201" in hidden and "31/02/2025" not in hidden and "--show-values" in hidden
     assert "31/02/2025" in run([tmp_path / "l3.csv", "--show-values"], 1).stdout
-    rows = list(csv.DictReader(run([tmp_path / "l3.csv", "-f", "csv"], 1).stdout.splitlines()))
-    assert rows[0].keys() == {"code", "severity", "path", "sheet", "row", "column", "field", "value", "message", "hint"}
-    assert [(r["code"], r["row"], r["column"], r["value"]) for r in rows if r["code"] == "CSC201"] == \
-        [("CSC201", "3", letter, "31/02/2025")]
+    # CSV: the `value` column is always there, blank unless --show-values
+    for flags, value in (([], ""), (["--show-values"], "31/02/2025")):
+        rows = list(csv.DictReader(run([tmp_path / "l3.csv", "-f", "csv", *flags], 1).stdout.splitlines()))
+        assert rows[0].keys() == {"code", "severity", "path", "sheet", "row", "column", "field", "value", "message",
+                                  "hint"}
+        assert [(r["code"], r["row"], r["column"], r["value"]) for r in rows if r["code"] == "CSC201"] == \
+            [("CSC201", "3", letter, value)]
 
 
 def test_warnings_only_exit_0(tmp_path, shipped):

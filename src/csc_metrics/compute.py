@@ -263,8 +263,8 @@ def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: 
         if ends and (as_at is None or max(ends) > as_at):
             as_at = max(ends)  # a return covers its whole collection year, to 31 March
     if as_at is None:
-        raise CscError("no dates found in the inputs, so there is no period to compute",
-                       "check that the files are Annex A lists with dates, or pass --as-at")
+        raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs, so there is no "
+                       "period to compute", "check that the files are Annex A lists with dates, or pass --as-at")
     if indicators and defs.derived:
         years = [r.period.end.year for r in read.returns if r.period is not None]
         frames = build_derived(defs, indicators, frames, {"year_ending": max(years) if years else None, "as_at": as_at})

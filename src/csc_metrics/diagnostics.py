@@ -153,6 +153,13 @@ CODES: dict[str, str] = {
     "CSC275": "date after the census reference date",
     "CSC276": "primary need not stated (N0) on an episode with activity",
     "CSC277": "flattened CIN table rebuilt with possible loss (LIIA event table)",
+    # reading files: hostile or damaged input (io/limits.py, io/sources.py)
+    "CSC250": "not a CSV or Excel file (another file type, or binary data)",
+    "CSC251": "CSV quoting broken (text after a closing quote, or a quote never closed)",
+    "CSC252": "file beyond a size limit (line length, columns, sheet dimensions, inflated size)",
+    "CSC253": "damaged workbook",
+    "CSC254": "path cannot be opened (missing, a link loop, a folder, no permission)",
+    "CSC255": "file cannot be parsed",
     # computation
     "CSC301": "look-back or look-forward window not covered by the inputs",
     "CSC302": "population year not published; latest earlier year used",
@@ -166,4 +173,6 @@ CODES: dict[str, str] = {
     "CSC402": "no statistical neighbours in this model",
     "CSC403": "no published value for this measure and year",
     "CSC404": "no stored run",
+    # the tool itself
+    "CSC900": "internal error (a bug in csc-metrics)",
 }

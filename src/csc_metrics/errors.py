@@ -8,10 +8,11 @@ class CscError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code  # a stable code from `diagnostics.CODES`, where one names the problem
 
     def __str__(self) -> str:
         return self.message + (f" ({self.hint})" if self.hint else "")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -161,11 +159,9 @@ def _check_indicator(hs: HistoryStore, indicator: str, category: str | None, la_
 
 
 def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    from csc_metrics.safe_csv import write_csv
+
+    return write_csv(fields, rows, extrasaction="ignore")  # formula-safe
 
 
 def _show_runs(runs: list[dict[str, Any]], path: Path, fmt: HistoryFormat, output: Path | None) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from csc_metrics.cli import app
 from csc_metrics.cli.common import (
+    ConfigOpt,
     DefinitionsOpt,
     MergeOpt,
     OutputOpt,
@@ -35,10 +36,11 @@ def validate_cmd(
     definitions: DefinitionsOpt = None,
     fmt: Annotated[ValidateFormat, typer.Option("--format", "-f", help="table, json or csv.")] = ValidateFormat.table,
     output: OutputOpt = None,
-    show_values: Annotated[bool, typer.Option("--show-values", help="Show cell values in the table format "
-                                              "(they may be child-level data).")] = False,
+    show_values: Annotated[bool, typer.Option("--show-values", help="Show the offending cell values, in every "
+                                              "format (they may be child-level data).")] = False,
     merge: MergeOpt = False,
     year: YearOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Data-quality report on Annex A extracts and the DfE returns (SSDA903, CIN census): what each file or
     sheet was recognised as and for which collection year, how its headers were matched, rows read and
@@ -51,8 +53,9 @@ def validate_cmd(
     (CSC204), end before start (CSC205), future dates (CSC206), dates before birth (CSC207), over-25s (CSC208),
     conflicting dates of birth across lists (CSC209), numbers (CSC210, CSC217), headers (CSC211-CSC218).
 
-    Cell values can be child-level data: the table format shows them only with `--show-values`; `--format
-    json` and `--format csv` always include them (field `value`), so treat those outputs as sensitive.
+    Cell values can be child-level data (a child id typed into a date column is still a child id): every
+    format shows them only with `--show-values` (JSON field `value`, omitted without it; CSV column `value`,
+    blank without it), and then treat the output as sensitive.
     With many issues the table is summarised per code; `--output FILE` writes the full list.
 
     Example: `csc-metrics validate extracts/ --format json --output dq.json`
@@ -66,15 +69,18 @@ def validate_cmd(
     Exit codes: 0 no errors (warnings allowed), 1 data-quality errors, 2 a file named cannot be read (not
     CSV/xlsx, empty, damaged, or no table recognised), nothing in the folders can, or files overlap.
     """
+    from csc_metrics.config import load_config
+
+    load_config(config, paths)  # its [limits] on file sizes
     result = _read(paths, definitions, merge, year)  # CscError -> one stderr line, exit 2 (the app's command guard)
     for line in input_notes({"merged": result.merged}):
         err_console.print(line, markup=False)
     from csc_metrics.report import validate_report as report
 
     if fmt is ValidateFormat.json:
-        write_output(report.render_json(result), output)
+        write_output(report.render_json(result, show_values), output)
     elif fmt is ValidateFormat.csv:
-        write_output(report.render_csv(result), output)
+        write_output(report.render_csv(result, show_values), output)
     else:
         for part in report.render_table(result, show_values):
             console.print(part)

@@ -3,8 +3,6 @@ every judgement is spelled out ("▲ better", "▼ worse")."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from rich import box
@@ -166,13 +164,12 @@ def compare_rich(compared: dict[str, Any]) -> Group:
 
 
 def compare_csv(compared: dict[str, Any]) -> str:
-    """One line per comparison, every field of the JSON rows, plus the LA code."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["la_code", *ROW_KEYS], lineterminator="\n")
-    writer.writeheader()
-    for c in compared["comparisons"]:
-        writer.writerow({"la_code": compared["metadata"]["la_code"], **{k: c.get(k) for k in ROW_KEYS}})
-    return out.getvalue()
+    """One line per comparison, every field of the JSON rows, plus the LA code; formula-safe (`safe_csv`)."""
+    from csc_metrics.safe_csv import write_csv
+
+    la = compared["metadata"]["la_code"]
+    return write_csv(["la_code", *ROW_KEYS],
+                     ({"la_code": la, **{k: c.get(k) for k in ROW_KEYS}} for c in compared["comparisons"]))
 
 
 def _md(text: Any) -> str:
@@ -239,13 +236,13 @@ def series_rich(series: dict[str, Any]) -> Group:
 
 
 def series_csv(series: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["la_code", "measure", *SERIES_COLUMNS], lineterminator="\n")
-    writer.writeheader()
+    """One line per year of a benchmark series; formula-safe (`safe_csv`)."""
+    from csc_metrics.safe_csv import write_csv
+
     m = series["metadata"]
-    for row in series["series"]:
-        writer.writerow({"la_code": m["la_code"], "measure": m["measure"], **{k: row.get(k) for k in SERIES_COLUMNS}})
-    return out.getvalue()
+    return write_csv(["la_code", "measure", *SERIES_COLUMNS],
+                     ({"la_code": m["la_code"], "measure": m["measure"], **{k: row.get(k) for k in SERIES_COLUMNS}}
+                      for row in series["series"]))
 
 
 def series_markdown(series: dict[str, Any]) -> str:

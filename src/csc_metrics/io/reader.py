@@ -3,6 +3,7 @@ folders of them -> one typed frame per recognised table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -97,7 +98,8 @@ def read_sheets(files: list[Path], named: set[Path], definitions: Definitions, s
                 raise  # a file the user named: nothing else to read
             reason = exc.message.removeprefix(f"{path}: ")  # one file in a folder: say so and read the others
             unrecognised.append({"path": str(path), "sheet": None, "reason": reason})
-            entries.append(Diagnostic(code="CSC212", severity=Severity.WARNING, message=f"not read: {reason}",
+            why = f"{reason} ({exc.code})" if exc.code else reason
+            entries.append(Diagnostic(code="CSC212", severity=Severity.WARNING, message=f"not read: {why}",
                                       file=str(path), hint=exc.hint))
             continue
         for raw in sheets:
@@ -114,7 +116,10 @@ def read_sheets(files: list[Path], named: set[Path], definitions: Definitions, s
         frame, skipped = skip_rows(frame, block.schema.child_id)
         block.skipped += skipped
         kept.append((frame, block.schema))
-    converted = iter(finish_tables(kept, definitions.code_sets))
+    try:
+        converted = iter(finish_tables(kept, definitions.code_sets))
+    except pl.exceptions.PolarsError as exc:  # the texts of every file are converted together
+        raise parse_error(", ".join(sorted({b.path for b in blocks})), None, exc) from None
     diags: list[Diagnostic] = []
     parts: dict[str, list[tuple[SourceInfo, pl.DataFrame]]] = {}
     for entry in entries:
@@ -176,16 +181,28 @@ class _Block:
 def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
     """Parse and convert each block in turn (polars parses one file on every core; one at a time, only one
     file's text is in memory at once); a CSV found not to be UTF-8 past its first 256 KB is read again as
-    Windows-1252."""
+    Windows-1252. A file polars cannot parse is an InputError naming it (CSC255)."""
     for b in blocks:
         try:
             yield b.query.collect()
-        except pl.exceptions.ComputeError as exc:
+        except pl.exceptions.PolarsError as exc:
             if b.retry is None or "utf-8" not in str(exc).lower():
-                raise InputError(f"{b.path}: cannot be read as CSV ({exc})".splitlines()[0],
-                                 hint="open it in Excel and save it again as CSV UTF-8") from None
+                raise parse_error(b.path, b.sheet, exc) from None
             b.encoding = "cp1252"
-            yield b.retry().collect()
+            try:
+                yield b.retry().collect()
+            except pl.exceptions.PolarsError as again:
+                raise parse_error(b.path, b.sheet, again) from None
+
+
+def parse_error(path: str, sheet: str | None, exc: Exception) -> InputError:
+    """CSC255: polars could not parse a file; its first line, without the values it quotes (child data)."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    detail = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'", "…", first)[:200]
+    where = f"{path} [{sheet}]" if sheet else path
+    return InputError(f"{where}: cannot be read as a table ({type(exc).__name__}: {detail})", code="CSC255",
+                      hint="open it in Excel and save it again (CSV UTF-8 or .xlsx); check every row has the "
+                           "header's columns and quotes are paired")
 
 
 def projection(schema: TableSchema, used: set[str]) -> set[str]:

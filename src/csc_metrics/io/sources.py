@@ -10,6 +10,7 @@ import codecs
 import csv
 import hashlib
 import io
+import mmap
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from csc_metrics.errors import InputError
+from csc_metrics.io import limits
 from csc_metrics.io.normalise import column_letter
 
 SCAN_ROWS = 10  # rows searched for the header row
@@ -62,10 +64,13 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
     files: list[Path] = []
     ignored: list[dict] = []
     for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise InputError(f"{path}: a symbolic link that leads nowhere (broken, or a loop)", code="CSC254",
+                             hint="point the link at the extract, or pass the extract itself")
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder", hint="check the path")
+            raise InputError(f"{path}: no such file or folder", hint="check the path", code="CSC254")
         if path.is_dir():
-            for p in sorted(q for q in path.rglob("*") if q.is_file()):
+            for p in _walk(path, ignored):
                 if p.name.startswith(("~$", ".")) or p.suffix.lower() in QUIET_SUFFIXES:
                     continue  # Excel lock files, hidden files, notes and settings kept beside extracts
                 if p.suffix.lower() in SUFFIXES:
@@ -77,9 +82,42 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[dict]]:
         else:
             raise InputError(
                 f"{path}: not a CSV or Excel (.xlsx) file, nor an XML return",
-                hint="save the extract as .csv or .xlsx, or pass the folder that holds them",
+                hint="save the extract as .csv or .xlsx, or pass the folder that holds them", code="CSC250",
             )
     return files, ignored
+
+
+def _walk(folder: Path, ignored: list[dict]) -> list[Path]:
+    """Regular files under `folder`, sorted; folders reached twice through links (loops) and links that
+    lead nowhere are skipped and listed in `ignored`."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def visit(d: Path) -> None:
+        try:
+            st = d.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                ignored.append({"path": str(d), "sheet": None, "reason": "a link back to a folder already read; ignored"})
+                return
+            seen.add((st.st_dev, st.st_ino))
+            entries = sorted(d.iterdir())
+        except OSError as exc:
+            ignored.append({"path": str(d), "sheet": None, "reason": f"cannot be read ({exc.strerror or exc}); ignored"})
+            return
+        for p in entries:
+            try:
+                if p.is_dir():
+                    visit(p)
+                elif p.is_file():
+                    found.append(p)
+                elif p.is_symlink():
+                    ignored.append({"path": str(p), "sheet": None,
+                                    "reason": "a symbolic link that leads nowhere (broken, or a loop); ignored"})
+            except OSError as exc:
+                ignored.append({"path": str(p), "sheet": None, "reason": f"cannot be read ({exc.strerror or exc}); ignored"})
+
+    visit(folder)
+    return sorted(found)
 
 
 _HASHER = ThreadPoolExecutor(max_workers=1)
@@ -87,13 +125,24 @@ _HASHER = ThreadPoolExecutor(max_workers=1)
 
 def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
     """Every raw sheet in one file; `digest`: hash the file (SHA-256) in the background, else "" for it."""
-    with path.open("rb") as f:
-        head = f.read(HEAD_BYTES)
-        size = os.fstat(f.fileno()).st_size
+    try:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+            size = os.fstat(f.fileno()).st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be opened ({exc.strerror or type(exc).__name__})", code="CSC254",
+                         hint="check the file exists, is a file (not a folder or a link loop) and you may read it") from None
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
-        raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data")
+        raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data",
+                         code="CSC215")
     is_csv = path.suffix.lower() in CSV_SUFFIXES
+    if is_csv:
+        limits.sniff_csv(path, head)
+    else:
+        limits.sniff_xlsx(path, head)
     data = None if is_csv else path.read_bytes()  # a workbook is read whole, and hashed from memory
+    if data is not None:
+        limits.check_xlsx(path, data)
     hashed: Future[str] = _HASHER.submit(_sha256, path if data is None else data) if digest else Future()
     if not digest:  # (hashed while polars parses)
         hashed.set_result("")
@@ -119,8 +168,11 @@ HEAD_BYTES = 262_144
 
 
 def detect_encoding(data: bytes, size: int) -> str:
-    """BOM first, then UTF-8 (judged on the first 256 KB; polars checks the rest), else Windows-1252.
-    `data`: the file, or its first 256 KB; `size`: the file's size."""
+    """BOM first, then UTF-32/UTF-16 saved without one (ASCII text with NULs between), then UTF-8 (judged on
+    the first 256 KB; polars checks the rest), else Windows-1252, else Shift-JIS when that reads the bytes
+    and Windows-1252 cannot. `data`: the file, or its first 256 KB; `size`: the file's size."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE):
@@ -128,50 +180,89 @@ def detect_encoding(data: bytes, size: int) -> str:
     if data.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
     head = data[:HEAD_BYTES]
-    if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a BOM: every other byte of ASCII is NUL
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 or UTF-32 saved without a BOM: ASCII with NULs between
+        quarter = len(head) // 4
+        nuls = [head[i::4].count(b"\x00") for i in range(4)]
+        if min(nuls[1:]) >= 0.9 * quarter and nuls[0] < 0.5 * quarter:
+            return "utf-32-le"
+        if min(nuls[:3]) >= 0.9 * quarter and nuls[3] < 0.5 * quarter:
+            return "utf-32-be"
         return "utf-16-le" if head[1::2].count(b"\x00") > head[::2].count(b"\x00") else "utf-16-be"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=size <= HEAD_BYTES)
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+        pass
+    else:
+        return "utf-8"
+    for candidate in ("cp1252", "shift_jis"):
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(head, final=size <= HEAD_BYTES)
+        except UnicodeDecodeError:
+            continue
+        return candidate
+    return "cp1252"  # undefined bytes become U+FFFD
 
 
 def _to_utf8(data: bytes, encoding: str) -> bytes:
-    """The file, in an encoding other than plain UTF-8, as UTF-8 bytes without a BOM (polars reads UTF-8 only)."""
+    """The file, in an encoding other than plain UTF-8, as UTF-8 bytes without a BOM (polars reads UTF-8 only).
+    Bytes the encoding does not define become U+FFFD, never a crash."""
     if encoding == "utf-8-sig":
-        return data[len(codecs.BOM_UTF8):]
-    if encoding.startswith("utf-16"):
-        bom = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-        text = data[2 if bom else 0:].decode(encoding, errors="replace")
-    else:
-        text = data.decode("cp1252", errors="replace")  # five undefined bytes become U+FFFD, never a crash
-    return text.encode("utf-8")
+        data = data[len(codecs.BOM_UTF8):]
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError:
+            return data.decode("utf-8", errors="replace").encode("utf-8")
+    if encoding.startswith("utf-16") and data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        data = data[2:]
+    text = data.decode(encoding, errors="replace")
+    return text.removeprefix("\ufeff").encode("utf-8")
 
 
 def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawSheet:
     """A CSV file; plain UTF-8 (the usual case) is parsed by polars from the file itself, other encodings
-    from UTF-8 bytes converted here."""
+    from UTF-8 bytes converted here. Either is checked (`limits.check_csv`) before polars sees it."""
     encoding = detect_encoding(first, size)
     utf8: Path | bytes = path if encoding == "utf-8" else _to_utf8(path.read_bytes(), encoding)
+    _check_csv(path, utf8)
     head_text = (first if isinstance(utf8, Path) else utf8[:HEAD_BYTES]).decode("utf-8", errors="ignore")
     head: list[list[str | None]] = []
-    for record in csv.reader(io.StringIO(head_text)):
-        head.append([c if c.strip() else None for c in record])
-        if len(head) >= SCAN_ROWS:
-            break
+    try:
+        for record in csv.reader(io.StringIO(head_text.replace("\x00", ""))):
+            limits.check_header_width(path, len(record))
+            head.append([c if c.strip() else None for c in record])
+            if len(head) >= SCAN_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc})", code="CSC251",
+                         hint="open it in Excel and save it again as CSV UTF-8") from None
 
     def load(header_index: int, categorical: frozenset[int], as_encoding: str | None) -> tuple[pl.LazyFrame, list[str]]:
-        source = utf8 if as_encoding is None else _to_utf8(path.read_bytes(), as_encoding)
+        source = utf8
+        if as_encoding is not None:
+            source = _to_utf8(path.read_bytes(), as_encoding)
+            _check_csv(path, source)
         width = max(len(head[header_index]), 1)
         dtypes = {f"c{i}": pl.Categorical(pl.Categories.random()) if i in categorical else pl.String
                   for i in range(width)}
         frame = pl.scan_csv(source, has_header=False, schema=dtypes,
                             skip_rows=header_index + 1, truncate_ragged_lines=True, raise_if_empty=False,
-                            infer_schema=False)
+                            infer_schema=False, missing_columns="insert")
         return frame, [column_letter(i) for i in range(width)]
 
     return RawSheet(str(path), None, encoding, digest, head, load)
+
+
+def _check_csv(path: Path, source: Path | bytes) -> None:
+    """`limits.check_csv` on UTF-8 bytes, or on a file mapped into memory (not copied)."""
+    if isinstance(source, bytes):
+        limits.check_csv(path, source)
+        return
+    with source.open("rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            limits.check_csv(path, mapped)
 
 
 # --- Excel ----------------------------------------------------------------------------------------------
@@ -182,15 +273,17 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
     try:
         reader = fastexcel.read_excel(data)
         names = reader.sheet_names
-    except Exception as exc:
-        raise InputError(f"{path}: cannot be opened as an Excel workbook ({type(exc).__name__})",
-                         hint="open it in Excel and save it again as .xlsx") from None
+    except Exception as exc:  # fastexcel raises CalamineError and its subclasses for every damaged part
+        raise _damaged(path, None, exc) from None
     for name in names:
         # header_row=None, skip_rows=0: row 0 of the frame is Excel row 1, even when the first rows are empty
-        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
-        if sheet.width == 0:
-            continue
-        frame = sheet.to_polars()
+        try:
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, whitespace_as_null=True)
+            if sheet.width == 0:
+                continue
+            frame = sheet.to_polars()
+        except Exception as exc:
+            raise _damaged(path, name, exc) from None
         cols = sheet.available_columns()
         letters = [column_letter(c.absolute_index) for c in cols]
         frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
@@ -201,3 +294,11 @@ def _excel_sheets(path: Path, data: bytes, digest: Future[str]) -> Iterator[RawS
             return frame.lazy().slice(header_index + 1), letters
 
         yield RawSheet(str(path), name, None, digest, head, load)
+
+
+def _damaged(path: Path, sheet: str | None, exc: Exception) -> InputError:
+    """A workbook calamine cannot read (CSC253): the file and sheet, and calamine's first line."""
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    where = f"{path} [{sheet}]" if sheet else str(path)
+    return InputError(f"{where}: cannot be read as an Excel workbook: it is damaged ({detail})", code="CSC253",
+                      hint="open it in Excel (which may offer to repair it) and save it again as .xlsx")

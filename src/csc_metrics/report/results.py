@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from typing import Any
@@ -185,12 +183,11 @@ def render_json(payload: dict[str, Any]) -> str:
 
 
 def render_csv(payload: dict[str, Any]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in payload["results"]:
-        writer.writerow({**r, "warnings": "; ".join(r["warnings"])})
-    return buf.getvalue()
+    """One line per result, formula-safe (`safe_csv`)."""
+    from csc_metrics.safe_csv import write_csv
+
+    return write_csv(CSV_FIELDS, ({**r, "warnings": "; ".join(r["warnings"])} for r in payload["results"]),
+                     extrasaction="ignore")
 
 
 def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int = DEFAULT_MIN_BASE) -> str:

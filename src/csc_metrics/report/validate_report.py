@@ -1,9 +1,9 @@
-"""Render the `validate` report: JSON and CSV (every issue, with values) and a rich table for people
-(values only with --show-values; large reports summarised per code with a few examples)."""
+"""Render the `validate` report: JSON and CSV (every issue) and a rich table for people (large reports
+summarised per code with a few examples). In every format the offending cell's `value` is shown only with
+`--show-values` (`show_values`): it may be child-level data (cli.md v2)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -42,10 +42,13 @@ def _col_key(letter: str | None) -> tuple[int, str]:
     return (len(letter or ""), letter or "")
 
 
-def issue_dict(d: Diagnostic) -> dict[str, Any]:
-    """One issue; `element` (an XML element path, with `row` its line) is there for returns read from XML."""
+def issue_dict(d: Diagnostic, show_values: bool = False) -> dict[str, Any]:
+    """One issue; `element` (an XML element path, with `row` its line) is there for returns read from XML;
+    `value` only when asked for (`--show-values`; else absent)."""
     out = {"code": d.code, "severity": d.severity.value, "path": d.file, "sheet": d.sheet, "row": d.line,
            "column": d.column, "field": d.field, "value": d.value, "message": d.message, "hint": d.hint}
+    if not show_values:
+        del out["value"]
     if d.element is not None:
         out["element"] = d.element
     return out
@@ -76,7 +79,7 @@ def returns_summary(result: ReadResult) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: (e["format"], e["collection_year"]))
 
 
-def validate_payload(result: ReadResult) -> dict[str, Any]:
+def validate_payload(result: ReadResult, show_values: bool = False) -> dict[str, Any]:
     """The `validate --format json` document (cli.md contract, schema_version 1)."""
     tables: list[dict[str, Any]] = []
     kinds = source_returns(result)
@@ -90,7 +93,7 @@ def validate_payload(result: ReadResult) -> dict[str, Any]:
                 **({"format": fmt, "collection_years": years} if fmt != "annex_a" else {}),  # the returns only
             })
     tables.sort(key=lambda t: (natural(t["path"]), natural(t["sheet"])))
-    issues = [issue_dict(d) for d in sorted_issues(result.diagnostics)]
+    issues = [issue_dict(d, show_values) for d in sorted_issues(result.diagnostics)]
     summary = {"errors": sum(i["severity"] == "error" for i in issues),
                "warnings": sum(i["severity"] == "warning" for i in issues)}
     returns = returns_summary(result)
@@ -108,19 +111,19 @@ def validate_payload(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: ReadResult) -> str:
-    return json.dumps(validate_payload(result), indent=2, ensure_ascii=False)
+def render_json(result: ReadResult, show_values: bool = False) -> str:
+    return json.dumps(validate_payload(result, show_values), indent=2, ensure_ascii=False)
 
 
-def render_csv(result: ReadResult) -> str:
-    buf = io.StringIO()
-    xml = any(d.element is not None for d in result.diagnostics)  # the `element` column only for XML returns
+def render_csv(result: ReadResult, show_values: bool = False) -> str:
+    """Every issue, one row each (`value` blank unless `show_values`; the `element` column only for XML
+    returns), formula-safe (`safe_csv`)."""
+    from csc_metrics.safe_csv import write_csv
+
+    xml = any(d.element is not None for d in result.diagnostics)
     fields = ISSUE_FIELDS if xml else ISSUE_FIELDS[:-1]
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", restval="")
-    writer.writeheader()
-    for d in sorted_issues(result.diagnostics):
-        writer.writerow(issue_dict(d))
-    return buf.getvalue()
+    return write_csv(fields, ({"value": "", **issue_dict(d, show_values)} for d in sorted_issues(result.diagnostics)),
+                     extrasaction="ignore")
 
 
 def _where(d: Diagnostic) -> str:

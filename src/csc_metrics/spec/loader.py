@@ -11,7 +11,9 @@ import difflib
 import hashlib
 import os
 import pickle
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -208,6 +210,11 @@ def _yaml() -> YAML:
 
 def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]) -> None:
     fname = str(path)
+    problem = _node_problem(text) if _TAG.search(text) else None  # tags: refused before anything is built
+    if problem:
+        diags.append(Diagnostic(code="CSC100", message=problem[0], file=fname, line=problem[1], col=problem[2],
+                                hint="definitions use plain YAML values: text, numbers, dates, lists and mappings"))
+        return
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -218,10 +225,23 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
                        hint="check indentation, colons and quotes around this line")
         )
         return
-    except Exception as exc:  # ruamel raises a few non-marked errors (e.g. duplicate keys)
-        diags.append(Diagnostic(code="CSC100", message=f"YAML error: {exc}", file=fname))
+    except RecursionError:
+        diags.append(Diagnostic(code="CSC100", message="YAML nested too deeply to read", file=fname,
+                                hint="definitions nest a few levels; look for a run of `[` or `-` that never ends"))
+        return
+    except Exception as exc:  # ruamel raises a few non-marked errors (e.g. duplicate keys, a bad date)
+        found = _node_problem(text)
+        message, line, col = found if found else (f"YAML error: {exc}", None, None)
+        diags.append(Diagnostic(code="CSC103" if found else "CSC100", message=message, file=fname, line=line,
+                                col=col))
         return
     if data is None:
+        return
+    refused = _alias_bomb(data)
+    if refused:
+        diags.append(Diagnostic(code="CSC100", message=refused, file=fname, line=1, col=1,
+                                hint="anchors (`&name`) and aliases (`*name`) may share a block of filters; "
+                                     "they may not nest into an expansion this large"))
         return
     if not isinstance(data, CommentedMap):
         diags.append(Diagnostic(code="CSC103", message="a definitions file must be a mapping with `version: 1`",
@@ -239,6 +259,77 @@ def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]
         diags.extend(_diagnostics_from_errors(exc, data, fname))
         parsed = _salvage(data, fname)
     _register(parsed, data, fname, defs, diags)
+
+
+_TAG = re.compile(r"(?:^|[\s\[{,])!")  # a YAML tag may be present (`!!python/object`, `!custom`)
+PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp",
+                                                    "merge")}
+
+
+def _node_problem(text: str) -> tuple[str, int, int] | None:
+    """(message, line, col) of the first value a definitions file may not hold: a tag other than YAML's plain
+    ones (no object is ever built from a tag), or a date that is not a calendar date. Reads the YAML node
+    tree only (aliases shared, each node visited once)."""
+    try:
+        root = YAML(typ="rt").compose(text)
+    except Exception:
+        return None  # the loader reports syntax errors itself
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        tag = str(getattr(node.tag, "value", node.tag))
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if tag not in PLAIN_TAGS:
+            return f"YAML tag `{tag.removeprefix('tag:yaml.org,2002:')}` is not allowed in definitions", *where
+        if tag.endswith(":timestamp"):
+            ymd = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", str(node.value))
+            try:
+                date(*map(int, ymd.groups())) if ymd else date.fromisoformat(str(node.value))
+            except ValueError:
+                return f"`{node.value}` is not a valid date (year-month-day)", *where
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else [item])
+    return None
+
+
+MAX_NODES = 200_000  # values in one file once its aliases are expanded (the shipped files: a few thousand)
+MAX_DEPTH = 64  # nesting of mappings and lists, aliases expanded
+
+
+def _alias_bomb(data: Any) -> str | None:
+    """Why a file is refused: its aliases expand past MAX_NODES values or MAX_DEPTH levels (a "billion
+    laughs"), else None. ruamel builds each anchored node once and an alias shares it, so the tree is small;
+    its expanded size is counted here per distinct node (iteratively, memoised), before anything expands it."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size and not done:
+            continue
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+        if not done:
+            size[key] = -1  # in progress: a node that contains itself is a loop
+            stack.append((node, True))
+            for child in children:
+                if size.get(id(child)) == -1:
+                    return "YAML aliases refer to themselves (a loop); not read"
+                if id(child) not in size and isinstance(child, (dict, list)):
+                    stack.append((child, False))
+            continue
+        size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+        depth[key] = 1 + max((depth.get(id(c), 0) for c in children), default=0)
+        if size[key] > MAX_NODES:
+            return f"YAML aliases expand to more than {MAX_NODES:,} values (an alias bomb?); not read"
+        if depth[key] > MAX_DEPTH:
+            return f"YAML nests more than {MAX_DEPTH} levels deep (aliases expanded); not read"
+    return None
 
 
 def _salvage(data: CommentedMap, fname: str) -> DefinitionsFile:
@@ -339,8 +430,9 @@ def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
             line, col = ln + 1, cl + 1
             node = node[seg]
         elif isinstance(node, CommentedSeq) and isinstance(seg, int) and 0 <= seg < len(node):
-            ln, cl = node.lc.item(seg)
-            line, col = ln + 1, cl + 1
+            item = node.lc.item(seg)
+            if item is not None:
+                line, col = item[0] + 1, item[1] + 1
             node = node[seg]
     return line, col
 

@@ -144,11 +144,40 @@ class _Checker:
                     for key, name in (("from", ind.from_), ("to", ind.to)):
                         if name not in REFERENCE_DATES:
                             self._column(rep, table, [key], name, {ColumnType.DATE})
+        self._tests(rep, ind)
         if ind.benchmark is not None:
             codes = _lait_codes()
             if codes is not None and ind.benchmark.measure not in codes:
                 rep("CSC108", f"unknown LAIT measure `{ind.benchmark.measure}`", ["benchmark", "measure"],
                     _suggest(ind.benchmark.measure, sorted(codes)) or "see the LAIT measure list in docs/benchmarks.md")
+
+    def _tests(self, rep: Any, ind: AnyIndicator) -> None:
+        """Embedded tests: every table and column their rows name exists; a breakdown's expected category
+        is a code of its `by` column."""
+        for t, test in enumerate(ind.tests):
+            for name, rows in test.rows.items():
+                table = self.defs.table(name)
+                if table is None:
+                    rep("CSC104", f"unknown table `{name}` in the rows of test '{test.name}'",
+                        ["tests", t, "rows", name], _suggest(name, list(self.defs.tables)))
+                    continue
+                for r, row in enumerate(rows):
+                    for key in row:
+                        if table.column(key) is None:
+                            rep("CSC105", f"table `{table.id}` has no column `{key}` (test '{test.name}')",
+                                ["tests", t, "rows", name, r, key], _suggest(key, table.column_names))
+            category = test.expect.category
+            if category is not None and isinstance(ind, BreakdownIndicator):
+                table = self.defs.table(ind.table)
+                col = table.column(ind.by) if table else None
+                allowed = None
+                if col is not None and col.type is ColumnType.CODE and col.code_set in self.defs.code_sets:
+                    allowed = self.defs.code_sets[col.code_set].code_values()
+                elif col is not None and col.type is ColumnType.YES_NO:
+                    allowed = list(YES_NO_CODES)
+                if allowed is not None and category not in allowed:
+                    rep("CSC106", f"expected category `{category}` is not a code of `{col.name}`",  # type: ignore[union-attr]
+                        ["tests", t, "expect", "category"], _suggest(category, allowed))
 
     def _timing_refs(self, ind: Any) -> Iterator[tuple[list[Any], str, set[ColumnType]]]:
         timing = ind.timing
@@ -178,6 +207,8 @@ class _Checker:
         elif isinstance(cond, AgeCondition):
             if table.date_of_birth is None and table.age_years is None:
                 rep("CSC105", f"table `{table.id}` declares no `date_of_birth` or `age_years` for ages", loc)
+            if cond.age.at not in REFERENCE_DATES:
+                self._column(rep, table, [*loc, "age", "at"], cond.age.at, {ColumnType.DATE})
         elif isinstance(cond, RelatedCondition):
             rel = cond.related
             other = self.defs.table(rel.table)

@@ -39,15 +39,18 @@ CHUNK = 1 << 20
 
 
 class _Flattener:
+    """expat handlers: structural elements (root, CHILD, HEADER, EPISODE, the groups) keep an element path with
+    indices; a record's fields take a fast path (no path kept: they are most of the elements)."""
+
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, str | int | None]]] = {}
-        self.elements: dict[int, str] = {}
+        self.elements: dict[int, str] = {}  # line of a record's element -> its path
         self.unknown: dict[str, tuple[str, int]] = {}  # element name -> (path, line) first seen
-        self.fields: dict[str, tuple[str, int]] = {}  # field read -> (element name, line first seen)
-        self.stack: list[str] = []
+        self.fields: dict[str, tuple[str, int]] = {}  # field read -> (path, line) first seen
+        self.depth = 0
         self.counts: list[dict[str, int]] = [{}]
-        self.path: list[str] = []
-        self.text: list[str] = []
+        self.path: list[str] = []  # of the structural elements open
+        self.text = ""  # the text of the element being read
         self.child: dict | None = None
         self.record: dict | None = None  # the HEADER, EPISODE or group being read
         self.parser = expat.ParserCreate()
@@ -57,59 +60,58 @@ class _Flattener:
         self.parser.CharacterDataHandler = self.data
 
     def start(self, name: str, _attrs: dict) -> None:
-        name = name.rsplit(":", 1)[-1]
+        self.depth += 1
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        rec = self.record
+        self.text = ""
+        if rec is not None and not (name in GROUPS and rec["__kind"] == "HEADER"):
+            return  # a field of the record
         n = self.counts[-1].get(name, 0) + 1
         self.counts[-1][name] = n
         self.counts.append({})
-        self.stack.append(name)
-        self.path.append(f"{name}[{n}]" if self.stack[1:] else name)  # the root without an index
-        self.text = []
-        line = self.parser.CurrentLineNumber
-        depth = len(self.stack)
+        self.path.append(f"{name}[{n}]" if self.path else name)  # the root without an index
+        depth, line = self.depth, self.parser.CurrentLineNumber
         if depth == 2 and name == "CHILD":
             self.child = {"header": None, "episodes": [], "groups": []}
-        elif self.child is not None and name in ("HEADER", "EPISODE") and depth == 3:
-            self.record = {"__line": line, "__kind": name, "__fields": {}}
-            self._mark(line)
-        elif self.child is not None and name in GROUPS and self.record is not None and self.record["__kind"] == "HEADER":
-            group = {"__line": line, "__kind": name, "__fields": {}, "__parent": self.record}
-            self.record = group
-            self._mark(line)
-
-    def _mark(self, line: int) -> None:
-        self.elements.setdefault(line, "/".join(self.path))
+        elif self.child is not None and depth == 3 and name in ("HEADER", "EPISODE") or rec is not None:
+            where = "/".join(self.path)
+            self.record = {"__line": line, "__kind": name, "__fields": {}, "__depth": depth, "__path": where,
+                           "__parent": rec}
+            self.elements.setdefault(line, where)
 
     def data(self, text: str) -> None:
-        self.text.append(text)
+        self.text += text  # one call per text node (buffer_text), rarely more
 
     def end(self, name: str) -> None:
-        name = name.rsplit(":", 1)[-1]
-        depth = len(self.stack)
+        if ":" in name:
+            name = name.rsplit(":", 1)[1]
+        depth = self.depth
+        self.depth -= 1
         rec = self.record
-        if rec is not None and name == rec["__kind"]:
-            if name == "HEADER":
+        if rec is not None and depth > rec["__depth"]:  # a field
+            key = RENAME.get(name) or name.lower()
+            rec["__fields"][key] = self.text.strip() or None
+            if key not in self.fields:
+                self.fields[key] = (f"{rec['__path']}/{name}", self.parser.CurrentLineNumber)
+            self.text = ""
+            return
+        if rec is not None and depth == rec["__depth"]:
+            kind = rec["__kind"]
+            target = "header" if kind == "HEADER" else "episodes" if kind == "EPISODE" else "groups"
+            if target == "header":
                 self.child["header"] = rec  # type: ignore[index]
-                self.record = None
-            elif name == "EPISODE":
-                self.child["episodes"].append(rec)  # type: ignore[index]
-                self.record = None
             else:
-                self.child["groups"].append(rec)  # type: ignore[index]
-                self.record = rec["__parent"]
-        elif rec is not None and depth == len(self.path) and depth >= 4:
-            value = "".join(self.text).strip()
-            key = RENAME.get(name, name.lower())
-            rec["__fields"][key] = value or None
-            self.fields.setdefault(key, ("/".join(self.path), self.parser.CurrentLineNumber))
-        elif name == "CHILD" and depth == 2 and self.child is not None:
+                self.child[target].append(rec)  # type: ignore[index]
+            self.record = rec["__parent"]
+        elif depth == 2 and name == "CHILD" and self.child is not None:
             self._emit(self.child)
             self.child = None
-        elif depth >= 3 and self.child is not None and rec is None and name not in ("HEADER", "EPISODE") or depth == 2 and name != "CHILD":
+        elif depth >= 2:
             self.unknown.setdefault(name, ("/".join(self.path), self.parser.CurrentLineNumber))
-        self.stack.pop()
         self.path.pop()
         self.counts.pop()
-        self.text = []
+        self.text = ""
 
     def _add(self, table: str, fields: dict, line: int | None) -> None:
         self.rows.setdefault(table, []).append({**fields, ROW: line})
