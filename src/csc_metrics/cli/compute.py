@@ -100,7 +100,7 @@ def compute_cmd(
     if fmt is Format.table and output is None:
         render.render_table(payload, console, periods_shown, cfg.min_base)
     elif fmt in (Format.html, Format.xlsx):
-        from csc_metrics.report.publish import write_compute_report
+        from csc_metrics.reporting import write_compute_report
 
         if output is None:
             raise CscError(f"--format {fmt.value} writes a file", f"add --output results.{fmt.value}")

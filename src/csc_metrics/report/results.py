@@ -124,7 +124,7 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
                     text.append("\n" + frac + (f" {SMALL_BASE_TEXT}" if _small(r, min_base) else ""), style="dim")
                 row.append(text)
             latest = latest_ok(cells, periods)
-            change = fmt_change(latest) if latest else ""
+            change = fmt_change(Result.from_dict(latest)) if latest else ""
             row.append(Text(change, style=_style(latest["assessment"]) if latest else ""))
             table.add_row(*row)
         tables.append(table)
@@ -206,7 +206,7 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int =
         for cells in by_ind.values():
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
             latest = latest_ok(cells, periods)
-            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
+            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(Result.from_dict(latest)) if latest else ''} |")
         lines.append("")
     lines.append(f"_{caption(payload, min_base)}_")
     missing = no_data_line(payload)
