@@ -345,3 +345,35 @@ def test_n0_on_an_episode_with_activity_and_invalid_sex(tmp_path):
     [sex] = [d for d in ret.diagnostics if d.code == "CSC202"]
     assert sex.element == "Message/Children/Child[3]/ChildIdentifiers/Sex" and sex.value == "X"
     assert frame(ret, "cin_child")["sex"].to_list() == ["M", "M", None]
+
+
+def test_year_override_wins_with_a_warning(tmp_path):
+    path = tmp_path / "cin.xml"
+    path.write_text(message(child("C1", details("2024-05-01"))))
+    [ret] = CinCensusFormat().read([path], DEFS, year=2024)
+    assert ret.period.end == date(2024, 3, 31)
+    assert "CSC221" in codes(ret)
+
+
+def test_several_censuses_read_together(tmp_path):
+    """Through the reader: two census years stacked, each row tagged with its census; a file of another kind
+    in the folder is reported, not fatal."""
+    from csc_metrics.io.reader import read_inputs
+
+    (tmp_path / "a.xml").write_text(message(child("C1", details("2023-05-01")), head=header(2024, "2024-03-31")))
+    (tmp_path / "b.xml").write_text(message(child("C1", details("2023-05-01"), details("2024-06-01"))))
+    (tmp_path / "notes.xml").write_text("<Notes><Note>x</Note></Notes>")
+    result = read_inputs([tmp_path], DEFS)
+    det = result.tables["cin_details"].frame
+    assert det.select("census_year", "cin_referral_date").sort("census_year", "cin_referral_date").rows() == [
+        (2024, date(2023, 5, 1)), (2025, date(2023, 5, 1)), (2025, date(2024, 6, 1))]
+    assert any(u["path"].endswith("notes.xml") for u in result.unrecognised)
+
+
+def test_utf16_census(tmp_path):
+    text = message(child("C1", details("2024-05-01"))).replace('encoding="utf-8"', 'encoding="utf-16"')
+    path = tmp_path / "u16.xml"
+    path.write_bytes(text.encode("utf-16"))
+    assert CinCensusFormat().detect(path, path.read_bytes()[:65_535])
+    [ret] = CinCensusFormat().read([path], DEFS)
+    assert frame(ret, "cin_details").height == 1

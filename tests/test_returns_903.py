@@ -364,3 +364,18 @@ def test_annex_a_and_903_mixed_in_one_folder(tmp_path, defs):
     assert formats_read == {"annex_a", "ssda903"}
     assert read.coverage == {"ssda903_reviews": (date(2024, 4, 1), date(2025, 3, 31))}
     assert pl.Series(read.tables["ssda903_reviews"].frame["year"]).to_list() == [2025]
+
+
+def test_validate_recognises_a_mix_of_annex_a_903_csv_and_xml_and_cin_xml(tmp_path, cli):
+    """`sample --ssda903 --cin` writes the three kinds for the same children; validate names every return."""
+    from csc_metrics.sample import generate_sample
+
+    generate_sample(tmp_path / "s", children=2000, seed=4, years=2, ssda903=True, cin=True)
+    out = json.loads(cli(["validate", tmp_path / "s", "--format", "json", "--definitions", DEFS]).stdout)
+    kinds = {(r["format"], r["collection_year"]) for r in out["returns"]}
+    assert {("ssda903", "2023-24"), ("ssda903", "2024-25"), ("cin_census", "2024-25")} <= kinds
+    assert not out["unrecognised"]
+    tables = {t["table"] for t in out["tables"]}
+    assert {"annex_a_list_8", "ssda903_episodes", "ssda903_header", "cin_details"} <= tables
+    xml_tables = [t for t in out["tables"] if t["path"].endswith(".xml") and t["format"] == "ssda903"]
+    assert xml_tables and all(t["collection_years"] for t in xml_tables)

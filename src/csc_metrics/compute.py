@@ -344,6 +344,8 @@ def _diagnostics_json(diags: list[Diagnostic]) -> list[dict[str, Any]]:
                 "message": d.message}
         if d.sheet:
             item["sheet"] = d.sheet
+        if d.element:  # XML returns: the element path (`row` is its line)
+            item["element"] = d.element
         if d.count:
             item["count"] = d.count
         out.append(item)

@@ -168,6 +168,7 @@ CODES: dict[str, str] = {
     "CSC305": "source table absent",
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
+    "CSC310": "look-back needs an earlier return: load the previous collection year's return",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

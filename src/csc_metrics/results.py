@@ -83,6 +83,7 @@ TEMPLATES: dict[str, str] = {
     "CSC305": "source table `{table}` not in the inputs",
     "CSC306": "period {period} not fully covered by the inputs",
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
+    "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
 }
 
 

@@ -75,8 +75,8 @@ def explain_cmd(
     if not candidates:
         raise CscError(f"`{ind.id}` has no `{src}` recipe", f"it is computed from: {', '.join(defs.sources(ind.id))}")
     if not paths:
-        defs, chosen = choose_recipes(defs, candidates, {}, src)
-        ind = chosen[0]
+        defs, picked = choose_recipes(defs, candidates, {}, src)
+        ind = picked[0]
         result = explain(defs, ind, None, None, None)
         console.print("\n".join(result.lines), markup=False)
         return

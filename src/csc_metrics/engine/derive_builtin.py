@@ -109,3 +109,19 @@ def cin_review_chains(cin_cpp: pl.DataFrame, cin_cpp_reviews: pl.DataFrame) -> p
     years = cin_cpp["census_year"].drop_nulls() if "census_year" in cin_cpp.columns else pl.Series([], dtype=pl.Int32)
     first = date(int(years.min()) - 1, 4, 1) if years.len() else date(1900, 1, 1)  # type: ignore[arg-type]
     return review_chains(cin_cpp, cin_cpp_reviews, first)
+
+
+def _front_door() -> None:
+    """The CIN census front-door tables (returns.md §3.1): year-Y events from census Y, see `derive.cin_flows`."""
+    from csc_metrics.derive import cin_flows
+
+    derivation("cin_referrals", ["cin_details", "cin_assessments", "cin_plan_dates", "cin_s47", "cin_cpp"])(
+        cin_flows.referrals)
+    derivation("cin_assessments_in_year", ["cin_details", "cin_assessments"])(cin_flows.assessments_in_year)
+    derivation("cin_assessment_factors_in_year", ["cin_details", "cin_assessments", "cin_assessment_factors"])(
+        cin_flows.assessment_factors)
+    derivation("cin_s47_in_year", ["cin_details", "cin_s47"])(cin_flows.s47_in_year)
+    derivation("cin_icpcs", ["cin_details", "cin_s47"])(cin_flows.icpcs)
+
+
+_front_door()

@@ -171,6 +171,8 @@ def all_of(conds: list[Any], ctx: Ctx, default_from: str | None) -> pl.Expr:
 
 
 def timescale_validity(conds: list[Any], ctx: Ctx) -> pl.Expr:
-    """Rows with a broken timescale (blank date, end before start) leave the denominator too."""
-    valid = [timescale(c.timescale, ctx)[1] for c in conds if isinstance(c, TimescaleCondition)]
+    """Rows with a broken timescale (blank date, end before start) leave the denominator too, unless the
+    timescale says `invalid: fail`."""
+    valid = [timescale(c.timescale, ctx)[1] for c in conds
+             if isinstance(c, TimescaleCondition) and c.timescale.invalid == "exclude"]
     return pl.all_horizontal(valid) if valid else pl.lit(True)

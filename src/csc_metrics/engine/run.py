@@ -50,6 +50,7 @@ from csc_metrics.spec.tables import TableSchema
 
 UNITS = {"count": "count", "proportion": "percent", "breakdown": "percent", "rate": "rate_per_10k"}
 NOT_RECORDED = "NOT_RECORDED"
+ALL_UNITS = "__all_units"  # a breakdown's total of distinct units (`once_per`)
 ROWS = pl.col("__rid").is_not_null()  # true on every row: literals alone would aggregate to a single value
 
 
@@ -355,10 +356,14 @@ class Run:
             # representative row is unique (orders are distinct), so counting children is summing rows
             order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
             masked = pl.when(den_col).then(order)
-            best = (masked.max() if ind.keep == "last" else masked.min()).over([self.key(ctx.table), *group])
+            child = [self.key(ctx.table), *group]
+            best = (masked.max() if ind.keep == "last" else masked.min()).over(child)
             rep_name, num_name = f"__rep|{prefix}", f"__num|{prefix}"
             reps[rep_name] = den_col & (order == best).fill_null(False)
-            nums[num_name] = pl.col(rep_name) & helper("cond", num_cond)
+            cond_col = helper("cond", num_cond)
+            # keep `any`: the child meets the numerator when any of its cohort rows in the period does
+            nums[num_name] = pl.col(rep_name) & ((den_col & cond_col).any().over(child) if ind.keep == "any"
+                                                  else cond_col)
             out["den"] = pl.col(rep_name).sum()
             out["num"] = pl.col(num_name).sum()
         else:
@@ -490,8 +495,8 @@ class Run:
                 counts[p_label][cat] = n
             out = []
             for p, as_at in targets:
-                per = counts.get(p.label, {})
-                total = sum(per.values())
+                per = dict(counts.get(p.label, {}))
+                total = per.pop(ALL_UNITS, 0) if ind.once_per else sum(per.values())
                 cats = codes + ([NOT_RECORDED] if per.get(NOT_RECORDED) else [])
                 for cat in cats:
                     vals = {"num": per.get(cat, 0), "den": total}
@@ -502,6 +507,12 @@ class Run:
 
     def _category_counts(self, lf: pl.LazyFrame, table: TableSchema, ind: Any, category: pl.Expr,
                          group: list[str], default_from: str | None) -> pl.LazyFrame:
+        if ind.once_per:  # units (e.g. episodes) once per category, and once in the total (ALL_UNITS)
+            unit = pl.struct(ind.once_per).n_unique().cast(pl.Int64).alias("__n")
+            per_cat = lf.group_by([*group, category]).agg(unit)
+            total = (lf.group_by(group).agg(unit) if group else lf.select(unit)).with_columns(
+                pl.lit(ALL_UNITS).alias("__cat"))
+            return pl.concat([per_cat, total.select(per_cat.collect_schema().names())], how="vertical_relaxed")
         if not ind.counts_children:
             return lf.group_by([*group, category]).agg(pl.len().cast(pl.Int64).alias("__n"))
         order = pl.col(f"__o_{default_from}") if default_from else pl.col("__rid")
@@ -543,6 +554,11 @@ class Run:
                 warnings.append(f"{what} window not covered by {other} for {n} row(s) (CSC301)")
                 findings.append(finding("CSC301", rows=n, window=what, length=rel.window.length,
                                         unit=rel.window.unit, table=other, coverage=self._coverage_text(other)))
+                cov = self._coverage_text(other)
+                if other_schema is not None and other_schema.format != "annex_a" and what == "look-back" and cov:
+                    names = {"ssda903": "SSDA903", "cin_census": "CIN census"}
+                    findings.append(finding("CSC310", rows=n, format=names.get(other_schema.format, other_schema.format),
+                                            before=cov[0]))
                 uncovered = True
         status = "ok"
         if not complete or uncovered:

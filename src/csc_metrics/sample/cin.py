@@ -359,8 +359,10 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
     eps = _episodes(j, lists)
     years = census_years(w)
     paths: list[Path] = []
+    built: list[Census] = []
     for i, year in enumerate(years):
         census = build_census(j, lists, eps, year, d, hols)
+        built.append(census)
         style = {"declaration": True, "final_newline": True}
         if messy:
             census, style = make_messy(census, d, i, len(years))
@@ -373,6 +375,14 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         paths.append(path)
         if csv:
             paths += write_vcin_csvs(out / f"cin_census_{label}_csv", census, messy=messy)
+    if not messy:  # the figures known by construction (returns.md §3.1), for tests
+        import json
+
+        from csc_metrics.sample.cin_truth import front_door_truth
+
+        truth = out / "truth_cin_census.json"
+        truth.write_text(json.dumps(front_door_truth(eps, built, hols), indent=1, default=str), encoding="utf-8")
+        paths.append(truth)
     return paths
 
 

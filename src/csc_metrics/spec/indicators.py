@@ -121,6 +121,11 @@ class Timescale(StrictModel):
     unit: TimeUnit = Field(description="working_days, calendar_days, months or years.")
     within: int | None = Field(default=None, ge=0, description="Holds when the duration is <= this.")
     at_least: int | None = Field(default=None, ge=0, description="Holds when the duration is >= this.")
+    invalid: Literal["exclude", "fail"] = Field(
+        default="exclude",
+        description="A row with a blank date or `to` before `from`: `exclude` (left out of a proportion's "
+        "denominator too, reported) or `fail` (not met, but kept in the denominator).",
+    )
 
     @model_validator(mode="after")
     def _one_bound(self) -> Timescale:
@@ -318,7 +323,11 @@ class _OverTable(_Common):
         "as-at. When counting children each child is represented by one row: its latest (`keep: last`) or "
         "earliest (`keep: first`) qualifying row by event or start date.",
     )
-    keep: Literal["first", "last"] = Field(default="last", description="Which row represents a child.")
+    keep: Literal["first", "last", "any"] = Field(
+        default="last",
+        description="Which row represents a child: `last`, `first`, or `any` (a proportion's numerator counts "
+        "the child when any of its rows in the period meets it).",
+    )
 
     @property
     def counts_children(self) -> bool:
@@ -345,6 +354,11 @@ class BreakdownIndicator(_OverTable):
 
     type: Literal["breakdown"] = Field(description="breakdown")
     by: Identifier = Field(description="Coded column to break down by.")
+    once_per: list[Identifier] = Field(
+        default_factory=list,
+        description="Columns identifying a unit (e.g. an episode) that may have several categories: each category "
+        "counts units once, and the share is of all units in the period (shares may add up to more than 100).",
+    )
 
 
 class DurationIndicator(_OverTable):

@@ -29,11 +29,8 @@ _COLLECTION = re.compile(rb"<(?:[\w.-]+:)?Collection\s*>\s*CIN\s*<")
 def is_cin_xml(head: bytes) -> bool:
     """An XML `Message` whose header names the CIN collection (first 64 KiB)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        try:
-            text = text.decode("utf-16").encode("utf-8", errors="replace")
-        except UnicodeDecodeError:
-            return False
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (the head may end mid-character)
+        text = text[: len(text) // 2 * 2].decode("utf-16", errors="ignore").encode("utf-8", errors="replace")
     if not text.startswith(b"<"):
         return False
     root = _ROOT.search(text)
