@@ -337,3 +337,14 @@ def test_chart_scale_reference_lines_and_markers():
     assert 'class="marker" text-anchor="middle">c</text>' in svg
     assert "<title id=\"c-x-t\">X &lt;b&gt;: trend by quarter</title>" in svg
     assert "2025-26 Q3: c (suppressed: small number)" in svg and "England (2025): 25.0%" in svg
+
+
+def test_suppressed_breakdown_shares_render(payload):
+    """Suppressing counts below 50 blanks some breakdown categories (`c`): the page still renders, the
+    marker in place of the share, and the "more than 100%" check adds only the shares shown."""
+    rep = quarterly_report(payload["results"], payload["metadata"], ReportOptions(la_code="808", suppress_below=50))
+    shares = [r.value for s in rep.sections for b in s.breakdowns for _, r in b.categories]
+    assert any(v == "c" for v in shares) and any(isinstance(v, float) for v in shares)
+    page = render_html(rep)
+    table = page[page.index('class="small breakdown-table"'):]
+    assert '<td class="num">c</td>' in table and "more than 100%" not in page

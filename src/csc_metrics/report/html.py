@@ -227,7 +227,8 @@ def _breakdown_table(b: Breakdown) -> str:
                     f"<td class=\"num\">{_e(prev_text)}</td></tr>")
     prev_head = _e(b.previous_period or "Previous")
     total = f"Total {number_text(b.total)}" if b.total is not None else ""
-    if sum(r.get("value") or 0 for _, r in b.categories) > 100.05:  # several categories per case (`once_per`)
+    shares = [r.value for _, r in b.categories if isinstance(r.value, int | float)]
+    if sum(shares) > 100.05:  # several categories per case (`once_per`); a suppressed share (`c`) adds nothing
         total += ". Shares add up to more than 100%: one case can have several"
     return (f'<table class="small breakdown-table"><caption>{_e(b.title)}, {_e(b.period)}. {_e(total)}</caption>'
             f'<thead><tr><th class="ind" scope="col">Category</th><th scope="col">No.</th>'
