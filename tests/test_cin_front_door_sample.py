@@ -41,9 +41,12 @@ def test_compute_year_json_on_a_folder_of_censuses_gives_every_front_door_id_fro
     folder.mkdir()
     for p in out.glob("cin_census_*.xml"):
         shutil.copy(p, folder / p.name)
-    got = json.loads(run_cli(["compute", folder, "--period", "year", "--format", "json", "--no-store",
-                              "--la", "808"]).stdout)["results"]
+    payload = json.loads(run_cli(["compute", folder, "--period", "year", "--format", "json", "--no-store",
+                                  "--la", "808"]).stdout)
+    got = payload["results"]
     years = [_label(y) for y in sorted(truth)]
+    # the censuses end on 31 March: ICPC targets after it do not open another year
+    assert payload["metadata"]["as_at"] == f"{sorted(truth)[-1]}-03-31" and payload["metadata"]["periods"] == years
     for ind in FRONT_DOOR:
         rows = [r for r in got if r["indicator"] == ind and r["period"] in years]
         assert rows and {r["source"] for r in rows} == {"cin_census"}, ind
@@ -113,3 +116,18 @@ def test_values_within_the_england_sanity_ranges(sample):
             assert lo <= _get(results, ind, y)["value"] <= hi, (ind, y)
         for ind, (lo, hi) in RATES.items():
             assert lo <= _get(results, ind, y)["value"] * 10_000 / CHILDREN <= hi, (ind, y)
+
+
+def test_factors_at_assessment_are_their_own_table_and_chart_in_the_html(sample, tmp_path):
+    _, truth, out = sample
+    xml = sorted(out.glob("cin_census_*.xml"))
+    html_path = tmp_path / "front_door.html"
+    run_cli(["compute", *xml, "--period", "year", "--format", "html", "--output", html_path, "--no-store",
+             "-i", "assessment_factors", "-i", "referrals_by_source"])
+    html = html_path.read_text(encoding="utf-8")
+    last = sorted(truth)[-1]
+    base = truth[last]["assessment_factors"]["base"]
+    assert 'id="chart-assessment_factors"' in html and "<h3>Factors identified at the end of assessment (CIN census)" in html
+    assert f"<caption>Factors identified at the end of assessment, {_label(last)}. Total {base:,}. Shares add up" in html
+    n = truth[last]["assessment_factors"]["3B"]
+    assert f'<td>3B: Domestic abuse: concerns about the parent or carer</td><td class="num">{n:,}</td>' in html

@@ -152,7 +152,7 @@ def event_columns(defs: Definitions) -> dict[str, set[str]]:
             continue
         t = ind.timing
         found = cols.setdefault(table.id, {table.event_date} if table.event_date else set())
-        event = t.date if isinstance(t, FlowTiming) else t.end
+        event = t.date if isinstance(t, FlowTiming) else getattr(t, "date", None) or getattr(t, "end", None)
         if event:
             found.add(event)
     return cols
@@ -258,7 +258,8 @@ def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: 
     duplicates = apply_duplicate_rules(read.tables)
     frames = {tid: td.frame for tid, td in read.tables.items()}
     if as_at is None:
-        as_at = default_as_at(defs, frames)
+        # a return's dates after its 31 March (an ICPC target, a DEC after the year end) do not move the as-at
+        as_at = default_as_at(defs, {t: f for t, f in frames.items() if t not in read.coverage})
         ends = [hi for _, hi in read.coverage.values() if hi <= date.today()]
         if ends and (as_at is None or max(ends) > as_at):
             as_at = max(ends)  # a return covers its whole collection year, to 31 March

@@ -169,6 +169,9 @@ CODES: dict[str, str] = {
     "CSC306": "period not fully covered by the inputs",
     "CSC307": "no local authority set: rates and benchmarks are off",
     "CSC310": "look-back needs an earlier return: load the previous collection year's return",
+    "CSC315": "rows left out of a measure by one of its rules (the reason is given)",
+    "CSC316": "cohort measure computed for collection years only",
+    "CSC317": "pooled measure: not every pooled collection year is loaded",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

@@ -67,6 +67,9 @@ def describe_timing(ind: Any) -> str:
     if t.basis == "stock":
         end = f" and `{t.end}` blank or after it" if t.end else ""
         return f"rows open on the last day of the period: `{t.start}` on or before it{end}"
+    if t.basis == "cohort":
+        pooled = f"the {t.years} collection years ending on" if t.years > 1 else "the collection year ending on"
+        return f"rows whose `{t.date}` falls in {pooled} the period's 31 March"
     return "rows as at the as-at date" + (f", open then (`{t.start}`..`{t.end}`)" if t.start else "")
 
 

@@ -32,6 +32,7 @@ class Unit(StrEnum):
     rate_per_10k = "rate_per_10k"
     working_days = "working_days"
     days = "days"
+    score = "score"  # the mean or median of a numeric column (e.g. an SDQ score)
 
     @property
     def is_count(self) -> bool:
@@ -51,6 +52,7 @@ class Kind(StrEnum):
     flow = "flow"
     stock = "stock"
     as_at = "as_at"
+    cohort = "cohort"  # a population defined at 31 March, one collection year (or several pooled)
 
 
 class Status(StrEnum):
@@ -84,6 +86,9 @@ TEMPLATES: dict[str, str] = {
     "CSC306": "period {period} not fully covered by the inputs",
     "CSC307": "no local authority set: pass --la CODE or set `la` in csc-metrics.toml",
     "CSC310": "load the previous year's {format} return (before {before}) to complete the look-back of {rows} row(s)",
+    "CSC315": "{rows} row(s) left out: {reason}",
+    "CSC316": "a cohort defined at 31 March is computed for collection years only: use --period year",
+    "CSC317": "pooled over {years} collection years ({start} to {end}): not every year is loaded",
 }
 
 

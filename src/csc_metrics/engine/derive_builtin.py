@@ -125,3 +125,36 @@ def _front_door() -> None:
 
 
 _front_door()
+
+
+# ---- outcome measures (returns.md §3.5-3.7): one cohort per loaded collection year, and one row per adoption
+
+
+@derivation("ssda903_oc2_outcomes", inputs=[EPISODES, HEADER, "ssda903_oc2"])
+def oc2_outcomes(ssda903_episodes: pl.DataFrame, ssda903_header: pl.DataFrame, ssda903_oc2: pl.DataFrame,
+                 year_ending: int | None = None) -> pl.DataFrame:
+    """The 12-month cohort of each loaded year with that return's OC2 answers (§2.7, §3.5, §6.16)."""
+    from csc_metrics.derive.ssda903_outcomes import loaded_years
+    from csc_metrics.derive.ssda903_outcomes import oc2_outcomes as build
+
+    years = loaded_years(ssda903_episodes, ssda903_oc2, fallback=year_ending)
+    return build(_repaired(ssda903_episodes), ssda903_header, ssda903_oc2, years)
+
+
+@derivation("ssda903_care_leaver_outcomes", inputs=[EPISODES, HEADER, OC3])
+def care_leaver_outcomes(ssda903_episodes: pl.DataFrame, ssda903_header: pl.DataFrame, ssda903_oc3: pl.DataFrame,
+                         year_ending: int | None = None) -> pl.DataFrame:
+    """The care-leaver birthday cohort of each loaded year, with the staying-put test (§2.8, §3.6, §6.14)."""
+    from csc_metrics.derive.ssda903_outcomes import care_leaver_outcomes as build
+    from csc_metrics.derive.ssda903_outcomes import loaded_years
+
+    years = loaded_years(ssda903_oc3, fallback=year_ending)
+    return build(_repaired(ssda903_episodes), ssda903_header, ssda903_oc3, years)
+
+
+@derivation("ssda903_adoptions", inputs=[EPISODES, "ssda903_ad1"])
+def adoptions(ssda903_episodes: pl.DataFrame, ssda903_ad1: pl.DataFrame) -> pl.DataFrame:
+    """One row per adoption with the dates of the adoption measures A1, A2, A10 (§3.7, §6.9)."""
+    from csc_metrics.derive.ssda903_outcomes import adoptions as build
+
+    return build(_care(ssda903_episodes), ssda903_ad1)

@@ -36,6 +36,7 @@ from csc_metrics.io.model import KEY, number_keys
 from csc_metrics.spec.indicators import (
     AnyCondition,
     AnyIndicator,
+    AverageIndicator,
     BreakdownIndicator,
     CountIndicator,
     DurationIndicator,
@@ -90,13 +91,15 @@ def unit_of(ind: AnyIndicator) -> str:
         return "children" if ind.counts_children else "count"
     if isinstance(ind, DurationIndicator):
         return "working_days" if ind.unit == "working_days" else "days"
+    if isinstance(ind, AverageIndicator):
+        return "score"
     return UNITS[ind.type]
 
 
 def _event_date(ind: Any) -> str | None:
     """The date that orders rows and anchors look-ups: the flow date or the stock start."""
     t = ind.timing
-    return t.date if t.basis == "flow" else t.start
+    return t.date if t.basis in ("flow", "cohort") else t.start
 
 
 def _anchor(rel: Related, default_from: str | None) -> str:
@@ -120,8 +123,22 @@ def _conditions(ind: Any) -> list[Any]:
     return [*ind.filters, *(ind.numerator if isinstance(ind, ProportionIndicator) else [])]
 
 
+def cohort_span(timing: Any, day: date) -> tuple[date, date]:
+    """The collection years a cohort timing covers at its 31 March `day`: 1 April `years` years before to `day`."""
+    return date(day.year - timing.years, 4, 1), day
+
+
+def is_collection_year(p: Period) -> bool:
+    """A period that is one collection year, 1 April to 31 March."""
+    return (p.start.month, p.start.day, p.end.month, p.end.day) == (4, 1, 3, 31) and p.end.year == p.start.year + 1
+
+
 def open_on(timing: Any, day: date) -> pl.Expr:
-    """Rows open on `day`: started on or before it, and not ended on or before it (blank end = open)."""
+    """Rows open on `day`: started on or before it, and not ended on or before it (blank end = open).
+    A cohort: rows whose date falls in the collection years ending on `day` (`cohort_span`)."""
+    if timing.basis == "cohort":
+        lo, hi = cohort_span(timing, day)
+        return ROWS & pl.col(timing.date).is_between(pl.lit(lo), pl.lit(hi)).fill_null(False)
     mask = ROWS
     if timing.start:
         mask = mask & (pl.col(timing.start) <= pl.lit(day)).fill_null(False)
@@ -206,6 +223,8 @@ class Run:
         """(period, day) pairs a stock or as-at indicator is evaluated on: each period end, or the as-at date."""
         if timing.basis == "stock":
             return [(p, p.end) for p in self.s.periods]
+        if timing.basis == "cohort":
+            return [(p, p.end) for p in self.s.periods if is_collection_year(p)]
         return [(self.as_at_period, self.s.as_at)]
 
     def packable(self, table_id: str, date_col: str) -> bool:
@@ -228,10 +247,12 @@ class Run:
         return Ctx(table=table, calendar=self.s.calendar, period_start=period_start, period_end=period_end,
                    as_at=pl.lit(self.s.as_at), reference=reference, related=related, shared=shared)
 
-    def complete(self, tables: list[str], period: Period) -> bool:
+    def complete(self, tables: list[str], period: Period, start: date | None = None) -> bool:
+        """Every table covers the period (from `start` instead of its first day: a pooled cohort's span)."""
+        first = start or period.start
         for t in tables:
             cov = self.s.coverage.get(t)
-            if cov is None or cov[0] > period.start or cov[1] < period.end:
+            if cov is None or cov[0] > first or cov[1] < period.end:
                 return False
         return True
 
@@ -327,6 +348,15 @@ class Run:
         default_from = _event_date(ind)
         cohort = ROWS & open_mask & all_of(ind.filters, ctx, default_from)
         out: dict[str, pl.Expr] = {}
+        for i, ex in enumerate(ind.exclude):
+            left_out = cohort & all_of(ex.when, ctx, default_from).fill_null(False)
+            out[f"exclusion|{i}"] = left_out.sum()
+            cohort = cohort & ~left_out
+        if isinstance(ind, AverageIndicator):
+            usable_col = helper("usable", (cohort & pl.col(ind.column).is_not_null()).fill_null(False))
+            vals = helper("values", pl.col(ind.column).cast(pl.Float64)).filter(usable_col)
+            return [rows], {**out, "value": vals.mean() if ind.stat == "mean" else vals.median(),
+                            "den": usable_col.sum()}
         if isinstance(ind, DurationIndicator):
             start, end = ctx.date(ind.from_), ctx.date(ind.to)
             days = duration(start, end, ind.unit, ctx)
@@ -342,8 +372,8 @@ class Run:
                 excluded = pl.lit(0)
             usable_col = helper("usable", usable.fill_null(False))
             vals = helper("days", days).filter(usable_col)
-            return [rows], {"value": vals.mean() if ind.stat == "mean" else vals.median(), "den": usable_col.sum(),
-                            "excluded": excluded}
+            return [rows], {**out, "value": vals.mean() if ind.stat == "mean" else vals.median(),
+                            "den": usable_col.sum(), "excluded": excluded}
         valid = pl.lit(True)
         num_cond = pl.lit(True)
         if isinstance(ind, ProportionIndicator):
@@ -399,6 +429,7 @@ class Run:
                 snapshots.append(ind)
         for (d, g), group in flows.items():
             jobs.append(self.flow_job(base, table, d, g, group, related))
+        snapshots = [ind for ind in snapshots if self.snapshots(ind.timing)]  # a cohort needs a collection year
         if snapshots:
             jobs.append(self.snapshot_job(base, table, snapshots, related))
         return jobs
@@ -526,11 +557,13 @@ class Run:
         tables = [table.id, *(rel.id for c in _related_conditions(_conditions(ind))
                               if not isinstance(ind, BreakdownIndicator) and (rel := self.defs.table(c.related.table)))]
         tables = list(dict.fromkeys(tables))
-        complete = True if as_at is not None else self.complete(tables, period)
+        pooled = ind.timing.basis == "cohort" and ind.timing.years > 1
+        start = cohort_span(ind.timing, period.end)[0] if pooled else None
+        complete = True if as_at is not None else self.complete(tables, period, start)
         warnings: list[str] = []
         findings: list[dict[str, Any]] = []
         num, den, value = vals.get("num") or 0, vals.get("den") or 0, None
-        if isinstance(ind, DurationIndicator):
+        if isinstance(ind, DurationIndicator | AverageIndicator):
             num = None
             value = vals.get("value")
         elif isinstance(ind, CountIndicator):
@@ -541,7 +574,17 @@ class Run:
         if excluded:
             warnings.append(f"{excluded} row(s) excluded: a date is blank or the end is before the start (CSC304)")
             findings.append(finding("CSC304", rows=excluded))
-        if not complete:
+        for name, n in vals.items():
+            if name.startswith("exclusion|") and n:
+                reason = ind.exclude[int(name.split("|")[1])].reason
+                warnings.append(f"{n} row(s) left out: {reason} (CSC315)")
+                findings.append(finding("CSC315", rows=n, reason=reason))
+        if not complete and start is not None:
+            warnings.append(f"pooled over {ind.timing.years} collection years from {start.isoformat()}: "
+                            "not every year is loaded (CSC317)")
+            findings.append(finding("CSC317", years=ind.timing.years, start=start.isoformat(), end=period.end.isoformat(),
+                                    tables={t: self._coverage_text(t) for t in tables}))
+        elif not complete:
             findings.append(finding("CSC306", period=period.label, tables={t: self._coverage_text(t) for t in tables}))
         rels = list(_related_conditions(_conditions(ind)))
         uncovered = False
@@ -616,6 +659,18 @@ class Run:
         table = self.defs.table(getattr(ind, "table", ""))
         return table.format if table is not None else "annex_a"
 
+    def not_collection_years(self, ind: Any) -> list[dict[str, Any]]:
+        """`unavailable` for the periods of a run that are not collection years: a cohort is defined at 31 March."""
+        return [
+            {"indicator": ind.id, "period": p.label, "period_obj": p, "complete": False, "as_at": None,
+             "category": None, "numerator": None, "denominator": None, "value": None, "unit": unit_of(ind),
+             "annualised": False, "status": "unavailable",
+             "warnings": ["a cohort defined at 31 March is computed for collection years only: use --period year "
+                          "(CSC316)"],
+             "findings": [finding("CSC316")], "source": self.source_of(ind)}
+            for p in self.s.periods if not is_collection_year(p)
+        ]
+
     def no_data(self, ind: Any, missing: str) -> list[dict[str, Any]]:
         periods = [self.as_at_period] if kind_of(ind, self.defs) == "as_at" else self.s.periods
         return [
@@ -668,6 +723,11 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     for job, df in zip(jobs, frames_out, strict=True):
         for res in job.unpack(df):
             results.setdefault(res["indicator"], []).append(res)
+    for ind in needed.values():
+        if not isinstance(ind, RateIndicator) and ind.timing.basis == "cohort":
+            got = results.setdefault(ind.id, [])
+            if not got or got[0]["status"] != "no_data":
+                got.extend(run.not_collection_years(ind))
     for ind in needed.values():
         if isinstance(ind, RateIndicator):
             counts = results.get(ind.of, [])

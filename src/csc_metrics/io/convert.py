@@ -84,12 +84,21 @@ def _quick_parse(col: Column, cell: pl.Expr, date_format: str = QUICK_FORMAT) ->
 def quick_date_format(texts: list[str | None]) -> str:
     """The first of QUICK_FORMATS in which polars reads every date seen (blanks aside) in the first rows of a
     column; the usual `dd/mm/yyyy` when none does. Only a choice of route: other cells go the general one."""
-    seen = pl.Series([t for t in texts if t is not None and t.strip()], dtype=pl.String)
+    return quick_date_formats({"d": texts})["d"]
+
+
+def quick_date_formats(columns: dict[str, list[str | None]]) -> dict[str, str]:
+    """`quick_date_format` of several columns, every format of every column tried in one polars query."""
     col = Column(name="d", header="d", type=ColumnType.DATE)
-    for fmt in QUICK_FORMATS:
-        if seen.len() and pl.select(_quick_parse(col, pl.lit(seen), fmt).is_not_null().all()).item():
-            return fmt
-    return QUICK_FORMAT
+    exprs = []
+    for i, texts in enumerate(columns.values()):
+        seen = pl.Series([t for t in texts if t is not None and t.strip()], dtype=pl.String)
+        if seen.len():
+            exprs += [_quick_parse(col, pl.lit(seen), fmt).is_not_null().all().alias(f"{i}|{j}")
+                      for j, fmt in enumerate(QUICK_FORMATS)]
+    fits = pl.select(exprs).row(0, named=True) if exprs else {}
+    return {name: next((fmt for j, fmt in enumerate(QUICK_FORMATS) if fits.get(f"{i}|{j}")), QUICK_FORMAT)
+            for i, name in enumerate(columns)}
 
 
 def _quick_check(col: Column, value: pl.Expr) -> pl.Expr:

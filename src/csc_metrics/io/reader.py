@@ -22,7 +22,7 @@ from csc_metrics.io.convert import (
     dtype_of,
     finish_tables,
     looks_numeric,
-    quick_date_format,
+    quick_date_formats,
     typed_query,
 )
 from csc_metrics.io.diagnose import cell_text, problems_to_diagnostics
@@ -247,8 +247,8 @@ def _load_block(raw: RawSheet, rec: Recognition, wanted: set[str] | None = None)
         return [cell_text(r[index]) if index < len(r) else None for r in head]
 
     head_ids = next((seen(i) for i, name in read.items() if name == schema.child_id), [])
-    date_formats = {name: quick_date_format(seen(i)) for i, name in read.items()
-                    if schema.column(name).type is ColumnType.DATE}  # type: ignore[union-attr]
+    date_formats = quick_date_formats({name: seen(i) for i, name in read.items()
+                                       if schema.column(name).type is ColumnType.DATE})  # type: ignore[union-attr]
 
     def query(data: pl.LazyFrame) -> pl.LazyFrame:
         names = data.collect_schema().names()

@@ -245,7 +245,19 @@ class AsAtTiming(StrictModel):
     end: Identifier | None = Field(default=None, description="End column: the row must still be open at as-at.")
 
 
-Timing = Annotated[FlowTiming | StockTiming | AsAtTiming, Field(discriminator="basis")]
+class CohortTiming(StrictModel):
+    """A population defined at 31 March: rows whose `date` falls in the `years` collection years (1 April to
+    31 March) ending on the period's last day. Evaluated only for periods that are one collection year
+    (`--period year`; other periods are `unavailable`); ages are taken at `period_end` (31 March). `years: 3`
+    pools three years into one figure (one mean over the pooled rows, not a mean of yearly means); a pooled
+    figure whose years are not all loaded is `incomplete`."""
+
+    basis: Literal["cohort"] = Field(description="cohort")
+    date: Identifier = Field(description="Date column placing a row in a collection year (e.g. its 31 March).")
+    years: int = Field(default=1, ge=1, le=5, description="Collection years pooled, ending with the period's.")
+
+
+Timing = Annotated[FlowTiming | StockTiming | AsAtTiming | CohortTiming, Field(discriminator="basis")]
 
 
 # ---- embedded tests -----------------------------------------------------------------------------------
@@ -313,6 +325,14 @@ class _Common(StrictModel):
     tests: list[EmbeddedTest] = Field(default_factory=list, description="Embedded examples run by `check`.")
 
 
+class Exclusion(StrictModel):
+    """Rows of the cohort left out of the measure by one of its rules, and counted: the result's findings say
+    how many and why (e.g. children whose period of care began before the loaded returns)."""
+
+    reason: str = Field(description="Why these rows are left out, in plain words (shown with the count).")
+    when: list[Condition] = Field(min_length=1, description="Conditions that all hold on a row left out.")
+
+
 class _OverTable(_Common):
     table: Identifier = Field(description="Source table id or alias, e.g. `annex_a_list_3` or `referrals`.")
     timing: Timing = Field(description="How a row is placed in a period: flow, stock or as_at.")
@@ -327,6 +347,10 @@ class _OverTable(_Common):
         default="last",
         description="Which row represents a child: `last`, `first`, or `any` (a proportion's numerator counts "
         "the child when any of its rows in the period meets it).",
+    )
+    exclude: list[Exclusion] = Field(
+        default_factory=list, description="Rows of the cohort left out by a rule of the measure, counted in the "
+        "result's findings (CSC315) with the reason."
     )
 
     @property
@@ -374,6 +398,15 @@ class DurationIndicator(_OverTable):
     )
 
 
+class AverageIndicator(_OverTable):
+    """Mean or median of a numeric column over the cohort rows where it is not blank (e.g. an SDQ score);
+    the denominator is the number of rows with a value."""
+
+    type: Literal["average"] = Field(description="average")
+    column: Identifier = Field(description="Numeric (integer or number) column averaged.")
+    stat: Literal["mean", "median"] = Field(default="mean", description="mean or median.")
+
+
 class RateIndicator(_Common):
     """A count indicator per `per` children of the population; flows over sub-annual periods are annualised."""
 
@@ -397,15 +430,18 @@ Indicator = Annotated[
     | Annotated[ProportionIndicator, Tag("proportion")]
     | Annotated[RateIndicator, Tag("rate")]
     | Annotated[DurationIndicator, Tag("duration")]
-    | Annotated[BreakdownIndicator, Tag("breakdown")],
+    | Annotated[BreakdownIndicator, Tag("breakdown")]
+    | Annotated[AverageIndicator, Tag("average")],
     Discriminator(
         _indicator_tag,
         custom_error_type="indicator_type",
-        custom_error_message="`type` must be one of: count, proportion, rate, duration, breakdown",
+        custom_error_message="`type` must be one of: count, proportion, rate, duration, breakdown, average",
     ),
 ]
 
-AnyIndicator = CountIndicator | ProportionIndicator | RateIndicator | DurationIndicator | BreakdownIndicator
+Exclusion.model_rebuild()
+AnyIndicator = (CountIndicator | ProportionIndicator | RateIndicator | DurationIndicator | BreakdownIndicator
+                | AverageIndicator)
 
 Related.model_rebuild()
 AnyCondition.model_rebuild()

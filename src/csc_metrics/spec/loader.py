@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from csc_metrics import __version__
 from csc_metrics.cache import cache_dir
@@ -31,6 +28,10 @@ from csc_metrics.spec.derived import DerivedTable
 from csc_metrics.spec.files import DefinitionsFile
 from csc_metrics.spec.indicators import AnyIndicator
 from csc_metrics.spec.tables import CodeSet, TableSchema
+
+if TYPE_CHECKING:  # ruamel is imported when a file is parsed (a cached load never needs it)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -203,12 +204,17 @@ def _load_all(paths: list[Path], contents: dict[Path, bytes] | None = None) -> L
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     return yaml
 
 
 def _load_file(path: Path, text: str, defs: Definitions, diags: list[Diagnostic]) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError
+
     fname = str(path)
     problem = _node_problem(text) if _TAG.search(text) else None  # tags: refused before anything is built
     if problem:
@@ -270,6 +276,8 @@ def _node_problem(text: str) -> tuple[str, int, int] | None:
     """(message, line, col) of the first value a definitions file may not hold: a tag other than YAML's plain
     ones (no object is ever built from a tag), or a date that is not a calendar date. Reads the YAML node
     tree only (aliases shared, each node visited once)."""
+    from ruamel.yaml import YAML
+
     try:
         root = YAML(typ="rt").compose(text)
     except Exception:
@@ -423,6 +431,8 @@ def _node_pos(node: Any) -> tuple[int, int]:
 def _pos(root: Any, loc: list[Any]) -> tuple[int, int]:
     """Line/col (1-based) of the deepest part of `loc` present in the YAML tree; segments that are not
     keys (union tags, pydantic internals) are skipped."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node, line, col = root, *_node_pos(root)
     for seg in loc:
         if isinstance(node, CommentedMap) and seg in node:

@@ -13,6 +13,7 @@ from csc_metrics.spec.indicators import (
     AgeCondition,
     AnyCondition,
     AnyIndicator,
+    AverageIndicator,
     BreakdownIndicator,
     ColumnCondition,
     CountIndicator,
@@ -140,6 +141,8 @@ class _Checker:
                         self._condition(rep, table, loc, cond)
                 if isinstance(ind, BreakdownIndicator):
                     self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
+                if isinstance(ind, AverageIndicator):
+                    self._column(rep, table, ["column"], ind.column, {ColumnType.INTEGER, ColumnType.NUMBER})
                 if isinstance(ind, DurationIndicator):
                     for key, name in (("from", ind.from_), ("to", ind.to)):
                         if name not in REFERENCE_DATES:

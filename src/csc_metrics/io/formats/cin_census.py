@@ -9,7 +9,6 @@ folder (or per year of a LIIA table) of flattened CSVs. See docs/cin-census.md.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,9 +85,3 @@ def read_xml(path: Path, definitions: Definitions, year: int | None = None) -> R
                     diagnostics=notes, elements=parsed.elements)
     return census_return(raw, schemas, definitions.code_sets, year)
 
-
-def group_by_folder(paths: list[Path]) -> dict[Path, list[Path]]:
-    groups: dict[Path, list[Path]] = defaultdict(list)
-    for p in paths:
-        groups[p.parent].append(p)
-    return groups
