@@ -201,3 +201,16 @@ def test_report_breakdown_with_several_categories_per_case_says_so():
     single = _breakdown_table(Breakdown("referrals_by_source", "Sources", "inputs", "2024-25",
                                         [share("6", 1, 50.0), share("2A", 1, 50.0)], total=2))
     assert "more than 100%" not in single
+
+
+def test_check_names_an_unknown_once_per_column(tmp_path, cin_definitions):
+    from csc_metrics.checks import check_definitions
+
+    folder = tmp_path / "defs"
+    shutil.copytree(cin_definitions, folder)
+    path = folder / "cin_census" / "01_front_door.yaml"
+    path.write_text(path.read_text().replace("once_per: [la_child_id, cin_referral_date]",
+                                             "once_per: [la_child_id, referral_day]"))
+    report = check_definitions([folder])
+    assert [d.message for d in report.diagnostics if d.code == "CSC105"] == \
+        ["table `cin_assessment_factors_in_year` has no column `referral_day`"]

@@ -390,7 +390,8 @@ def compute(opts: ComputeOptions) -> ComputeResult:
     defs, indicators = choose_recipes(defs, candidates, frames, opts.source)
     periods = run_periods(opts.period, defs, coverage, as_at)
     if not periods:
-        raise CscError("the inputs cover no period", "pass --period with explicit labels, e.g. 2024-25")
+        raise CscError(f"{', '.join(str(p) for p in opts.paths)}: the inputs cover no period",
+                       "pass --period with explicit labels, e.g. 2024-25")
     span_start = min([p.start for p in periods] + [c[0] for c in coverage.values()])
     calendar = calendar_for_span(span_start, max(as_at, periods[-1].end), config.closures, config.working_days)
     pop = population_lookup(la)

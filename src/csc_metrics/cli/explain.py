@@ -101,7 +101,7 @@ def explain_cmd(
         periods = run_periods(["quarter"], defs, coverage, as_at_date)
         complete = [p for p in periods if p.end <= as_at_date]
         if not (complete or periods):
-            raise CscError("the inputs cover no period", "pass --period")
+            raise CscError(f"{', '.join(str(p) for p in paths)}: the inputs cover no period", "pass --period")
         chosen = (complete or periods)[-1]
     start = min([chosen.start] + [c[0] for c in coverage.values()])
     settings = Settings(periods=[chosen], as_at=as_at_date, calendar=calendar_for_span(start, as_at_date, cfg.closures,

@@ -108,11 +108,11 @@ def check_csv(path: Path, data: bytes | mmap.mmap, limits: Limits | None = None)
     _check_lines(path, data, limits.csv_max_line_bytes)
     if data.find(b'"') < 0:
         return
-    end = _QUOTED.match(data).end()  # type: ignore[union-attr,call-overload]  # always matches (maybe empty)
+    end = _QUOTED.match(data).end()  # type: ignore[union-attr]  # always matches (possibly empty)
     if end == len(data):
         return
     line = data[:end].count(b"\n") + 1
-    if _UNCLOSED.match(data, end):  # type: ignore[call-overload]
+    if _UNCLOSED.match(data, end):
         raise InputError(f"{path}: line {line}: a quote opens a field and is never closed; not read", code="CSC251",
                          hint="find the stray \" on that line (a quote inside a field must be doubled, \"\"), "
                               "or export the list again as CSV")

@@ -11,7 +11,10 @@ last year are List 9's young people (not those still in care), AD1 and PlacedAdo
 One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) and,
 for the last year, the same return as XML, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2).
 `ssda903/truth.json` holds figures known by construction (children looked after at each 31 March, starts,
-cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from the files.
+cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from the files, and
+the OC2 and care-leaver figures as drawn (OC2 answers of the cohort, care leavers by age and activity). SDQ scores
+and staying put (ACCOM Z1 for a third of those leaving foster care on their 18th birthday) are drawn near the
+England figures.
 `messy=True` then adds the SSDA903 defects of returns.md §1.7 (the truth stays that of the clean returns).
 """
 
@@ -80,7 +83,7 @@ def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, 
             paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
     last = years[-1]
     paths.append(_write(xml_folder / f"SSDA903_{last}.xml", to_xml(texts[last]).encode("utf-8")))
-    truth = truth_counts(periods, years)
+    truth = truth_counts(periods, years, returns)
     paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2) + "\n").encode("utf-8")))
     return paths
 
@@ -344,7 +347,9 @@ def _oc2(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) -> pl.
     misuse = flag(9041, 0.04)
     return cohort.with_columns(substance_misuse=misuse).select(
         "child", "dob",
-        sdq_score=pl.when(has_score).then(d.between(9042, 0, 40).cast(pl.String)),
+        # scores near England's: mean about 15, 42% 17-40 (a cause for concern), 13% borderline 14-16
+        sdq_score=pl.when(has_score).then(d.mixture(9042, [(0, 13, 0.45), (14, 16, 0.13), (17, 30, 0.42)])
+                                          .cast(pl.String)),
         sdq_reason=pl.when(sdq & ~has_score).then(d.choice(9043, {"SDQ1": 0.3, "SDQ2": 0.2, "SDQ3": 0.2,
                                                                    "SDQ4": 0.2, "SDQ5": 0.1})),
         convicted=pl.when(pl.col("age") >= 10).then(flag(9044, 0.03)),
@@ -371,9 +376,16 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
         pl.format("{}{}", pl.col("accommodation"), suitable))
     in_touch = pl.col("in_touch") if last else d.choice(9060, {"YES": 0.9, "NO": 0.05, "REFU": 0.03, "NREQ": 0.02})
     activ = pl.col("activity").fill_null("0") if last else d.choice(9061, {"F2": 0.3, "F5": 0.3, "G5": 0.4})
+    # staying put: a third of those who left foster care on their 18th birthday still live with those carers
+    final = p.sort("cla_start").unique("cid", keep="last").select("cid", _ptype="placement_type", _end="cla_end")
+    rows = rows.join(final, on="cid", how="left")
+    eighteenth = pl.col("date_of_birth").dt.offset_by("18y")
+    stays = (pl.col("_ptype").is_in(FOSTER) & ((pl.col("_end") - eighteenth).dt.total_days().abs() <= 1)
+             & d.chance(9063, 0.35)).fill_null(False)
     out = rows.with_columns(in_touch=in_touch).with_columns(
         activ=pl.when(pl.col("in_touch").is_in(["YES", "NREQ"]) | pl.lit(last)).then(activ).otherwise(pl.lit("0")),
-        accom=pl.when(pl.lit(last)).then(accom).when(pl.col("in_touch") == "YES").then(
+        accom=pl.when(stays & (pl.col("in_touch") == "YES")).then(pl.lit("Z1")).when(pl.lit(last)).then(accom)
+        .when(pl.col("in_touch") == "YES").then(
             d.choice(9062, {"B1": 0.4, "U1": 0.3, "D1": 0.2, "X2": 0.1})).otherwise(pl.lit("0")),
     )
     return out.select("cid", child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
@@ -511,8 +523,42 @@ def to_xml(tables: dict[str, pl.DataFrame]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>\n' + "\n".join(doc.to_list()) + "\n</EXPSSDA903>\n"
 
 
-def truth_counts(p: pl.DataFrame, years: list[int]) -> dict:
-    """Figures known by construction, per collection year, counted from the periods of care."""
+def _outcome_truth(y: int, tables: dict[str, pl.DataFrame], p: pl.DataFrame) -> dict:
+    """OC2 and care-leaver figures as the generator drew them: the OC2 rows are the 12-month cohort (one each),
+    the OC3 rows the care leavers aged 17-21 at 31 March (the age reached at the birthday in the year)."""
+    e = date(y, 3, 31)
+    oc2 = tables["oc2"].with_columns(age=age_at(pl.col("dob"), pl.lit(e)), sdq=pl.col("sdq_score").cast(pl.Int64))
+
+    def yes(frame: pl.DataFrame, col: str) -> int:
+        return frame.filter(pl.col(col) == "1").height
+
+    sdq = oc2.filter(pl.col("age").is_between(5, 16))
+    scores = sdq["sdq"].drop_nulls()
+    transferred = p.filter(pl.col("reason_ceased") == "E3").select("child_id").unique()
+    oc3 = (tables["oc3"].join(transferred, left_on="child", right_on="child_id", how="anti")
+           .filter(~pl.col("in_touch").is_in(["DIED", "RHOM"]))
+           .with_columns(age=age_at(pl.col("dob"), pl.lit(e))))
+    band = oc3.filter(pl.col("age").is_between(19, 21))
+    eet = ["F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"] + (["F3", "P3"] if y <= 2021 else [])
+    return {
+        "oc2_cohort": oc2.height,
+        "oc2_health_assessment": yes(oc2, "health_assessment"), "oc2_immunisations": yes(oc2, "immunisations"),
+        "oc2_teeth_check": yes(oc2, "teeth_check"), "oc2_substance_misuse": yes(oc2, "substance_misuse"),
+        "oc2_under_5": oc2.filter(pl.col("age") < 5).height,
+        "oc2_under_5_health_check": yes(oc2.filter(pl.col("age") < 5), "health_check"),
+        "oc2_10_17": oc2.filter(pl.col("age").is_between(10, 17)).height,
+        "oc2_10_17_convicted": yes(oc2.filter(pl.col("age").is_between(10, 17)), "convicted"),
+        "sdq_5_16": sdq.height, "sdq_scores": scores.len(),
+        "sdq_mean": float(scores.mean()) if scores.len() else None,  # type: ignore[arg-type]
+        "care_leavers_19_21": band.height,
+        "care_leavers_19_21_eet": band.filter(pl.col("activ").is_in(eet)).height,
+        "care_leavers_17_18": oc3.filter(pl.col("age").is_between(17, 18)).height,
+    }
+
+
+def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str, pl.DataFrame]] | None = None) -> dict:
+    """Figures known by construction, per collection year, counted from the periods of care (and, given the
+    returns as drawn, the OC2 and care-leaver figures, `_outcome_truth`)."""
     out: dict[str, dict] = {}
     for y in years:
         s, e = date(y - 1, 4, 1), date(y, 3, 31)
@@ -532,5 +578,7 @@ def truth_counts(p: pl.DataFrame, years: list[int]) -> dict:
             ).select(pl.col("cid").n_unique()).item(),
             "continuously_12_months": p.filter(in_cohort(s, e)).select(pl.col("cid").n_unique()).item(),
         }
+        if returns is not None:
+            out[str(y)].update(_outcome_truth(y, returns[y], p))
     return {"note": "counted from the simulated periods of care before any --messy defects; children, not rows, "
                     "unless the name says otherwise (started, ceased: periods of care)", "years": out}

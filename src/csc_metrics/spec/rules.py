@@ -141,6 +141,8 @@ class _Checker:
                         self._condition(rep, table, loc, cond)
                 if isinstance(ind, BreakdownIndicator):
                     self._column(rep, table, ["by"], ind.by, {ColumnType.CODE, ColumnType.YES_NO})
+                    for i, name in enumerate(ind.once_per):
+                        self._column(rep, table, ["once_per", i], name, None)
                 if isinstance(ind, AverageIndicator):
                     self._column(rep, table, ["column"], ind.column, {ColumnType.INTEGER, ColumnType.NUMBER})
                 if isinstance(ind, DurationIndicator):
