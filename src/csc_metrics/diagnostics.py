@@ -172,6 +172,7 @@ CODES: dict[str, str] = {
     "CSC315": "rows left out of a measure by one of its rules (the reason is given)",
     "CSC316": "cohort measure computed for collection years only",
     "CSC317": "pooled measure: not every pooled collection year is loaded",
+    "CSC320": "counted rows need history from before the earliest loaded return: load the previous return",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

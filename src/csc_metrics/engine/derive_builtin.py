@@ -158,3 +158,16 @@ def adoptions(ssda903_episodes: pl.DataFrame, ssda903_ad1: pl.DataFrame) -> pl.D
     from csc_metrics.derive.ssda903_outcomes import adoptions as build
 
     return build(_care(ssda903_episodes), ssda903_ad1)
+
+
+def _children_in_need() -> None:
+    """The CIN census children-in-need and child-protection tables (returns.md §3.2), see `derive.cin_stocks`."""
+    from csc_metrics.derive import cin_stocks
+
+    derivation("cin_referrals_by_census", ["cin_details", "cin_assessments", "cin_plan_dates", "cin_s47", "cin_cpp"])(
+        cin_stocks.referrals_by_census)
+    derivation("cin_cp_plans_by_census", ["cin_details", "cin_cpp"])(cin_stocks.cp_plans_by_census)
+    derivation("cin_cp_review_status", ["cin_details", "cin_cpp", "cin_cpp_reviews"])(cin_stocks.cp_review_status)
+
+
+_children_in_need()

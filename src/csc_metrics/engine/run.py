@@ -396,9 +396,15 @@ class Run:
                                                   else cond_col)
             out["den"] = pl.col(rep_name).sum()
             out["num"] = pl.col(num_name).sum()
+            if ind.incomplete_when:
+                lack_name = f"__lack|{prefix}"
+                nums[lack_name] = pl.col(rep_name) & helper("lackc", all_of(ind.incomplete_when, ctx, default_from))
+                out["lacking"] = pl.col(lack_name).sum()
         else:
             out["den"] = den_col.sum()
             out["num"] = helper("num", den_mask & num_cond).sum()
+            if ind.incomplete_when:
+                out["lacking"] = helper("lack", den_mask & all_of(ind.incomplete_when, ctx, default_from)).sum()
         out["excluded"] = helper("excluded", cohort & ~valid).sum()
         for i, cond in enumerate(_related_conditions(_conditions(ind))):
             rel = cond.related
@@ -588,6 +594,11 @@ class Run:
             findings.append(finding("CSC306", period=period.label, tables={t: self._coverage_text(t) for t in tables}))
         rels = list(_related_conditions(_conditions(ind)))
         uncovered = False
+        lacking = vals.get("lacking") or 0
+        if lacking:  # counted rows whose history is older than the inputs (`incomplete_when`)
+            warnings.append(f"{lacking} counted row(s) need history from before the earliest loaded return (CSC320)")
+            findings.append(finding("CSC320", rows=lacking))
+            uncovered = True
         for name, n in vals.items():
             if name.startswith("uncovered|") and n:
                 rel = rels[int(name.split("|")[1])].related
@@ -731,6 +742,11 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     for ind in needed.values():
         if isinstance(ind, RateIndicator):
             counts = results.get(ind.of, [])
+            own = defs.recipe_of(ind)
+            if counts and counts[0]["source"] != run.source_of(own):
+                # the count in use is another source's recipe (this rate has none for it): never mix sources
+                missing = next((t for t in source_tables(own, defs) if t not in frames), getattr(own, "table", ind.of))
+                counts = run.no_data(own, missing)
             if counts and counts[0]["status"] == "no_data":
                 results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k", findings=list(c["findings"]))
                                    for c in counts]

@@ -381,7 +381,12 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         from csc_metrics.sample.cin_truth import front_door_truth
 
         truth = out / "truth_cin_census.json"
-        truth.write_text(json.dumps(front_door_truth(eps, built, hols), indent=1, default=str), encoding="utf-8")
+        from csc_metrics.sample.cin_truth_cp import cin_cp_truth
+
+        known = front_door_truth(eps, built, hols)
+        for year, figures in cin_cp_truth(eps, built).items():  # §3.2 beside §3.1
+            known.setdefault(year, {}).update(figures)
+        truth.write_text(json.dumps(known, indent=1, default=str), encoding="utf-8")
         paths.append(truth)
     return paths
 

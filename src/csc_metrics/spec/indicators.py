@@ -343,6 +343,12 @@ class _OverTable(_Common):
         "as-at. When counting children each child is represented by one row: its latest (`keep: last`) or "
         "earliest (`keep: first`) qualifying row by event or start date.",
     )
+    incomplete_when: list[Condition] = Field(
+        default_factory=list,
+        description="Conditions marking a counted row whose figure needs history the inputs lack (e.g. a plan "
+        "started before the earliest loaded return): when any counted row meets them all, the figure is "
+        "`incomplete` and says how many rows (CSC320).",
+    )
     keep: Literal["first", "last", "any"] = Field(
         default="last",
         description="Which row represents a child: `last`, `first`, or `any` (a proportion's numerator counts "

@@ -136,6 +136,8 @@ class _Checker:
                     self._column(rep, table, loc, name, want)
                 for loc, cond in _walk(ind.filters, ["filters"]):
                     self._condition(rep, table, loc, cond)
+                for loc, cond in _walk(getattr(ind, "incomplete_when", []), ["incomplete_when"]):
+                    self._condition(rep, table, loc, cond)
                 if isinstance(ind, ProportionIndicator):
                     for loc, cond in _walk(ind.numerator, ["numerator"]):
                         self._condition(rep, table, loc, cond)
