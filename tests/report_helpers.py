@@ -43,23 +43,16 @@ def result(ind: str, title: str, section: str, unit: str, period: dict[str, str]
 
 
 def link_previous(results: list[dict[str, Any]]) -> None:
-    """previous_value/change/direction/assessment as compute sets them (previous quarter or year)."""
-    order = {}
+    """previous_value/change/direction/assessment by the library's own rule (`compute.add_previous`: the
+    previous quarter or year of the same run; verdicts on the values as shown, none for an incomplete figure)."""
+    from csc_metrics.compute import add_previous
+    from csc_metrics.engine.periods import parse_period
+
     for r in results:
-        order.setdefault((r["indicator"], r["category"], len(r["period"])), []).append(r)
-    for rows in order.values():
-        rows.sort(key=lambda r: r["period_start"])
-        for prev, r in zip(rows, rows[1:], strict=False):
-            r["previous_period"] = prev["period"]
-            r["previous_value"] = prev["value"]
-            if prev["value"] is None or r["value"] is None:
-                continue
-            r["change"] = r["value"] - prev["value"]
-            r["direction"] = "same" if abs(r["change"]) < 1e-9 else ("up" if r["change"] > 0 else "down")
-            if r["polarity"] != "none":
-                better = "down" if r["polarity"] == "low" else "up"
-                r["assessment"] = ("same" if r["direction"] == "same"
-                                   else "better" if r["direction"] == better else "worse")
+        r["period_obj"] = parse_period(r["period"])
+    add_previous(results, {})
+    for r in results:
+        del r["period_obj"]
 
 
 def metadata(periods: list[str], la: str | None = "808") -> dict[str, Any]:

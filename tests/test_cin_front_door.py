@@ -189,14 +189,17 @@ def test_flows_by_quarter(tmp_path, cin_definitions):
 def test_report_breakdown_with_several_categories_per_case_says_so():
     from csc_metrics.report.html import _breakdown_table
     from csc_metrics.report.model import Breakdown
+    from csc_metrics.results import Result
+
+    def share(cat: str, n: int, value: float) -> tuple[str, Result]:
+        return cat, Result(indicator="x", period="2024-25", category=cat, numerator=n, value=value, unit="percent")
 
     # 2 episodes: 3B in both (100%), 4B in one (50%): shares add up to 150%
-    cats = [("3B", {"numerator": 2, "value": 100.0}), ("4B", {"numerator": 1, "value": 50.0})]
+    cats = [share("3B", 2, 100.0), share("4B", 1, 50.0)]
     html = _breakdown_table(Breakdown("assessment_factors", "Factors", "processes", "2024-25", cats, total=2))
     assert "Total 2. Shares add up to more than 100%" in html
     single = _breakdown_table(Breakdown("referrals_by_source", "Sources", "inputs", "2024-25",
-                                        [("6", {"numerator": 1, "value": 50.0}), ("2A", {"numerator": 1, "value": 50.0})],
-                                        total=2))
+                                        [share("6", 1, 50.0), share("2A", 1, 50.0)], total=2))
     assert "more than 100%" not in single
 
 

@@ -103,3 +103,19 @@ def test_compare_reads_the_latest_stored_run(extract, tmp_path):
     assert compared["metadata"]["la_code"] == "808" and compared["metadata"]["run_id"]
     rows = {c["indicator"]: c for c in compared["comparisons"]}
     assert rows["re_referrals_12m"]["benchmark"] == "england" and rows["re_referrals_12m"]["benchmark_value"]
+
+
+def test_table_small_base_follows_the_config_min_base(extract, tmp_path):
+    """Q1 re-referrals rest on 4 referrals (A, A, B, C), Q2 on 1 (D): below the default minimum base of 20
+    both are marked "small base"; with `min_base = 3` in the config only Q2 is, and the caption says 3."""
+    args = ["compute", extract, "--la", "808", "--no-store", "--as-at", "2024-09-30"]
+    default = run_cli(args).stdout
+    assert "1/4 small base" in default and "0/1 small base" in default
+    assert "fewer than 20 cases" in " ".join(default.split())
+    config = tmp_path / "csc-metrics.toml"
+    config.write_text("min_base = 3\n", encoding="utf-8")
+    lenient = run_cli([*args, "--config", config]).stdout
+    assert "1/4 small base" not in lenient and "1/4 " in lenient and "0/1 small base" in lenient
+    assert "fewer than 3 cases" in " ".join(lenient.split())
+    markdown = run_cli([*args, "--config", config, "--format", "markdown"]).stdout
+    assert "fewer than 3 cases" in markdown

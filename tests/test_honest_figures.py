@@ -16,7 +16,8 @@ from csc_metrics.compare import compare_results
 from csc_metrics.compute import add_previous
 from csc_metrics.engine.periods import parse_period
 from csc_metrics.report.format import fmt_change
-from csc_metrics.report.model import ReportOptions, quarterly_report
+from csc_metrics.report.model import ReportOptions
+from csc_metrics.reporting import quarterly_report
 from csc_metrics.results import Result, shown_change, verdict
 from csc_metrics.store import HistoryStore
 
@@ -86,7 +87,7 @@ def test_equal_displayed_values_are_the_same():
         r["period_obj"] = parse_period(r["period"])
     add_previous(rows, {})
     assert (rows[0]["direction"], rows[0]["assessment"]) == ("same", "same")
-    assert fmt_change(rows[0]) == "= same"
+    assert fmt_change(Result.from_dict(rows[0])) == "= same"
 
 
 def test_change_shown_is_the_difference_of_the_values_shown():
@@ -94,10 +95,10 @@ def test_change_shown_is_the_difference_of_the_values_shown():
     # round either way)
     r = result("re_referrals_12m", 10.04, "2024-25 Q4") | {"previous_value": 9.64, "change": 0.4,
                                                             "direction": "up", "assessment": "worse"}
-    assert fmt_change(r) == "▲ 0.4 pts worse"
+    assert fmt_change(Result.from_dict(r)) == "▲ 0.4 pts worse"
     r = result("re_referrals_12m", 10.049, "2024-25 Q4") | {"previous_value": 9.551, "change": 0.498,
                                                              "direction": "up", "assessment": "worse"}
-    assert fmt_change(r) == "▲ 0.4 pts worse"  # 10.0 - 9.6, though 0.498 itself would show as 0.5
+    assert fmt_change(Result.from_dict(r)) == "▲ 0.4 pts worse"  # 10.0 - 9.6, though 0.498 itself would show as 0.5
 
 
 def test_benchmark_verdict_on_the_values_shown():
@@ -133,8 +134,8 @@ def test_small_base_is_never_headlined_and_is_marked():
     res = _headline_results(4, 22, 1, 19)
     report = quarterly_report(res, metadata([]), ReportOptions(benchmarks=False))
     assert report.sections[0].better == []
-    before = report.rows[0].cells[0]
-    assert before["small_base"] is True and report.rows[0].cells[1].get("small_base") is None
+    row = report.rows[0]
+    assert row.small_base(row.cells[0]) is True and not row.small_base(row.cells[1])
     # the same change on bases of 190 and 220 is a headline
     big = quarterly_report(_headline_results(40, 220, 10, 190), metadata([]), ReportOptions(benchmarks=False))
     assert [h.row.indicator for h in big.sections[0].better] == ["cla_ceased_adopted"]
@@ -226,7 +227,7 @@ def test_quarters_from_runs_over_the_same_dates_are_never_summed():
 
     one_run = quarterly_report(_quarters(dict.fromkeys(range(1, 5), "a")), metadata([]),
                                ReportOptions(benchmarks=False, year="2025-26", runs={"a": cover("2024-04-01", "2025-03-31")}))
-    assert one_run.rows[0].baseline["value"] == 12 + 15 + 9 + 14  # one extract's four quarters: summed
+    assert one_run.rows[0].baseline.value == 12 + 15 + 9 + 14  # one extract's four quarters: summed
     # Q1-Q3 from a Q3 extract, Q4 from a Q4 extract that also holds April to December: never summed
     overlapping = {"a": cover("2024-04-01", "2024-12-31"), "b": cover("2024-04-01", "2025-03-31")}
     two = quarterly_report(_quarters({1: "a", 2: "a", 3: "a", 4: "b"}), metadata([]),
@@ -236,7 +237,7 @@ def test_quarters_from_runs_over_the_same_dates_are_never_summed():
     disjoint = {"a": cover("2024-04-01", "2024-12-31"), "b": cover("2025-01-01", "2025-03-31")}
     apart = quarterly_report(_quarters({1: "a", 2: "a", 3: "a", 4: "b"}), metadata([]),
                              ReportOptions(benchmarks=False, year="2025-26", runs=disjoint))
-    assert apart.rows[0].baseline["value"] == 50
+    assert apart.rows[0].baseline.value == 50
 
 
 def test_figures_of_two_sources_are_never_one_series(tmp_path):

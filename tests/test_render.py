@@ -11,6 +11,7 @@ from rich.console import Console
 from tests.conftest import ROOT
 
 from csc_metrics.report.results import render_csv, render_markdown, render_table
+from csc_metrics.results import direction_of, shown_change, verdict
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "compute_table.txt"
 
@@ -18,11 +19,8 @@ SNAPSHOT = ROOT / "tests" / "snapshots" / "compute_table.txt"
 def result(ind, title, section, period, value, num=None, den=None, unit="percent", polarity="low", prev=None,
            status="ok", category=None):
     change = None if prev is None or value is None else value - prev
-    direction = None if change is None else ("up" if change > 0 else "down" if change < 0 else "same")
-    assessment = None
-    if direction and polarity != "none":
-        assessment = "same" if direction == "same" else (
-            "better" if (direction == "down") == (polarity == "low") else "worse")
+    moved = shown_change(value, prev, unit)  # the library's rule: verdicts on the values as shown
+    direction, assessment = direction_of(moved), verdict(moved, polarity)
     return {"indicator": ind, "title": title, "section": section, "kind": "flow", "period": period,
             "period_start": "", "period_end": "", "complete": status != "incomplete", "as_at": None,
             "category": category, "numerator": num, "denominator": den, "value": value, "unit": unit,

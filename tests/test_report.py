@@ -23,8 +23,10 @@ from csc_metrics.errors import CscError, InputError
 from csc_metrics.reference import lait_value, statistical_neighbours
 from csc_metrics.report.commentary import markdown_html, parse_commentary
 from csc_metrics.report.html import render_html
-from csc_metrics.report.model import ReportOptions, quarterly_report
+from csc_metrics.report.model import ReportOptions
 from csc_metrics.report.publish import write_report
+from csc_metrics.reporting import quarterly_report
+from csc_metrics.results import Result
 from csc_metrics.store import HistoryStore
 
 
@@ -50,8 +52,8 @@ def test_layout_year_columns_and_sections(report, payload):
     assert report.columns == ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"]
     assert [s.key for s in report.sections] == ["inputs", "processes", "outputs"]
     row = rows_by_id(report)["re_referrals_12m"]
-    assert [c["period"] if c else None for c in row.cells] == report.columns[:3] + [None]  # Q4 not yet
-    assert row.baseline["period"] == "2024-25"  # the annual result, not a quarter
+    assert [c.period.label if c else None for c in row.cells] == report.columns[:3] + [None]  # Q4 not yet
+    assert row.baseline.period.label == "2024-25"  # the annual result, not a quarter
     assert [p for p, _ in row.trend][:4] == ["2024-25 Q1", "2024-25 Q2", "2024-25 Q3", "2024-25 Q4"]
     assert row.sources == ["List 3"]
     by_section = {s.key: {r.indicator for r in s.rows} for s in report.sections}
@@ -89,8 +91,8 @@ def test_baseline_rules_without_an_annual_result():
     link_previous(res)
     rep = quarterly_report(res, metadata([], la=None), ReportOptions())
     rows = rows_by_id(rep)
-    assert rows["referrals"].baseline["value"] == 50
-    assert rows["cla_at_end"].baseline["value"] == 104 and "Q4" in rows["cla_at_end"].baseline_note
+    assert rows["referrals"].baseline.value == 50
+    assert rows["cla_at_end"].baseline.value == 104 and "Q4" in rows["cla_at_end"].baseline_note
     assert rows["re_referrals_12m"].baseline is None
     # an incomplete quarter is not summed
     res[9]["complete"] = False
@@ -121,7 +123,7 @@ def test_headlines_rank_relative_movements():
                       complete=False))
     link_previous(res)
     worse = quarterly_report(res, metadata([], la=None), ReportOptions()).sections[0].worse
-    assert [(h.row.indicator, h.result["period"]) for h in worse] == [("c", "2025-26 Q2")]
+    assert [(h.row.indicator, h.result.period.label) for h in worse] == [("c", "2025-26 Q2")]
 
 
 def test_year_choice_and_errors(payload):
@@ -205,13 +207,13 @@ def test_workbook_read_back_with_openpyxl(report, tmp_path):
     src = rows_by_id(report)["re_referrals_12m"]
     r = rows["Re-referrals within 12 months"]
     cell = ws.cell(r, q1)
-    assert cell.data_type == "n" and cell.value == pytest.approx(src.cells[0]["value"])
+    assert cell.data_type == "n" and cell.value == pytest.approx(src.cells[0].value)
     assert cell.number_format == '0.0"%"'
-    assert ws.cell(r, q1 + 1).value == src.cells[0]["numerator"] and ws.cell(r, q1 + 1).number_format == "#,##0"
+    assert ws.cell(r, q1 + 1).value == src.cells[0].numerator and ws.cell(r, q1 + 1).number_format == "#,##0"
     assert ws.cell(r, q1 + 3).number_format.startswith('+0.0" pts"')
     count_row = rows["Referrals"]
     assert ws.cell(count_row, q1).number_format == "#,##0"
-    assert ws.cell(count_row, q1).value == rows_by_id(report)["referrals"].cells[0]["value"]
+    assert ws.cell(count_row, q1).value == rows_by_id(report)["referrals"].cells[0].value
     # a category label from the extract that looks like a formula stays text
     link = next(c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("x")')
     assert link.data_type == "s"
@@ -259,7 +261,8 @@ def test_report_command_errors(store, tmp_path):
 
 def test_compute_and_compare_one_off_outputs(payload, tmp_path):
     from csc_metrics.compare import compare_results
-    from csc_metrics.report.publish import write_compare_report, write_compute_report
+    from csc_metrics.report.publish import write_compare_report
+    from csc_metrics.reporting import write_compute_report
 
     write_compute_report(payload, tmp_path / "c.html", "html")
     page = (tmp_path / "c.html").read_text()
@@ -323,7 +326,7 @@ def test_chart_scale_reference_lines_and_markers():
               result("x", "X", "inputs", "percent", periods[1], num=2, den=10),
               dict(result("x", "X", "inputs", "percent", periods[2], num=3, den=10), value="c"),
               result("x", "X", "inputs", "percent", periods[3], num=1, den=10, complete=False)]
-    row = Row("x", "X <b>", "inputs", "percent", "low", "flow", trend=[(r["period"], r) for r in points],
+    row = Row("x", "X <b>", "inputs", "percent", "low", "flow", trend=[(r["period"], Result.from_dict(r)) for r in points],
               england=Level(25.0, 2025, "England"), sn=Level(30.0, 2025, "SN mean (10/10)"))
     svg = trend_chart(row, "c-x", "Stockton-on-Tees")
     assert 'y1="74.0" y2="74.0" stroke="#4a4a4a" stroke-width="1.6" stroke-dasharray="6 4"' in svg
@@ -334,3 +337,14 @@ def test_chart_scale_reference_lines_and_markers():
     assert 'class="marker" text-anchor="middle">c</text>' in svg
     assert "<title id=\"c-x-t\">X &lt;b&gt;: trend by quarter</title>" in svg
     assert "2025-26 Q3: c (suppressed: small number)" in svg and "England (2025): 25.0%" in svg
+
+
+def test_suppressed_breakdown_shares_render(payload):
+    """Suppressing counts below 50 blanks some breakdown categories (`c`): the page still renders, the
+    marker in place of the share, and the "more than 100%" check adds only the shares shown."""
+    rep = quarterly_report(payload["results"], payload["metadata"], ReportOptions(la_code="808", suppress_below=50))
+    shares = [r.value for s in rep.sections for b in s.breakdowns for _, r in b.categories]
+    assert any(v == "c" for v in shares) and any(isinstance(v, float) for v in shares)
+    page = render_html(rep)
+    table = page[page.index('class="small breakdown-table"'):]
+    assert '<td class="num">c</td>' in table and "more than 100%" not in page

@@ -13,7 +13,8 @@ from tests.report_helpers import catalogue_payload, external_references
 
 from csc_metrics.report.commentary import parse_commentary
 from csc_metrics.report.html import render_html
-from csc_metrics.report.model import ReportOptions, quarterly_report
+from csc_metrics.report.model import ReportOptions
+from csc_metrics.reporting import quarterly_report
 
 pytestmark = pytest.mark.browser
 

@@ -270,6 +270,33 @@ def test_previous_values(store: HistoryStore) -> None:
     assert store.previous_values("808", []) == {}
 
 
+def test_an_incomplete_figure_is_never_a_previous_value(store: HistoryStore) -> None:
+    """Three ways a figure is incomplete: its status says so; an older payload wrote `ok` with `complete`
+    false (the period not fully covered); or `ok` with a look-back window not covered (CSC301). None of
+    them is stored as `ok`, so none is ever the previous value, and a complete figure from an earlier run
+    still is."""
+    uncovered = result("re_referrals_12m", "2024-25 Q3", 9.0)
+    uncovered["findings"] = [{"code": "CSC301", "args": {"window": "look-back", "table": "annex_a_list_3",
+                                                          "rows": 12}}]
+    store.write_run(payload([result("referrals", "2024-25 Q4", 50.0)]))
+    store.write_run(payload([
+        result("re_referrals_12m", "2024-25 Q4", 10.0, status="incomplete", complete=False),
+        result("contacts", "2024-25 Q4", 11.0, complete=False),  # status ok, period not covered
+        result("referrals", "2024-25 Q4", 12.0, complete=False),
+        uncovered,
+    ], shas=("f" * 64,)))
+    keys = [("re_referrals_12m", "2024-25 Q4", None), ("contacts", "2024-25 Q4", None),
+            ("re_referrals_12m", "2024-25 Q3", None), ("referrals", "2024-25 Q4", None)]
+    assert store.previous_values("808", keys) == {
+        ("re_referrals_12m", "2024-25 Q4", None): None,
+        ("contacts", "2024-25 Q4", None): None,
+        ("re_referrals_12m", "2024-25 Q3", None): None,
+        ("referrals", "2024-25 Q4", None): 50.0,  # the earlier run's complete figure
+    }
+    assert {r["indicator"]: r["status"] for r in store.latest_results("808")
+            if r["indicator"] != "referrals"} == dict.fromkeys(["re_referrals_12m", "contacts"], "incomplete")
+
+
 def test_default_la_is_the_latest_runs(store: HistoryStore) -> None:
     store.write_run(payload([result("referrals", "2025-26 Q1", 1.0)], la="807"))
     store.write_run(payload([result("referrals", "2025-26 Q1", 2.0)], la="808"))

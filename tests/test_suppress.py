@@ -13,8 +13,8 @@ from tests.report_helpers import link_previous, metadata, quarter, result
 
 from csc_metrics.report import results as render
 from csc_metrics.report.model import ReportOptions
-from csc_metrics.report.publish import write_compute_report
 from csc_metrics.report.suppress import Suppressed, suppress, suppress_compare
+from csc_metrics.reporting import write_compute_report
 
 Q1, Q2 = quarter(2025, 1), quarter(2025, 2)
 

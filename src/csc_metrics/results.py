@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from csc_metrics.engine.periods import Period, parse_period
 
@@ -152,7 +152,27 @@ def findings_of(r: dict[str, Any]) -> list[Finding]:
     return [f if isinstance(f, Finding) else Finding.model_validate(f) for f in found]
 
 
-Number = int | float | str  # str: the suppression marker `c`
+class Suppressed(str):
+    """The suppression marker `c`: a string that formats as itself whatever the number format asked for
+    (`f"{c:,.1f}" == "c"`), so every renderer written for numbers shows it without special cases."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+    def __abs__(self) -> Suppressed:
+        return self
+
+    def __neg__(self) -> Suppressed:
+        return self
+
+
+def _marker(v: Any) -> Any:
+    return Suppressed(v) if isinstance(v, str) and not isinstance(v, Suppressed) else v
+
+
+Number = Annotated[int | float | str, AfterValidator(_marker)]  # str: the suppression marker `c`
 
 
 class Result(BaseModel):
@@ -185,6 +205,7 @@ class Result(BaseModel):
     source: Source = Source.annex_a
     benchmark: dict[str, Any] | None = None
     run_id: str | None = None  # the stored run it came from (history store only)
+    suppressed: bool = False  # its figures replaced by the marker for publication (report.suppress)
 
     @field_validator("period", mode="before")
     @classmethod

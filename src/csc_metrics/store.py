@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from csc_metrics.errors import CscError
+from csc_metrics.results import uncovered
 from csc_metrics.store_schema import SCHEMA_VERSION, granularity_of, known_layout, layout, upgrade
 
 STORE_ENV = "CSC_METRICS_STORE"
@@ -290,6 +291,9 @@ class HistoryStore:
         stored = _dumps(r)
         text = json.loads(stored)  # dates as ISO strings, exactly as stored
         cat = text.get("category")
+        status = text.get("status")
+        if status == "ok" and (text.get("complete") is False or uncovered(text)):
+            status = "incomplete"  # as `Result.from_dict` reads it: never stored (nor a previous value) as ok
         return (
             i,
             text["indicator"],
@@ -302,7 +306,7 @@ class HistoryStore:
             text.get("denominator"),
             text.get("value"),
             text.get("unit"),
-            text.get("status"),
+            status,
             None if text.get("complete") is None else int(bool(text["complete"])),
             None if text.get("annualised") is None else int(bool(text["annualised"])),
             text.get("as_at"),

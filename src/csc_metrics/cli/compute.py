@@ -99,19 +99,21 @@ def compute_cmd(
         err_console.print(f"data quality: {len(errors)} error(s), {warn} warning(s)/note(s); "
                           "run `csc-metrics validate` on the same files for details")
     if fmt is Format.table and output is None:
-        render.render_table(payload, console, periods_shown)
+        render.render_table(payload, console, periods_shown, cfg.min_base)
     elif fmt in (Format.html, Format.xlsx):
-        from csc_metrics.report.publish import write_compute_report
+        from csc_metrics.reporting import write_compute_report
 
         if output is None:
             raise CscError(f"--format {fmt.value} writes a file", f"add --output results.{fmt.value}")
         from csc_metrics.report.model import ReportOptions
 
-        write_compute_report(payload, output, fmt.value, opts=ReportOptions(suppress_below=n))
+        write_compute_report(payload, output, fmt.value, opts=ReportOptions(suppress_below=n, min_base=cfg.min_base))
         err_console.print(f"wrote {output}")
     else:
-        text = {Format.json: render.render_json, Format.csv: render.render_csv,
-                Format.markdown: render.render_markdown, Format.table: render.render_markdown}[fmt](payload)
+        if fmt in (Format.markdown, Format.table):  # a table written to a file is markdown
+            text = render.render_markdown(payload, min_base=cfg.min_base)
+        else:
+            text = {Format.json: render.render_json, Format.csv: render.render_csv}[fmt](payload)
         write_output(text, output)
     if strict and errors:
         raise typer.Exit(ExitCode.FINDINGS)

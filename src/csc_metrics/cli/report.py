@@ -46,8 +46,9 @@ def report_cmd(
     """
     from csc_metrics.config import load_config
     from csc_metrics.report.commentary import read_commentary
-    from csc_metrics.report.model import ReportOptions, quarterly_report
+    from csc_metrics.report.model import ReportOptions
     from csc_metrics.report.publish import format_for, write_report
+    from csc_metrics.reporting import quarterly_report
     from csc_metrics.store import HistoryStore, default_store_path
 
     fmt = format_for(out)
@@ -77,7 +78,7 @@ def report_cmd(
     report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
     err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)
-    used = {c.get("run_id") for row in report.rows for c in [*row.cells, row.baseline] if c}
+    used = {c.run_id for row in report.rows for c in [*row.cells, row.baseline] if c}
     for run in history.runs(la_code):
         if run["run_id"] in used:
             inputs = ", ".join(f"{i['path']} ({i['table']})" for i in run["inputs"])

@@ -2,7 +2,10 @@
 
 from csc_metrics.compare.core import (
     BENCHMARKS,
+    Compared,
     any_worse,
+    benchmark_source,
+    compare,
     compare_results,
     indicator_meta_from_definitions,
     select_results,
@@ -11,8 +14,11 @@ from csc_metrics.compare.series import benchmark_series
 
 __all__ = [
     "BENCHMARKS",
+    "Compared",
     "any_worse",
     "benchmark_series",
+    "benchmark_source",
+    "compare",
     "compare_results",
     "indicator_meta_from_definitions",
     "select_results",

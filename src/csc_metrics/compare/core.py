@@ -350,6 +350,62 @@ def _results(payload: Any) -> list[Result]:
                          "pass the JSON written by `csc-metrics compute --format json`") from exc
 
 
+@dataclass(frozen=True)
+class Compared:
+    """What `compare` found: the comparison rows, the messages for the reader, and who was compared."""
+
+    comparisons: list[Comparison]
+    messages: list[str]
+    without: list[str]  # indicators with no benchmark row
+    la: LocalAuthority
+    sn_model: str
+    sn_label: str
+    wanted: list[str]
+
+
+def benchmark_source() -> str:
+    """The published figures' source and vintage, as every output names it."""
+    data = manifest()
+    return f"{data['sources']['lait']['name']}, {data['vintage']['lait_values']}"
+
+
+def compare(results: list[Result], *, la_code: str, benchmarks: list[str] | None, benchmark_year: int | None,
+            sn_model: str = "2025", targets: dict[str, float] | None = None,
+            indicator_meta: dict[str, dict[str, Any]] | None = None, computed_for: str | None = None) -> Compared:
+    """Each of these results against the benchmarks asked for (no selection of periods: see `select_results`).
+    `computed_for`: the LA the results were computed for, when known (a different one is reported)."""
+    la = la_info(str(la_code))
+    sn_model = str(sn_model or "2025")
+    label = sn_model_label(sn_model)
+    wanted = _wanted(benchmarks)
+    messages: list[str] = []
+    if computed_for and str(computed_for) != la.code:
+        messages.append(f"the results were computed for LA {computed_for} but are compared as {la.code}")
+    sn = _Neighbours(sn_model, label, [n.code for n in statistical_neighbours(la.code, sn_model)])
+    if not sn.codes and {"sn", "sn-median"} & set(wanted):
+        messages.append(
+            f"CSC402 {la.code} {la.name} has no statistical neighbours in the {label}; "
+            f"statistical-neighbour rows are empty (try --sn-model {'2025' if sn_model != '2025' else '2021'})"
+        )
+    targets = dict(targets or {})
+    rows: list[Comparison] = []
+    without: list[str] = []
+    for result in results:
+        meta = (indicator_meta or {}).get(result.indicator, {})
+        s = _subject(result, meta, la, benchmark_year)
+        target = targets.get(result.indicator, meta.get("target")) if result.category is None else None
+        mine = [_lait_row(s, b, la, sn) for b in wanted if b in LAIT_BENCHMARKS and s.measure_code
+                and not (b in AREA_BENCHMARKS and result.unit.is_count)]
+        if "target" in wanted and target is not None:
+            mine.append(_target_row(s, target))
+        if not mine and result.indicator not in without:
+            without.append(result.indicator)
+        rows.extend(mine)
+    if wanted == ["target"] and not any(c.benchmark == "target" for c in rows):
+        messages.append("no targets set: add a [targets] table to csc-metrics.toml")
+    return Compared(rows, messages, without, la, sn_model, label, wanted)
+
+
 def compare_results(
     payload: dict[str, Any],
     *,
@@ -367,38 +423,12 @@ def compare_results(
     code = la_code or metadata.get("la_code")
     if not code:
         raise ConfigError("no local authority code", "pass --la CODE or set `la` in csc-metrics.toml")
-    la = la_info(str(code))
-    sn_model = str(sn_model or "2025")
-    label = sn_model_label(sn_model)
-    wanted = _wanted(benchmarks)
-    messages: list[str] = []
-    if metadata.get("la_code") and str(metadata["la_code"]) != la.code:
-        messages.append(f"the results were computed for LA {metadata['la_code']} but are compared as {la.code}")
-    sn = _Neighbours(sn_model, label, [n.code for n in statistical_neighbours(la.code, sn_model)])
-    if not sn.codes and {"sn", "sn-median"} & set(wanted):
-        messages.append(
-            f"CSC402 {la.code} {la.name} has no statistical neighbours in the {label}; "
-            f"statistical-neighbour rows are empty (try --sn-model {'2025' if sn_model != '2025' else '2021'})"
-        )
-    targets = dict(targets or {})
-    rows: list[Comparison] = []
-    without: list[str] = []
     chosen = parse_period(period) if isinstance(period, str) else period
-    for result in select_results(results, chosen):
-        meta = indicator_meta.get(result.indicator, {})
-        s = _subject(result, meta, la, benchmark_year)
-        target = targets.get(result.indicator, meta.get("target")) if result.category is None else None
-        mine = [_lait_row(s, b, la, sn) for b in wanted if b in LAIT_BENCHMARKS and s.measure_code
-                and not (b in AREA_BENCHMARKS and result.unit.is_count)]
-        if "target" in wanted and target is not None:
-            mine.append(_target_row(s, target))
-        if not mine and result.indicator not in without:
-            without.append(result.indicator)
-        rows.extend(mine)
-    comparisons = [c.model_dump() for c in rows]
-    if wanted == ["target"] and not any(c["benchmark"] == "target" for c in comparisons):
-        messages.append("no targets set: add a [targets] table to csc-metrics.toml")
-    data = manifest()
+    found = compare(select_results(results, chosen), la_code=str(code), benchmarks=benchmarks,
+                    benchmark_year=benchmark_year, sn_model=sn_model, targets=targets,
+                    indicator_meta=indicator_meta, computed_for=metadata.get("la_code"))
+    comparisons = [c.model_dump() for c in found.comparisons]
+    la = found.la
     return {
         "schema_version": SCHEMA_VERSION,
         "metadata": {
@@ -407,14 +437,14 @@ def compare_results(
             "region": la.region,
             "region_code": la.region_code,
             "run_id": metadata.get("run_id") or payload.get("run_id"),
-            "sn_model": label,
-            "sn_model_id": sn_model,
-            "benchmark_source": f"{data['sources']['lait']['name']}, {data['vintage']['lait_values']}",
-            "licence": data["licence"],
+            "sn_model": found.sn_label,
+            "sn_model_id": found.sn_model,
+            "benchmark_source": benchmark_source(),
+            "licence": manifest()["licence"],
             "periods": sorted({str(c["period"]) for c in comparisons}),
-            "benchmarks": wanted,
-            "messages": messages,
-            "indicators_without_benchmark": without,
+            "benchmarks": found.wanted,
+            "messages": found.messages,
+            "indicators_without_benchmark": found.without,
         },
         "comparisons": comparisons,
     }

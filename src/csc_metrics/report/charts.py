@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from csc_metrics.report.model import Breakdown, Level, Row, quarter_parts
+from csc_metrics.engine.periods import parse_period
+from csc_metrics.report.layout import financial_year, quarter_number
+from csc_metrics.report.model import Breakdown, Level, Row
 from csc_metrics.report.suppress import is_suppressed
 from csc_metrics.report.text import UNIT_NAMES, number_text, value_text
 from csc_metrics.report.text import esc as _e
+from csc_metrics.results import Result, Status
 
 INK = "#1d3557"
 ENGLAND = "#4a4a4a"
@@ -54,10 +57,10 @@ def _tick(v: float, unit: str) -> str:
 def _x_labels(labels: list[str]) -> list[tuple[str, str]]:
     out = []
     for i, label in enumerate(labels):
-        parts = quarter_parts(label)
-        if parts:
-            year = parts[1][2:] if parts[0] == "Q1" or i == 0 else ""
-            out.append((parts[0], year))
+        p = parse_period(label)
+        if p.granularity == "quarter":
+            q = quarter_number(p)
+            out.append((f"Q{q}", financial_year(p).label[2:] if q == 1 or i == 0 else ""))
         else:
             out.append((label, ""))
     return out
@@ -69,7 +72,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     left, right, top, bottom = 46, 78, 22, 70
     pw, ph = w - left - right, h - top - bottom
     points = row.trend
-    values = [v for _, r in points if r is not None and (v := _num(r.get("value"))) is not None]
+    values = [v for _, r in points if r is not None and (v := _num(r.value)) is not None]
     refs: list[tuple[str, Level, str, str]] = []
     if row.england is not None:
         refs.append(("England", row.england, ENGLAND, "6 4"))
@@ -124,7 +127,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     segment: list[str] = []
     segments: list[list[str]] = []
     for i, (_, r) in enumerate(points):
-        v = _num(r.get("value")) if r is not None else None
+        v = _num(r.value) if r is not None else None
         if v is None:
             if segment:
                 segments.append(segment)
@@ -139,14 +142,14 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     for i, (_, r) in enumerate(points):
         if r is None:
             continue
-        if is_suppressed(r.get("value")):
+        if is_suppressed(r.value):
             parts.append(f'<text x="{x(i):.1f}" y="{top + ph - 8}" class="marker" text-anchor="middle">'
-                         f'{_e(r["value"])}</text>')
+                         f'{_e(r.value)}</text>')
             continue
-        v = _num(r.get("value"))
+        v = _num(r.value)
         if v is None:
             continue
-        hollow = r.get("status") == "incomplete" or r.get("complete") is False
+        hollow = r.status is Status.incomplete or not r.complete
         fill = "#ffffff" if hollow else INK
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.6" fill="{fill}" stroke="{INK}" '
                      'stroke-width="1.8"/>')
@@ -154,8 +157,8 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
     if last_i is not None:
         r = points[last_i][1]
         assert r is not None
-        v = _num(r["value"]) or 0.0
-        label = value_text(r["value"], row.unit)
+        v = _num(r.value) or 0.0
+        label = value_text(r.value, row.unit)
         if x(last_i) + 7 + 6.5 * len(label) <= left + pw:  # room on the right: beside the point
             tx, ty, anchor = x(last_i) + 7, y(v) + 4, "start"
         else:
@@ -183,16 +186,16 @@ def _legend(refs: list[tuple[str, Level, str, str]], ly: float, left: float, la_
     return "".join(items)
 
 
-def _trend_desc(row: Row, points: list[tuple[str, dict[str, Any] | None]], refs: list[tuple[str, Level, str, str]],
+def _trend_desc(row: Row, points: list[tuple[str, Result | None]], refs: list[tuple[str, Level, str, str]],
                 la_label: str) -> str:
     said = []
     for label, r in points:
-        if r is None or r.get("value") is None:
+        if r is None or r.value is None:
             said.append(f"{label}: no figure")
             continue
-        note = " (period not fully covered)" if r.get("status") == "incomplete" else ""
-        note = " (suppressed: small number)" if is_suppressed(r["value"]) else note
-        said.append(f"{label}: {value_text(r['value'], row.unit)}{note}")
+        note = " (period not fully covered)" if r.status is Status.incomplete else ""
+        note = " (suppressed: small number)" if is_suppressed(r.value) else note
+        said.append(f"{label}: {value_text(r.value, row.unit)}{note}")
     text = f"{la_label}, {row.title}, {UNIT_NAMES.get(row.unit, row.unit).lower()}. " + "; ".join(said) + "."
     for name, lv, _, _ in refs:
         year = f" ({lv.year})" if lv.year else ""
@@ -212,12 +215,12 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
     pw = w - left - label_w
     n = len(b.categories)
     h = top + n * (bar_h + gap) + 34
-    shares = [_num(r.get("value")) or 0.0 for _, r in b.categories]
-    prev_shares = [_num(b.previous.get(c, {}).get("value")) for c, _ in b.categories]
+    shares = [_num(r.value) or 0.0 for _, r in b.categories]
+    prev_shares = [_num(p.value) if (p := b.previous.get(c)) is not None else None for c, _ in b.categories]
     smax = nice_max(max(shares + [p for p in prev_shares if p is not None] + [1.0]))
     desc_bits = []
     for cat, r in b.categories:
-        desc_bits.append(f"{cat}: {number_text(r.get('numerator'))} ({value_text(r.get('value'), 'percent')})")
+        desc_bits.append(f"{cat}: {number_text(r.numerator)} ({value_text(r.value, 'percent')})")
     desc = f"{b.title}, {b.period}, share of {number_text(b.total) or 'the total'}: " + "; ".join(desc_bits) + "."
     if b.previous_period:
         desc += f" Diamonds mark the {b.previous_period} share."
@@ -232,10 +235,10 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
         yy = top + i * (bar_h + gap)
         parts.append(f'<text x="{left - 8}" y="{yy + bar_h - 3.5}" class="cat" text-anchor="end">'
                      f'<title>{_e(cat)}</title>{_e(_short(cat))}</text>')
-        share = _num(r.get("value"))
-        count = r.get("numerator")
+        share = _num(r.value)
+        count = r.numerator
         if share is None:
-            label = "c (suppressed)" if is_suppressed(r.get("value")) else "–"
+            label = "c (suppressed)" if is_suppressed(r.value) else "–"
         else:
             bw = pw * share / smax
             parts.append(f'<rect x="{left}" y="{yy}" width="{bw:.1f}" height="{bar_h}" fill="{INK}"/>')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, shown_change, verdict
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, Result, Unit, shown_change, verdict
 from csc_metrics.spec.sections import Section
 
 SECTIONS = tuple(s.value for s in Section)
@@ -14,7 +14,7 @@ STATUS_TEXT = {"no_data": "no data", "empty": "–"}
 INCOMPLETE_LEGEND = f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"  # the one mark of an incomplete figure
 
 
-def fmt_value(value: float | None, unit: str) -> str:
+def fmt_value(value: float | str | None, unit: str) -> str:
     """Percentages and rates to 1 dp (as DfE publishes), counts as whole numbers."""
     if value is None:
         return "–"
@@ -43,19 +43,19 @@ def fmt_fraction(r: dict[str, Any]) -> str:
     return f"{fmt_value(r['numerator'], 'count')}/{fmt_value(r['denominator'], 'count')}"  # markers as they are
 
 
-def fmt_change(r: dict[str, Any]) -> str:
+def fmt_change(r: Result) -> str:
     """`▲ 1.5 worse`: arrow, size of the change and the judgement in words (meaning survives no colour)."""
-    if r.get("change") is None or r.get("direction") is None:
+    if r.change is None or r.direction is None:
         return ""
-    change = shown_change(r.get("value"), r.get("previous_value"), r["unit"])  # what the reader can check
+    change = shown_change(r.value, r.previous_value, r.unit)  # what the reader can check
     if change is None:
         return ""
     if change == 0:
         return "= same"
     arrow = ARROWS["up" if change > 0 else "down"]
-    size = fmt_value(abs(change), r["unit"]).rstrip("%")
-    if r["unit"] == "percent":
+    size = fmt_value(abs(change), r.unit).rstrip("%")
+    if r.unit is Unit.percent:
         size += " pts"
-    judged = verdict(change, r.get("polarity") or "none") if r.get("assessment") else None
+    judged = verdict(change, r.polarity or "none") if r.assessment else None
     words = f" {judged}" if judged in ("better", "worse") else ""
     return f"{arrow} {size}{words}"

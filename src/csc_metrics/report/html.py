@@ -18,7 +18,7 @@ from csc_metrics.report.text import (
     value_text,
 )
 from csc_metrics.report.text import esc as _e
-from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, MIN_CASES, SMALL_BASE_TEXT
+from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, MIN_CASES, SMALL_BASE_TEXT, Result, Status
 
 DERIVED_MARK = "†"  # last year's figure derived from the quarters: its one meaning in the report
 ANNUALISED_TEXT = "annualised"
@@ -116,18 +116,18 @@ footer { margin-top: 30px; font-size: 12px; color: var(--muted); border-top: 1px
 """
 
 
-def _change(r: dict[str, Any] | None) -> str:
+def _change(r: Result | None) -> str:
     text = change_text(r)
     if not text:
         return ""
-    cls = r.get("assessment") if r and r.get("assessment") in ("better", "worse") else "neutral"
+    cls = r.assessment if r and r.assessment in ("better", "worse") else "neutral"
     return f'<span class="chg {cls}">{_e(text)}</span>'
 
 
-def _cell(r: dict[str, Any] | None) -> str:
+def _cell(r: Result | None, row: Row) -> str:
     if r is None:
         return '<td class="num"><span class="sub">not yet</span></td>'
-    sub = fraction_text(r)
+    sub = fraction_text(r, row.small_base(r))
     return (f'<td class="num"><span class="v">{_e(result_text(r))}</span>'
             + (f'<span class="sub">{_e(sub)}</span>' if sub else "") + _change(r) + "</td>")
 
@@ -181,7 +181,7 @@ def section_table(section: Section, report: Report) -> str:
         cells = [f'<td class="ind"><span class="t">{_e(row.title)}</span><span class="m">{_e(meta)}</span></td>']
         if base:
             cells.append(_baseline_cells(row))
-        cells += [_cell(r) for r in row.cells]
+        cells += [_cell(r, row) for r in row.cells]
         cells += [_bench(row.england, row, years), _bench(row.sn, row, years), _band(row),
                   f'<td><span class="sub">{_e(", ".join(row.sources) or "–")}</span></td>']
         body.append(f'<tr id="row-{_e(row.indicator)}">' + "".join(cells) + "</tr>")
@@ -193,10 +193,10 @@ def section_table(section: Section, report: Report) -> str:
 
 def _headline(h: Headline) -> str:
     r = h.result
-    prev = value_text(r.get("previous_value"), h.row.unit)
-    now = value_text(r.get("value"), h.row.unit)
+    prev = value_text(r.previous_value, h.row.unit)
+    now = value_text(r.value, h.row.unit)
     return (f"<li><b>{_e(h.row.title)}</b>: {_e(prev)} → {_e(now)} ({_e(change_text(r))}, "
-            f"{_e(r['period'])})</li>")
+            f"{_e(r.period.label)})</li>")
 
 
 def headlines_panel(section: Section, when: str = "this quarter") -> str:
@@ -221,13 +221,14 @@ def _breakdown_table(b: Breakdown) -> str:
     rows = []
     for cat, r in b.categories:
         prev = b.previous.get(cat)
-        prev_text = value_text(prev.get("value"), "percent") if prev else "–"
-        rows.append(f"<tr><td>{_e(cat)}</td><td class=\"num\">{_e(number_text(r.get('numerator')) or '–')}</td>"
-                    f"<td class=\"num\">{_e(value_text(r.get('value'), 'percent'))}</td>"
+        prev_text = value_text(prev.value, "percent") if prev else "–"
+        rows.append(f"<tr><td>{_e(cat)}</td><td class=\"num\">{_e(number_text(r.numerator) or '–')}</td>"
+                    f"<td class=\"num\">{_e(value_text(r.value, 'percent'))}</td>"
                     f"<td class=\"num\">{_e(prev_text)}</td></tr>")
     prev_head = _e(b.previous_period or "Previous")
     total = f"Total {number_text(b.total)}" if b.total is not None else ""
-    if sum(r.get("value") or 0 for _, r in b.categories) > 100.05:  # several categories per case (`once_per`)
+    shares = [r.value for _, r in b.categories if isinstance(r.value, int | float)]
+    if sum(shares) > 100.05:  # several categories per case (`once_per`); a suppressed share (`c`) adds nothing
         total += ". Shares add up to more than 100%: one case can have several"
     return (f'<table class="small breakdown-table"><caption>{_e(b.title)}, {_e(b.period)}. {_e(total)}</caption>'
             f'<thead><tr><th class="ind" scope="col">Category</th><th scope="col">No.</th>'
@@ -240,7 +241,7 @@ def charts_block(section: Section, report: Report) -> str:
     figs = []
     for row in section.rows:
         latest = row.latest
-        sub = f"Latest: {result_text(latest)} ({latest['period']})" if latest else "No figure yet"
+        sub = f"Latest: {result_text(latest)} ({latest.period.label})" if latest else "No figure yet"
         figs.append(f'<figure id="chart-{_e(row.indicator)}"><figcaption>{_e(row.title)}'
                     f'<span class="sub">{_e(sub)}</span></figcaption>'
                     f"{trend_chart(row, f'c-{row.indicator}', la_label)}</figure>")
@@ -329,11 +330,11 @@ def about_block(report: Report) -> str:
 
 
 def summary_block(report: Report) -> str:
-    latest = [ok[-1] for r in report.rows if (ok := [c for c in r.cells if c and c.get("status") == "ok"])]
-    column = max((r["period"] for r in latest), default=None, key=lambda p: report.columns.index(p)
+    latest = [ok[-1] for r in report.rows if (ok := [c for c in r.cells if c and c.status is Status.ok])]
+    column = max((r.period.label for r in latest), default=None, key=lambda p: report.columns.index(p)
                  if p in report.columns else -1)
-    now = [r for r in latest if r["period"] == column]
-    counts = {k: sum(1 for r in now if r.get("assessment") == k) for k in ("better", "worse", "same")}
+    now = [r for r in latest if r.period.label == column]
+    counts = {k: sum(1 for r in now if r.assessment == k) for k in ("better", "worse", "same")}
     line = (f"In {column}, {counts['better']} indicator(s) moved in the better direction and {counts['worse']} in"
             f" the worse direction since the previous quarter ({counts['same']} unchanged; latest fully covered"
             " quarter).") if column else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from csc_metrics.errors import ConfigError, InputError
-from csc_metrics.report.model import Report, ReportOptions, periods_report
+from csc_metrics.report.model import Report
 
 FORMATS = ("html", "xlsx")
 
@@ -44,14 +44,6 @@ def write_report(report: Report, out: Path, fmt: str) -> None:
     from csc_metrics.report.xlsx import write_workbook
 
     _write(out, fmt, lambda: render_html(report), lambda path: write_workbook(report, path))
-
-
-def write_compute_report(payload: dict[str, Any], out: Path, fmt: str, *,
-                         opts: ReportOptions | None = None) -> None:
-    """A `compute` payload as an HTML page or a workbook: the report layout over its latest four periods, with
-    England and statistical-neighbour figures when the payload names its local authority."""
-    report = periods_report(payload, opts or ReportOptions())
-    write_report(report, out, fmt)
 
 
 def write_compare_report(compared: dict[str, Any], out: Path, fmt: str) -> None:

@@ -18,8 +18,10 @@ from csc_metrics.report.format import (
     fmt_result,
 )
 from csc_metrics.results import (
+    DEFAULT_MIN_BASE,
     INCOMPLETE_MARK,
     INCOMPLETE_TEXT,
+    MIN_CASES,
     SMALL_BASE_TEXT,
     Finding,
     Result,
@@ -69,17 +71,19 @@ def _title(cells: dict[str, dict[str, Any]]) -> str:
     return first["title"] + (" (annualised)" if any(r.get("annualised") for r in cells.values()) else "")
 
 
-def _small(r: dict[str, Any]) -> bool:
-    return r.get("value") is not None and Result.from_dict(r).small_base()
+def _small(r: dict[str, Any], min_base: int) -> bool:
+    return r.get("value") is not None and Result.from_dict(r).small_base(min_base)
 
 
 def _style(assessment: str | None) -> str:
     return {"better": "green", "worse": "red"}.get(assessment or "", "")
 
 
-def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120) -> list[Table]:
+def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120,
+                   min_base: int = DEFAULT_MIN_BASE) -> list[Table]:
     """One table per section: indicators as rows, the latest periods as columns, then the latest change.
-    Narrow terminals get fewer period columns rather than cropped ones."""
+    Narrow terminals get fewer period columns rather than cropped ones; figures on fewer than `min_base`
+    cases (the config's `min_base`) are marked small base."""
     periods = latest_periods(payload, max(1, min(n_periods, (width - 42) // 13)))
     by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -117,10 +121,10 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
                 text = Text(fmt_result(r))
                 frac = fmt_fraction(r)
                 if frac:
-                    text.append("\n" + frac + (f" {SMALL_BASE_TEXT}" if _small(r) else ""), style="dim")
+                    text.append("\n" + frac + (f" {SMALL_BASE_TEXT}" if _small(r, min_base) else ""), style="dim")
                 row.append(text)
             latest = latest_ok(cells, periods)
-            change = fmt_change(latest) if latest else ""
+            change = fmt_change(Result.from_dict(latest)) if latest else ""
             row.append(Text(change, style=_style(latest["assessment"]) if latest else ""))
             table.add_row(*row)
         tables.append(table)
@@ -154,20 +158,21 @@ def breakdown_table(ind_id: str, rows: list[dict[str, Any]], periods: list[str])
     return table
 
 
-def caption(payload: dict[str, Any]) -> str:
+def caption(payload: dict[str, Any], min_base: int = DEFAULT_MIN_BASE) -> str:
     meta = payload["metadata"]
     la = meta.get("la_code") or "not set (rates need --la)"
     inputs = meta.get("inputs", [])
     tables = sorted({i["table"] for i in inputs})
     return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
             f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded), "
-            f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than 20 "
-            "cases (means and medians: 5) · (annualised): a sub-annual rate scaled to a year")
+            f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than {min_base} "
+            f"cases (means and medians: {MIN_CASES}) · (annualised): a sub-annual rate scaled to a year")
 
 
-def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4) -> None:
-    console.print(Group(*section_tables(payload, n_periods, console.width)))
-    console.print(Text(caption(payload), style="dim"))
+def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4,
+                 min_base: int = DEFAULT_MIN_BASE) -> None:
+    console.print(Group(*section_tables(payload, n_periods, console.width, min_base)))
+    console.print(Text(caption(payload, min_base), style="dim"))
     missing = no_data_line(payload)
     if missing:
         console.print(Text(missing, style="dim"))
@@ -185,7 +190,7 @@ def render_csv(payload: dict[str, Any]) -> str:
                      extrasaction="ignore")
 
 
-def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
+def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int = DEFAULT_MIN_BASE) -> str:
     periods = latest_periods(payload, n_periods)
     lines: list[str] = []
     for section in SECTIONS:
@@ -201,9 +206,9 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4) -> str:
         for cells in by_ind.values():
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
             latest = latest_ok(cells, periods)
-            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(latest) if latest else ''} |")
+            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(Result.from_dict(latest)) if latest else ''} |")
         lines.append("")
-    lines.append(f"_{caption(payload)}_")
+    lines.append(f"_{caption(payload, min_base)}_")
     missing = no_data_line(payload)
     if missing:
         lines += ["", f"_{missing}_"]

@@ -7,9 +7,9 @@ is a previous value that is itself suppressed. In a breakdown, when exactly one 
 suppressed, the next smallest non-zero category is suppressed as well, so the total minus the others does not
 reveal it (secondary suppression).
 
-`suppress(payload, n)` returns a new payload; the original is not changed. The marker is a `Suppressed` string:
-it prints as itself under any number format (`f"{c:,.1f}" == "c"`), so every renderer written for numbers shows
-`c` without special cases, and JSON and CSV carry `"c"`.
+The rule works on typed results (`suppress_results`, which the report uses); `suppress(payload, n)` applies
+it to a `compute` payload and returns a new one, the original unchanged. The marker is a `Suppressed` string
+(`csc_metrics.results`): it prints as itself under any number format, and JSON and CSV carry `"c"`.
 """
 
 from __future__ import annotations
@@ -18,23 +18,13 @@ import copy
 from collections import defaultdict
 from typing import Any
 
+from csc_metrics.results import Result, Suppressed
+
 MARKER = "c"
 COUNT_UNITS = frozenset({"count", "children"})
+_CHANGED = ("value", "numerator", "denominator", "change", "previous_value", "direction", "assessment")
 
-
-class Suppressed(str):
-    """The suppression marker: a string that formats as itself whatever the number format asked for."""
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        return str(self)
-
-    def __abs__(self) -> Suppressed:
-        return self
-
-    def __neg__(self) -> Suppressed:
-        return self
+__all__ = ["MARKER", "Suppressed", "is_suppressed", "suppress", "suppress_compare", "suppress_results"]
 
 
 def is_suppressed(x: Any) -> bool:
@@ -46,65 +36,71 @@ def _small(x: Any, n: int) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and 1 <= x < n
 
 
-def _needs(r: dict[str, Any], n: int) -> bool:
-    if r.get("unit") in COUNT_UNITS and _small(r.get("value"), n):
-        return True
-    return _small(r.get("numerator"), n) or _small(r.get("denominator"), n)
+def _needs(r: Result, n: int) -> bool:
+    return (r.unit.is_count and _small(r.value, n)) or _small(r.numerator, n) or _small(r.denominator, n)
 
 
-def _blank(r: dict[str, Any], n: int, c: Suppressed) -> None:
-    """Replace the figures of one result by the marker (zero numerators stay: zero is not suppressed)."""
-    if r.get("value") is not None:
-        r["value"] = c
-    if r.get("numerator") not in (None, 0):
-        r["numerator"] = c
-    if _small(r.get("denominator"), n):
-        r["denominator"] = c
-    if r.get("change") is not None:
-        r["change"] = c
-    r["direction"] = None
-    r["assessment"] = None
-    r["suppressed"] = True
+def _blank(r: Result, n: int, c: Suppressed) -> Result:
+    """The result with its figures replaced by the marker (a zero numerator stays: zero is not suppressed)."""
+    return r.model_copy(update={
+        "value": None if r.value is None else c,
+        "numerator": r.numerator if r.numerator in (None, 0) else c,
+        "denominator": c if _small(r.denominator, n) else r.denominator,
+        "change": None if r.change is None else c,
+        "direction": None, "assessment": None, "suppressed": True,
+    })
 
 
-def _secondary(results: list[dict[str, Any]], n: int, c: Suppressed) -> None:
+def _secondary(results: list[Result], n: int, c: Suppressed) -> list[Result]:
     """Breakdowns: a lone suppressed category is protected by suppressing the next smallest one too."""
-    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
-    for r in results:
-        if r.get("category") is not None:
-            groups[(r["indicator"], r["period"])].append(r)
-    for rows in groups.values():
-        if sum(1 for r in rows if r.get("suppressed")) != 1:
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(results):
+        if r.category is not None:
+            groups[(r.indicator, r.period.label)].append(i)
+    out = list(results)
+    for members in groups.values():
+        if sum(1 for i in members if out[i].suppressed) != 1:
             continue
-        others = [r for r in rows if not r.get("suppressed") and isinstance(r.get("numerator"), int | float)
-                  and r["numerator"] > 0]
+        others = [i for i in members if not out[i].suppressed and isinstance(out[i].numerator, int | float)
+                  and not isinstance(out[i].numerator, str) and out[i].numerator > 0]  # type: ignore[operator]
         if others:
-            _blank(min(others, key=lambda r: (r["numerator"], str(r["category"]))), n, c)
+            i = min(others, key=lambda i: (out[i].numerator, str(out[i].category)))
+            out[i] = _blank(out[i], n, c)
+    return out
+
+
+def suppress_results(results: list[Result], n: int | None, marker: str = MARKER) -> list[Result]:
+    """The results with small numbers suppressed (n None or < 2: the same results). Also suppressed: the
+    change of a suppressed figure, and a previous value that is itself suppressed (or a small count)."""
+    if not n or n < 2:
+        return list(results)
+    c = Suppressed(marker)
+    out = _secondary([_blank(r, n, c) if _needs(r, n) else r for r in results], n, c)
+    hidden = {(r.indicator, r.period.label, r.category) for r in out if r.suppressed}
+    for i, r in enumerate(out):
+        prev = r.previous_value
+        if prev is None or is_suppressed(prev):
+            continue
+        if (r.indicator, r.previous_period, r.category) in hidden or (r.unit.is_count and _small(prev, n)):
+            out[i] = r.model_copy(update={"previous_value": c, "change": None if r.change is None else c,
+                                          "direction": None, "assessment": None})
+    return out
 
 
 def suppress(payload: dict[str, Any], n: int | None, marker: str = MARKER) -> dict[str, Any]:
-    """A copy of a `compute` payload with small numbers suppressed (n None or < 2: an unchanged copy)."""
+    """A copy of a `compute` payload with small numbers suppressed by `suppress_results` (n None or < 2: an
+    unchanged copy); each result keeps its own fields, only the suppressed ones change."""
     out = copy.deepcopy(payload)
     if not n or n < 2:
         return out
-    c = Suppressed(marker)
     results: list[dict[str, Any]] = out.get("results", [])
-    for r in results:
-        if _needs(r, n):
-            _blank(r, n, c)
-    _secondary(results, n, c)
-    hidden = {(r["indicator"], r["period"], r.get("category")) for r in results if r.get("suppressed")}
-    for r in results:
-        prev = r.get("previous_value")
-        key = (r["indicator"], r.get("previous_period"), r.get("category"))
-        if prev is None or is_suppressed(prev):
+    typed = [Result.from_dict(r) for r in results]
+    for d, before, after in zip(results, typed, suppress_results(typed, n, marker), strict=True):
+        if after is before:
             continue
-        if key in hidden or (r.get("unit") in COUNT_UNITS and _small(prev, n)):
-            r["previous_value"] = c
-            if r.get("change") is not None:
-                r["change"] = c
-            r["direction"] = None
-            r["assessment"] = None
+        d.update({k: getattr(after, k) for k in _CHANGED if getattr(after, k) is not getattr(before, k)})
+        if after.suppressed:
+            d["suppressed"] = True
     out.setdefault("metadata", {})["suppression"] = {
         "below": n, "marker": marker,
         "rule": f"counts 1 to {n - 1}, and figures derived from them, shown as {marker}; zero is not suppressed",

@@ -21,6 +21,8 @@ from csc_metrics.results import (
     INCOMPLETE_MARK,
     INCOMPLETE_TEXT,
     SMALL_BASE_TEXT,
+    Result,
+    Status,
     direction_of,
     shown_change,
     verdict,
@@ -29,22 +31,22 @@ from csc_metrics.results import (
 QUARTER_COLS = ("Value", "No.", "Of", "Change", "Travel")
 
 
-def _travel(r: dict[str, Any]) -> str:
+def _travel(r: Result) -> str:
     """`▲ worse`, from the change between the values shown; `* incomplete` for an incomplete figure."""
-    if r.get("status") == "incomplete":
+    if r.status is Status.incomplete:
         return f"{INCOMPLETE_MARK} incomplete"
-    change = shown_change(r.get("value"), r.get("previous_value"), r.get("unit") or "count")
-    if r.get("direction") is None or change is None:
+    change = shown_change(r.value, r.previous_value, r.unit)
+    if r.direction is None or change is None:
         return ""
     direction = direction_of(change)
-    word = verdict(change, r.get("polarity") or "none") if r.get("assessment") else ""
+    word = verdict(change, r.polarity or "none") if r.assessment else ""
     return f"{arrow(direction)} {word or ''}".strip()
 
 
-def _reproducible(r: dict[str, Any], unit: str) -> bool:
+def _reproducible(r: Result, unit: str) -> bool:
     """Whether No. and Of reproduce the value shown: a share (No./Of x 100), a rate not annualised
     (No./Of x 10,000); not a mean or median, nor an annualised rate."""
-    return unit == "percent" or (unit == "rate_per_10k" and not r.get("annualised"))
+    return unit == "percent" or (unit == "rate_per_10k" and not r.annualised)
 
 
 def _headers(report: Report) -> tuple[list[tuple[str, int]], list[str]]:
@@ -75,30 +77,30 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
         if b is not None:
             put(ws, r_i, col, row.baseline_number, st, "#,##0")
             if row.unit not in ("count", "children"):
-                put(ws, r_i, col + 1, b.get("value"), st, vf)
+                put(ws, r_i, col + 1, b.value, st, vf)
             if row.baseline_note:
                 notes.append(f"{report.baseline_label}: {row.baseline_note}")
-            if b.get("status") == "incomplete":
+            if b.status is Status.incomplete:
                 notes.append(f"{report.baseline_label}: {INCOMPLETE_MARK} {INCOMPLETE_TEXT}")
         col += 2
     for r in row.cells:
         if r is not None:
-            put(ws, r_i, col, r.get("value"), st, vf)
+            put(ws, r_i, col, r.value, st, vf)
             if _reproducible(r, row.unit):
-                put(ws, r_i, col + 1, r.get("numerator"), st, "#,##0")
-                put(ws, r_i, col + 2, r.get("denominator"), st, "#,##0")
-            elif row.unit in ("days", "working_days") and r.get("denominator") is not None:
-                notes.append(f"{r['period']}: {r['denominator']} cases")
-            put(ws, r_i, col + 3, shown_change(r.get("value"), r.get("previous_value"), row.unit)
-                if r.get("change") is not None and not isinstance(r.get("change"), str) else r.get("change"), st, cf)
-            style = {"better": st.better, "worse": st.worse}.get(r.get("assessment") or "", st.text)
+                put(ws, r_i, col + 1, r.numerator, st, "#,##0")
+                put(ws, r_i, col + 2, r.denominator, st, "#,##0")
+            elif row.unit in ("days", "working_days") and r.denominator is not None:
+                notes.append(f"{r.period.label}: {r.denominator} cases")
+            put(ws, r_i, col + 3, shown_change(r.value, r.previous_value, row.unit)
+                if r.change is not None and not isinstance(r.change, str) else r.change, st, cf)
+            style = {"better": st.better, "worse": st.worse}.get(r.assessment or "", st.text)
             travel = _travel(r)
             if travel:
                 ws.write_string(r_i, col + 4, travel, style)
-            if r.get("status") == "incomplete":
-                notes.append(f"{r['period']}: {INCOMPLETE_MARK} {INCOMPLETE_TEXT}")
-            if r.get("small_base"):
-                notes.append(f"{r['period']}: {SMALL_BASE_TEXT}")
+            if r.status is Status.incomplete:
+                notes.append(f"{r.period.label}: {INCOMPLETE_MARK} {INCOMPLETE_TEXT}")
+            if row.small_base(r):
+                notes.append(f"{r.period.label}: {SMALL_BASE_TEXT}")
         col += len(QUARTER_COLS)
     for level in (row.england, row.sn):
         if level is not None:
@@ -127,8 +129,8 @@ def _breakdown(ws: Worksheet, r_i: int, b: Breakdown, report: Report, st: Styles
         ws.write_string(r_i, 0, cat, st.text)  # labels come from the extract: always text
         for j, res in enumerate([b.previous.get(cat), r] if b.previous_period else [r]):
             if res is not None:
-                put(ws, r_i, 1 + 2 * j, res.get("numerator"), st, "#,##0")
-                put(ws, r_i, 2 + 2 * j, res.get("value"), st, VALUE_FORMATS["percent"])
+                put(ws, r_i, 1 + 2 * j, res.numerator, st, "#,##0")
+                put(ws, r_i, 2 + 2 * j, res.value, st, VALUE_FORMATS["percent"])
         r_i += 1
     return r_i + 1
 

@@ -1,0 +1,103 @@
+"""The `report` use cases: the quarterly report from stored results, and the report layout over one `compute`
+payload. Each reads the results once as typed `Result`s, suppresses small numbers if asked, loads what the
+definitions say of each indicator, compares each row's latest figure with the published figures once (the
+compare service), and hands all of it to the pure `report.assemble`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from csc_metrics.report.assemble import assemble, benchmarked
+from csc_metrics.report.layout import Layout, periods_layout, quarterly_layout
+from csc_metrics.report.model import IndicatorInfo, Report, ReportOptions
+from csc_metrics.report.suppress import suppress_results
+from csc_metrics.results import Comparison, Result
+
+
+def indicator_info(definitions: Path | None) -> dict[str, IndicatorInfo]:
+    """Indicator id -> catalogue order, plain-English description and source lists ("List 3")."""
+    from csc_metrics.spec.loader import default_definitions_path
+
+    return dict(_indicator_info(str(default_definitions_path(definitions).resolve())))
+
+
+@lru_cache(maxsize=8)
+def _indicator_info(path: str) -> tuple[tuple[str, IndicatorInfo], ...]:
+    from csc_metrics.engine.run import source_tables
+    from csc_metrics.spec.loader import load_definitions
+
+    defs = load_definitions([Path(path)]).definitions
+    info: dict[str, IndicatorInfo] = {}
+    for i, (ind_id, ind) in enumerate(defs.indicators.items()):
+        try:
+            tables = source_tables(ind, defs)
+        except (KeyError, AttributeError):
+            tables = []
+        names = []
+        for t in tables:
+            schema = defs.table(t)
+            title = schema.title if schema else t
+            names.append(title.split(":")[0].strip())
+        info[ind_id] = IndicatorInfo(i, " ".join(str(ind.description).split()), names)
+    return tuple(info.items())
+
+
+def _la(code: str | None) -> tuple[str | None, str | None]:
+    if not code:
+        return None, None
+    from csc_metrics.reference import la_info
+
+    la = la_info(str(code))
+    return la.code, la.name
+
+
+def _build(results: list[Result], metadata: dict[str, Any], layout: Layout, opts: ReportOptions) -> Report:
+    la = _la(opts.la_code or metadata.get("la_code"))
+    notes: list[str] = []
+    comparisons: list[Comparison] = []
+    source = sn_label = None
+    if la[0] and opts.benchmarks:  # results carry their benchmark measure (compute writes it)
+        from csc_metrics.compare import benchmark_source, compare
+
+        figures = benchmarked(results, layout.columns)
+        if figures:
+            found = compare(figures, la_code=la[0], benchmarks=["england", "sn", "target"], benchmark_year=None,
+                            sn_model=opts.sn_model, targets=opts.targets, computed_for=metadata.get("la_code"))
+            comparisons, source, sn_label = found.comparisons, benchmark_source(), found.sn_label
+            notes += found.messages
+    elif not la[0]:
+        notes.append("No local authority code: England and statistical-neighbour figures need --la CODE.")
+    return assemble(results, comparisons, indicator_info(opts.definitions), layout, opts, metadata, la=la,
+                    notes=notes, benchmark_source=source, sn_model=sn_label)
+
+
+def typed_results(results: list[dict[str, Any]], suppress_below: int | None) -> list[Result]:
+    """Stored or computed results read once as `Result`s (statuses of older runs brought up to date), with
+    small numbers suppressed when asked."""
+    return suppress_results([Result.from_dict(r) for r in results], suppress_below)
+
+
+def quarterly_report(results: list[dict[str, Any]], metadata: dict[str, Any], opts: ReportOptions) -> Report:
+    """The Cabinet report for one financial year from stored results: last year, Q1-Q4, England, SN, band,
+    source (a year stored only as annual figures gets one column, the year itself)."""
+    typed = typed_results(results, opts.suppress_below)
+    return _build(typed, metadata, quarterly_layout(typed, opts.year), opts)
+
+
+def periods_report(payload: dict[str, Any], opts: ReportOptions, n_periods: int = 4) -> Report:
+    """The same layout over the latest periods of one `compute` payload (one-off outputs)."""
+    metadata = payload.get("metadata") or {}
+    typed = typed_results(payload.get("results") or [], opts.suppress_below)
+    return _build(typed, metadata, periods_layout(typed, metadata.get("periods"), n_periods), opts)
+
+
+def write_compute_report(payload: dict[str, Any], out: Path, fmt: str, *,
+                         opts: ReportOptions | None = None) -> None:
+    """A `compute` payload as an HTML page or a workbook: the report layout over its latest four periods, with
+    England and statistical-neighbour figures when the payload names its local authority."""
+    from csc_metrics.report.publish import write_report
+
+    write_report(periods_report(payload, opts or ReportOptions()), out, fmt)
