@@ -62,6 +62,8 @@ def test_table_snapshot_at_fixed_width():
     # meaning survives without colour: arrows and words
     assert "▲ 3.1 pts worse" in text and "▲ 5.0 pts better" in text
     assert "24/120" in text and "annex_a_list_8 (1 indicator)" in text
+    # the change beside an empty (or incomplete) Q3 is Q2's, and says so
+    assert "(Q2)" in text
 
 
 def test_markdown_and_csv():

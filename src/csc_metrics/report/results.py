@@ -44,6 +44,21 @@ def latest_ok(cells: dict[str, dict[str, Any]], periods: list[str]) -> dict[str,
     return next((cells[p] for p in reversed(periods) if p in cells and cells[p]["status"] == "ok"), None)
 
 
+def change_text(cells: dict[str, dict[str, Any]], periods: list[str]) -> tuple[str, str | None]:
+    """The Change column: the change of the latest fully covered result, and its assessment. When a later
+    period is shown (incomplete, empty), the change is labelled with its own period ("▲ 5.0 pts better (Q2)"),
+    so it is never read as the change into the figure beside it."""
+    latest = latest_ok(cells, periods)
+    if latest is None:
+        return "", None
+    change = fmt_change(Result.from_dict(latest))
+    last_shown = next((p for p in reversed(periods) if p in cells), None)
+    if change and last_shown != latest["period"]:
+        label = latest["period"]
+        change += f" ({label.split(' ')[-1]})"  # "(Q2)": the quarter or month of the row's own label
+    return change, latest["assessment"]
+
+
 def no_data_line(payload: dict[str, Any]) -> str | None:
     """Indicators not computed, listed once per absent list, and once per other reason (rates without an LA)."""
     missing: dict[str, set[str]] = defaultdict(set)
@@ -123,9 +138,8 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
                 if frac:
                     text.append("\n" + frac + (f" {SMALL_BASE_TEXT}" if _small(r, min_base) else ""), style="dim")
                 row.append(text)
-            latest = latest_ok(cells, periods)
-            change = fmt_change(Result.from_dict(latest)) if latest else ""
-            row.append(Text(change, style=_style(latest["assessment"]) if latest else ""))
+            change, assessment = change_text(cells, periods)
+            row.append(Text(change, style=_style(assessment) if change else ""))
             table.add_row(*row)
         tables.append(table)
     for ind_id, rows in breakdowns.items():
@@ -164,7 +178,8 @@ def caption(payload: dict[str, Any], min_base: int = DEFAULT_MIN_BASE) -> str:
     inputs = meta.get("inputs", [])
     tables = sorted({i["table"] for i in inputs})
     return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
-            f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded), "
+            f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded; '(Q2)': the change "
+            f"into that period, the latest fully covered one), "
             f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than {min_base} "
             f"cases (means and medians: {MIN_CASES}) · (annualised): a sub-annual rate scaled to a year")
 
@@ -205,8 +220,7 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int =
             by_ind[r["indicator"]][r["period"]] = r
         for cells in by_ind.values():
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
-            latest = latest_ok(cells, periods)
-            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {fmt_change(Result.from_dict(latest)) if latest else ''} |")
+            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {change_text(cells, periods)[0]} |")
         lines.append("")
     lines.append(f"_{caption(payload, min_base)}_")
     missing = no_data_line(payload)

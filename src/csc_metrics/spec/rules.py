@@ -162,10 +162,10 @@ class _Checker:
                             self._column(rep, table, [key], name, {ColumnType.DATE})
         self._tests(rep, ind)
         if ind.benchmark is not None:
-            codes = _lait_codes()
-            if codes is not None and ind.benchmark.measure not in codes:
+            lait = _lait_codes()
+            if lait is not None and ind.benchmark.measure not in lait:
                 rep("CSC108", f"unknown LAIT measure `{ind.benchmark.measure}`", ["benchmark", "measure"],
-                    _suggest(ind.benchmark.measure, sorted(codes)) or "see the LAIT measure list in docs/benchmarks.md")
+                    _suggest(ind.benchmark.measure, sorted(lait)) or "see the LAIT measure list in docs/benchmarks.md")
 
     def _tests(self, rep: Any, ind: AnyIndicator) -> None:
         """Embedded tests: every table and column their rows name exists; a breakdown's expected category
