@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.conftest import DEFINITIONS
 
+from csc_metrics.compute import ComputeOptions, compute
 from csc_metrics.io.formats.base import Return
 from csc_metrics.io.formats.cin_census import CinCensusFormat
 from csc_metrics.spec.loader import load_definitions
@@ -82,3 +84,32 @@ def read_xml(tmp_path: Path, text: str, name: str = "cin.xml") -> Return:
 
 def codes(ret: Return) -> list[str]:
     return [d.code for d in ret.diagnostics]
+
+
+def census_file(tmp_path: Path, year: int, *children: str) -> Path:
+    """A census XML of `children` for the year ending 31 March `year`, written under `tmp_path`."""
+    path = tmp_path / f"cin_{year}.xml"
+    path.write_text(message(*children, head=header(year, f"{year}-03-31")), encoding="utf-8")
+    return path
+
+
+def cin_only_definitions(out: Path) -> Path:
+    """The table schemas and the CIN census recipes only (copied into `out`), so every id is computed from
+    the census."""
+    shutil.copytree(DEFINITIONS / "tables", out / "tables")
+    shutil.copytree(DEFINITIONS / "cin_census", out / "cin_census")
+    return out
+
+
+def compute_results(defs: Path, paths: list[Path], period: str = "year", ids: list[str] | None = None,
+                    la: str | None = "808") -> list[dict]:
+    """`compute` without the store: its results."""
+    res = compute(ComputeOptions(paths=paths, definitions=defs, period=[period], indicators=ids or [],
+                                 use_store=False, la=la))
+    return res.payload["results"]
+
+
+def result_of(results: list[dict], ind: str, period: str, category: str | None = None) -> dict:
+    """The one result of `ind` for `period` (and `category`)."""
+    [r] = [r for r in results if r["indicator"] == ind and r["period"] == period and r.get("category") == category]
+    return r

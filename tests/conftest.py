@@ -33,3 +33,24 @@ def _own_working_directory(tmp_path, monkeypatch):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+CIN_SAMPLE_CHILDREN = 10_000
+
+
+@pytest.fixture(scope="session")
+def cin_sample(tmp_path_factory):
+    """The synthetic authority's CIN censuses (`sample --cin`, three years), every CIN recipe computed over them
+    once for the session: (results, truth by year ending, the sample folder)."""
+    import json
+
+    from tests.cin_helpers import cin_only_definitions, compute_results
+
+    from csc_metrics.sample import generate_sample
+
+    out = tmp_path_factory.mktemp("cin_sample")
+    generate_sample(out, children=CIN_SAMPLE_CHILDREN, seed=7, years=3, cin=True)
+    defs = cin_only_definitions(tmp_path_factory.mktemp("cin_defs"))
+    results = compute_results(defs, sorted(out.glob("cin_census_*.xml")), la=None)
+    truth = {int(y): t for y, t in json.loads((out / "truth_cin_census.json").read_text()).items()}
+    return results, truth, out

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.cin_helpers import child, cpp, details, header, message
-from tests.conftest import DEFINITIONS, run_cli
+from tests.cin_helpers import (
+    census_file,
+    child,
+    cin_only_definitions,
+    compute_results,
+    cpp,
+    details,
+    result_of,
+)
+from tests.conftest import run_cli
 
-from csc_metrics.compute import ComputeOptions, compute
 from csc_metrics.derive.cin_stocks import cp_review_status
 
 SECTION_32 = ["cin_at_end", "cin_per_10k", "cin_episodes_started", "cp_plans_at_end", "cp_per_10k",
@@ -21,38 +28,17 @@ SECTION_32 = ["cin_at_end", "cin_per_10k", "cin_episodes_started", "cp_plans_at_
               "cp_second_or_subsequent", "cp_ceased_2y_plus", "cp_open_2y_plus", "cp_reviews_on_time"]
 
 
-def _census(tmp_path: Path, year: int, *children: str) -> Path:
-    path = tmp_path / f"cin_{year}.xml"
-    path.write_text(message(*children, head=header(year, f"{year}-03-31")), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def cin_definitions(tmp_path_factory) -> Path:
-    """The table schemas and the CIN census recipes only, so every id is computed from the census."""
-    out = tmp_path_factory.mktemp("defs")
-    shutil.copytree(DEFINITIONS / "tables", out / "tables")
-    shutil.copytree(DEFINITIONS / "cin_census", out / "cin_census")
-    return out
-
-
-def _results(defs: Path, paths: list[Path], period: str = "year", ids: list[str] | None = None) -> list[dict]:
-    res = compute(ComputeOptions(paths=paths, definitions=defs, period=[period], indicators=ids or [],
-                                 use_store=False, la="808"))
-    return res.payload["results"]
-
-
-def _get(results: list[dict], ind: str, period: str) -> dict:
-    [r] = [r for r in results if r["indicator"] == ind and r["period"] == period and r.get("category") is None]
-    return r
+    return cin_only_definitions(tmp_path_factory.mktemp("defs"))
 
 
 def _nd(r: dict) -> tuple:
     return r["numerator"], r["denominator"], r["value"]
 
 
-def _cin_census(tmp_path: Path) -> Path:
-    return _census(
+def _cincensus_file(tmp_path: Path) -> Path:
+    return census_file(
         tmp_path, 2025,
         child("A", details("2025-02-01"), dob=None),  # unborn: in need
         child("B", details("2023-01-01"), dob="2006-05-01"),  # 18 at 31 March: in need
@@ -64,38 +50,38 @@ def _cin_census(tmp_path: Path) -> Path:
 
 
 def test_children_in_need_and_episodes_started(tmp_path, cin_definitions):
-    got = _results(cin_definitions, [_cin_census(tmp_path)])
+    got = compute_results(cin_definitions, [_cincensus_file(tmp_path)])
     # open at 31 March 2025 and not NFA: A (unborn), B (18), D (once), F = 4; C is NFA, E closed that day
-    r = _get(got, "cin_at_end", "2024-25")
+    r = result_of(got, "cin_at_end", "2024-25")
     assert (r["value"], r["status"], r["source"]) == (4, "ok", "cin_census")
-    rate = _get(got, "cin_per_10k", "2024-25")
+    rate = result_of(got, "cin_per_10k", "2024-25")
     assert rate["numerator"] == 4 and rate["value"] == pytest.approx(4 * 10_000 / rate["denominator"])
     # referrals in 2024-25: A, C, D, D, E, F = 6; less NFA (C) and not in need (E, RC8 by 31 March) = 4
-    assert _get(got, "cin_episodes_started", "2024-25")["value"] == 4
+    assert result_of(got, "cin_episodes_started", "2024-25")["value"] == 4
 
 
 def test_children_in_need_by_quarter(tmp_path, cin_definitions):
-    got = _results(cin_definitions, [_cin_census(tmp_path)], period="quarter",
+    got = compute_results(cin_definitions, [_cincensus_file(tmp_path)], period="quarter",
                    ids=["cin_at_end", "cin_episodes_started", "cp_plans_at_end"])
     # 30 September 2024: B (2023), D (01/06 and 01/09, once), E (open to 31 March) = 3
-    assert _get(got, "cin_at_end", "2024-25 Q2")["value"] == 3
+    assert result_of(got, "cin_at_end", "2024-25 Q2")["value"] == 3
     # 31 December 2024: B, D, E, F (01/10) = 4
-    assert _get(got, "cin_at_end", "2024-25 Q3")["value"] == 4
+    assert result_of(got, "cin_at_end", "2024-25 Q3")["value"] == 4
     # episodes started: Q1 D 01/06 (E is RC8) = 1; Q2 D 01/09 = 1; Q3 F = 1; Q4 A = 1 (C is NFA)
-    assert [_get(got, "cin_episodes_started", f"2024-25 Q{q}")["value"] for q in (1, 2, 3, 4)] == [1, 1, 1, 1]
+    assert [result_of(got, "cin_episodes_started", f"2024-25 Q{q}")["value"] for q in (1, 2, 3, 4)] == [1, 1, 1, 1]
     # F's plan from 20 October: on a plan at 31 December and 31 March, not at 30 September
-    assert [_get(got, "cp_plans_at_end", f"2024-25 Q{q}")["value"] for q in (2, 3, 4)] == [0, 1, 1]
+    assert [result_of(got, "cp_plans_at_end", f"2024-25 Q{q}")["value"] for q in (2, 3, 4)] == [0, 1, 1]
 
 
 def _cp_censuses(tmp_path: Path) -> tuple[Path, Path]:
-    earlier = _census(
+    earlier = census_file(
         tmp_path, 2024,
         child("P", details("2023-05-01", modules=cpp("2023-06-01"))),
         child("Q", details("2022-02-01", modules=cpp("2022-03-01"))),  # open in 2024, absent from the 2025 census
         child("S", details("2022-03-01", modules=cpp("2022-04-01"))),
         child("T", details("2023-03-01", modules=cpp("2023-03-31"))),
     )
-    later = _census(
+    later = census_file(
         tmp_path, 2025,
         child("P", details("2023-05-01", modules=cpp("2023-06-01", "2024-06-01"))),  # ended in year, 1 year
         child("R", details("2024-04-20", modules=cpp("2024-05-01") + cpp("2024-11-01", previous=1))),  # two open
@@ -108,30 +94,30 @@ def _cp_censuses(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_child_protection_stocks_and_flows(tmp_path, cin_definitions):
-    got = _results(cin_definitions, list(_cp_censuses(tmp_path)))
+    got = compute_results(cin_definitions, list(_cp_censuses(tmp_path)))
     # 31 March 2025 from census 2025: R (two plans, once), T, U, V = 4; P and S ended; Q's "open" row is in the
     # 2024 census only, which does not speak for 2025
-    assert _get(got, "cp_plans_at_end", "2024-25")["value"] == 4
+    assert result_of(got, "cp_plans_at_end", "2024-25")["value"] == 4
     # started in 2024-25: R 01/05, R 01/11, V 31/03 = 3 plans; second or subsequent: R's 01/11 = 1 / 3
-    assert _get(got, "cp_plans_started", "2024-25")["value"] == 3
-    assert _nd(_get(got, "cp_second_or_subsequent", "2024-25"))[:2] == (1, 3)
+    assert result_of(got, "cp_plans_started", "2024-25")["value"] == 3
+    assert _nd(result_of(got, "cp_second_or_subsequent", "2024-25"))[:2] == (1, 3)
     # ended in 2024-25: P 01/06, S 01/04 = 2; S lasted exactly 2 years (01/04/2022 + 24 months) = 1 / 2 = 50%
-    assert _get(got, "cp_plans_ended", "2024-25")["value"] == 2
-    assert _nd(_get(got, "cp_ceased_2y_plus", "2024-25")) == (1, 2, 50.0)
+    assert result_of(got, "cp_plans_ended", "2024-25")["value"] == 2
+    assert _nd(result_of(got, "cp_ceased_2y_plus", "2024-25")) == (1, 2, 50.0)
     # open 2 years or more at 31 March 2025 (start <= 31/03/2023): T of R, T, U, V = 1 / 4 = 25%
-    assert _nd(_get(got, "cp_open_2y_plus", "2024-25")) == (1, 4, 25.0)
+    assert _nd(result_of(got, "cp_open_2y_plus", "2024-25")) == (1, 4, 25.0)
     # 2023-24 from census 2024: on a plan at 31 March 2024 P, Q, S, T = 4; started in 2023-24: P = 1;
     # open 2 years (start <= 31/03/2022): Q = 1 / 4
-    assert _get(got, "cp_plans_at_end", "2023-24")["value"] == 4
-    assert _get(got, "cp_plans_started", "2023-24")["value"] == 1
-    assert _nd(_get(got, "cp_open_2y_plus", "2023-24")) == (1, 4, 25.0)
-    rate = _get(got, "cp_started_per_10k", "2024-25")
+    assert result_of(got, "cp_plans_at_end", "2023-24")["value"] == 4
+    assert result_of(got, "cp_plans_started", "2023-24")["value"] == 1
+    assert _nd(result_of(got, "cp_open_2y_plus", "2023-24")) == (1, 4, 25.0)
+    rate = result_of(got, "cp_started_per_10k", "2024-25")
     assert rate["source"] == "cin_census" and rate["value"] == pytest.approx(3 * 10_000 / rate["denominator"])
 
 
 def _review_censuses(tmp_path: Path) -> tuple[Path, Path]:
-    earlier = _census(tmp_path, 2024, child("E", details("2023-09-01", modules=cpp("2023-10-01", reviews=["2023-12-20"]))))
-    later = _census(
+    earlier = census_file(tmp_path, 2024, child("E", details("2023-09-01", modules=cpp("2023-10-01", reviews=["2023-12-20"]))))
+    later = census_file(
         tmp_path, 2025,
         # 15/07 = start + 3 months, 15/01 = exactly 6 months after: on time
         child("A", details("2024-04-01", modules=cpp("2024-04-15", reviews=["2024-07-15", "2025-01-15"]))),
@@ -151,17 +137,17 @@ def _review_censuses(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_cp_reviews_on_time_across_censuses(tmp_path, cin_definitions):
-    got = _results(cin_definitions, list(_review_censuses(tmp_path)), ids=["cp_reviews_on_time"])
+    got = compute_results(cin_definitions, list(_review_censuses(tmp_path)), ids=["cp_reviews_on_time"])
     # judged at 31 March 2025: A, B, D, E, F = 5; on time A, D, E = 3 -> 60%; E's chain is anchored (2024 census)
-    r = _get(got, "cp_reviews_on_time", "2024-25")
+    r = result_of(got, "cp_reviews_on_time", "2024-25")
     assert (*_nd(r), r["status"], r["source"]) == (3, 5, 60.0, "ok", "cin_census")
     # 31 March 2024: E (01/10/2023 <= 31/12/2023), reviewed 20/12/2023 <= 01/01/2024, not overdue = 1 / 1
-    assert _nd(_get(got, "cp_reviews_on_time", "2023-24")) == (1, 1, 100.0)
+    assert _nd(result_of(got, "cp_reviews_on_time", "2023-24")) == (1, 1, 100.0)
 
 
-def test_cp_reviews_unanchored_without_the_previous_census(tmp_path, cin_definitions):
+def test_cp_reviews_unanchored_without_the_previouscensus_file(tmp_path, cin_definitions):
     _, later = _review_censuses(tmp_path)
-    r = _get(_results(cin_definitions, [later], ids=["cp_reviews_on_time"]), "cp_reviews_on_time", "2024-25")
+    r = result_of(compute_results(cin_definitions, [later], ids=["cp_reviews_on_time"]), "cp_reviews_on_time", "2024-25")
     # E's plan started before 1 April 2024: its first review cannot be tested; 10/12 <= 15/06 + 6 months and
     # not overdue, so still on time: 3 / 5, but incomplete for 1 child
     assert _nd(r) == (3, 5, 60.0) and r["status"] == "incomplete"
@@ -185,7 +171,7 @@ def test_review_status_unanchored_plan_without_a_loaded_review_is_not_on_time():
     assert out.select("la_child_id", "on_time", "unanchored").rows() == [("G", "N", "Y"), ("H", "N", "N")]
 
 
-def test_compute_json_gives_every_section_32_id_from_the_census(tmp_path, cin_definitions):
+def test_compute_json_gives_every_section_32_id_from_thecensus_file(tmp_path, cin_definitions):
     earlier, later = _review_censuses(tmp_path)
     folder = tmp_path / "censuses"
     folder.mkdir()

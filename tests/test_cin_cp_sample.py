@@ -4,32 +4,18 @@ year, and inside the England 2024-25 sanity ranges of returns.md §3.2 (LA 10th-
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
-from tests.conftest import DEFINITIONS
+from tests.conftest import CIN_SAMPLE_CHILDREN
 
-from csc_metrics.compute import ComputeOptions, compute
-from csc_metrics.sample import generate_sample
-
-CHILDREN = 10_000
+CHILDREN = CIN_SAMPLE_CHILDREN
 COUNTS = ["cin_at_end", "cin_episodes_started", "cp_plans_at_end", "cp_plans_started", "cp_plans_ended"]
 SHARES = ["cp_second_or_subsequent", "cp_ceased_2y_plus", "cp_open_2y_plus", "cp_reviews_on_time"]
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cin_sample")
-    generate_sample(out, children=CHILDREN, seed=7, years=3, cin=True)
-    defs = tmp_path_factory.mktemp("defs")
-    shutil.copytree(DEFINITIONS / "tables", defs / "tables")
-    shutil.copytree(DEFINITIONS / "cin_census", defs / "cin_census")
-    xml = sorted(out.glob("cin_census_*.xml"))
-    res = compute(ComputeOptions(paths=xml, definitions=defs, period=["year"], use_store=False,
-                                 indicators=COUNTS + SHARES))
-    truth = {int(y): t for y, t in json.loads((out / "truth_cin_census.json").read_text()).items()}
-    return res.payload["results"], truth
+def sample(cin_sample):
+    results, truth, _ = cin_sample
+    return results, truth
 
 
 def _get(results, ind, year):

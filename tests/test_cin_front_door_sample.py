@@ -8,25 +8,14 @@ import json
 import shutil
 
 import pytest
-from tests.conftest import DEFINITIONS, run_cli
+from tests.conftest import CIN_SAMPLE_CHILDREN, run_cli
 
-from csc_metrics.compute import ComputeOptions, compute
-from csc_metrics.sample import generate_sample
-
-CHILDREN = 10_000
+CHILDREN = CIN_SAMPLE_CHILDREN
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cin_sample")
-    generate_sample(out, children=CHILDREN, seed=7, years=3, cin=True)
-    defs = tmp_path_factory.mktemp("defs")
-    shutil.copytree(DEFINITIONS / "tables", defs / "tables")
-    shutil.copytree(DEFINITIONS / "cin_census", defs / "cin_census")
-    xml = sorted(out.glob("cin_census_*.xml"))
-    res = compute(ComputeOptions(paths=xml, definitions=defs, period=["year"], use_store=False))
-    truth = {int(y): t for y, t in json.loads((out / "truth_cin_census.json").read_text()).items()}
-    return res.payload["results"], truth, out
+def sample(cin_sample):
+    return cin_sample
 
 
 FRONT_DOOR = ["referrals", "referrals_per_10k", "referrals_nfa", "referrals_assessed_not_in_need", "re_referrals_12m",
