@@ -214,6 +214,13 @@ class _Checker:
             rep("CSC110", f"column `{name}` is {col.type.value}, but {kinds} is needed here", loc)
         return col
 
+    def _other_table(self, rep: Any, name: str, loc: list[Any]) -> TableSchema | None:
+        """The table a `related` or `active` condition looks in; CSC104 when there is none."""
+        other = self.defs.table(name)
+        if other is None:
+            rep("CSC104", f"unknown table `{name}`", loc, _suggest(name, list(self.defs.tables)))
+        return other
+
     def _condition(self, rep: Any, table: TableSchema, loc: list[Any], cond: Any) -> None:
         if isinstance(cond, ColumnCondition):
             self._column_condition(rep, table, loc, cond)
@@ -229,10 +236,8 @@ class _Checker:
                 self._column(rep, table, [*loc, "age", "at"], cond.age.at, {ColumnType.DATE})
         elif isinstance(cond, RelatedCondition):
             rel = cond.related
-            other = self.defs.table(rel.table)
+            other = self._other_table(rep, rel.table, [*loc, "related", "table"])
             if other is None:
-                rep("CSC104", f"unknown table `{rel.table}`", [*loc, "related", "table"],
-                    _suggest(rel.table, list(self.defs.tables)))
                 return
             self._column(rep, other, [*loc, "related", "date"], rel.date, {ColumnType.DATE})
             if rel.from_ is not None:
@@ -241,10 +246,8 @@ class _Checker:
                 self._condition(rep, other, sub_loc, sub)
         elif isinstance(cond, ActiveCondition):
             a = cond.active
-            other = self.defs.table(a.table)
+            other = self._other_table(rep, a.table, [*loc, "active", "table"])
             if other is None:
-                rep("CSC104", f"unknown table `{a.table}`", [*loc, "active", "table"],
-                    _suggest(a.table, list(self.defs.tables)))
                 return
             for key in ("start", "end"):
                 if getattr(a, key) is not None:
