@@ -10,7 +10,7 @@ from csc_metrics.spec.sections import Section
 SECTIONS = tuple(s.value for s in Section)
 SECTION_TITLES = {s: s.capitalize() for s in SECTIONS}
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
-STATUS_TEXT = {"no_data": "no data", "empty": "–"}
+STATUS_TEXT = {"no_data": "no data", "empty": "–", "unavailable": "n/a"}  # n/a: these inputs cannot give it
 INCOMPLETE_LEGEND = f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"  # the one mark of an incomplete figure
 
 

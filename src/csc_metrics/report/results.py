@@ -181,7 +181,8 @@ def caption(payload: dict[str, Any], min_base: int = DEFAULT_MIN_BASE) -> str:
             f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded; '(Q2)': the change "
             f"into that period, the latest fully covered one), "
             f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than {min_base} "
-            f"cases (means and medians: {MIN_CASES}) · (annualised): a sub-annual rate scaled to a year")
+            f"cases (means and medians: {MIN_CASES}) · (annualised): a sub-annual rate scaled to a year · n/a: not "
+            f"available from these inputs (the reason is in --format json and explain)")
 
 
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4,
