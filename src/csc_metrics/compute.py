@@ -199,14 +199,16 @@ def table_coverage(defs: Definitions, frames: dict[str, pl.DataFrame], as_at: da
 def run_periods(spec: list[str], defs: Definitions, coverage: dict[str, tuple[date, date]],
                 as_at: date) -> list[Period]:
     """Explicit labels, or every period of the granularity from the earliest coverage of a list that
-    indicators count, to the as-at date. A label the inputs do not cover at all stops the run."""
+    indicators count, to the as-at date or the end of that coverage if earlier (a period the inputs share no
+    day with would hold only carried-over stocks and zero flows). A label the inputs do not cover at all
+    stops the run."""
     parsed = parse_granularity_or_labels(spec)
     if isinstance(parsed, list):
         require_covered(parsed, defs, coverage)
         return parsed
-    counted = event_columns(defs)  # the lists that non-rate indicators count
-    starts = [cov[0] for t, cov in coverage.items() if t in counted]
-    return periods_between(min(starts), as_at, parsed) if starts else []
+    span = covered_span(defs, coverage)
+    # to the as-at date, but never past the inputs: returns cover to their last 31 March, whatever --as-at says
+    return periods_between(span[0], min(as_at, span[1]), parsed) if span else []
 
 
 def covered_span(defs: Definitions, coverage: dict[str, tuple[date, date]]) -> tuple[date, date] | None:
@@ -234,6 +236,28 @@ def require_covered(periods: list[Period], defs: Definitions, coverage: dict[str
         f"ask for a period they cover, e.g. -p \"{covered[-1].label}\", or add the extract that covers "
         f"{missing[0].label}",
     )
+
+
+def returns_as_at(read: ReadResult, as_at: date | None) -> date | None:
+    """The default as-at date with returns read: 31 March of the latest collection year that is over (a return
+    covers its whole year), unless an Annex A list holds a later date. A return of a year not yet over is not
+    computed without `--as-at` (a warning, CSC225), and stops the run when it is all there is."""
+    today = date.today()
+    ends = {r.period.end: r for r in read.returns if r.period is not None and r.format != "annex_a"}
+    over = [e for e in ends if e <= today]
+    if over and (as_at is None or max(over) > as_at):
+        as_at = max(over)
+    for end in sorted(e for e in ends if e > today):
+        r = ends[end]
+        files = sorted({s.label for td in r.tables.values() for s in td.sources})
+        what = f"{files[0]}{f' (and {len(files) - 1} more file(s))' if len(files) > 1 else ''} holds the " \
+               f"{r.period.label if r.period else ''} return, a collection year not over until {end.isoformat()}"
+        hint = "pass --as-at DATE (the date it was extracted) to compute the part of the year it covers"
+        if as_at is None:
+            raise CscError(f"{what}: there is no complete year to compute", hint)
+        read.diagnostics.append(Diagnostic(code="CSC225", severity=Severity.WARNING, file=files[0] if files else None,
+                                           message=f"{what}: computed to {as_at.isoformat()} only", hint=hint))
+    return as_at
 
 
 @dataclass
@@ -269,9 +293,7 @@ def prepare_inputs(paths: list[Path], defs: Definitions, config: Config, as_at: 
     if as_at is None:
         # a return's dates after its 31 March (an ICPC target, a DEC after the year end) do not move the as-at
         as_at = default_as_at(defs, {t: f for t, f in frames.items() if t not in read.coverage})
-        ends = [hi for _, hi in read.coverage.values() if hi <= date.today()]
-        if ends and (as_at is None or max(ends) > as_at):
-            as_at = max(ends)  # a return covers its whole collection year, to 31 March
+        as_at = returns_as_at(read, as_at)
     if as_at is None:
         raise CscError(f"{', '.join(str(p) for p in paths)}: no dates found in the inputs, so there is no "
                        "period to compute", "check that the files are Annex A lists with dates, or pass --as-at")

@@ -125,6 +125,7 @@ CODES: dict[str, str] = {
     "CSC222": "collection year of a table cannot be decided",
     "CSC223": "child in Episodes missing from Header",
     "CSC224": "XML element not read",
+    "CSC225": "return of a collection year not yet over: computed only with --as-at",
     # SSDA903 stacking and episode repair (csc_metrics.derive.ssda903; rules of returns.md §2.2)
     "CSC230": "903 episode dropped: no child id or start date (R0)",
     "CSC231": "903 duplicate episode removed (R1)",
