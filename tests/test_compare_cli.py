@@ -88,7 +88,7 @@ def test_csv_and_markdown(results_file):
     assert [(r["indicator"], r["benchmark_value"]) for r in rows] == [
         ("re_referrals_12m", "22.6"), ("assessments_within_45wd", "85.7")]
     md = runner.invoke(app, ["compare", "--results", str(results_file), "-f", "markdown", "-b", "england"])
-    assert "### Inputs" in md.stdout and "| re_referrals_12m | 28.8% | England | 2025 | 22.6% | +6.2 | ▼ worse |" in md.stdout
+    assert "### Inputs" in md.stdout and "| re_referrals_12m | Annex A | 28.8% | England | 2025 | 22.6% | +6.2 | ▼ worse |" in md.stdout
 
 
 def test_unknown_la_is_a_config_error_with_suggestions(results_file):

@@ -251,7 +251,7 @@ def test_figures_of_two_sources_are_never_one_series(tmp_path):
                      "diagnostics": []})
     assert [r["period"] for r in store.series("cla_at_end", "808")] == ["2023-24"]
     assert [r["period"] for r in store.series("cla_at_end", "808", source="ssda903")] == ["2024-25"]
-    assert [r["period"] for r in store.latest_results("808")] == ["2023-24"]  # the report's and compare's
+    assert [r["period"] for r in store.latest_results("808")] == ["2023-24"]  # the report's (compare reads every source: source=None)
     out = json.loads(run_cli(["history", "--store", store.path, "-i", "cla_at_end", "--source", "ssda903",
                               "-f", "json"]).stdout)
     assert [(r["period"], r["source"]) for r in out["series"]] == [("2024-25", "ssda903")]

@@ -347,3 +347,4 @@ class Comparison(BaseModel):
     note: str | None = None
     reason: str | None = None
     status: str = "ok"  # the local figure's status: an incomplete one is never banded, ranked or judged
+    source: str = "annex_a"  # the local figure's source: annex_a, ssda903 or cin_census

@@ -482,9 +482,10 @@ class HistoryStore:
                 del row["superseded"]
         return rows
 
-    def latest_results(self, la_code: str | None = None, source: str = "annex_a") -> list[dict[str, Any]]:
-        """For every (indicator, period) of one source: the result dicts of the winning run, all categories,
-        each with the `run_id` it came from (for reports and `compare --period`).
+    def latest_results(self, la_code: str | None = None, source: str | None = "annex_a") -> list[dict[str, Any]]:
+        """For every (indicator, period) of one source (`None`: of every source, each source's winner kept
+        apart, so an indicator may appear once per source): the result dicts of the winning run, all
+        categories, each with the `run_id` it came from and its `source` (for reports and `compare --period`).
 
         With no `la_code`, the LA of the most recent run.
         """
@@ -497,11 +498,25 @@ class HistoryStore:
                 JOIN win w ON w.indicator = r.indicator AND w.period = r.period AND w.source = r.source
                      AND w.run_pk = r.run_pk
                 JOIN runs u ON u.id = r.run_pk
-                WHERE w.rn = 1 AND r.source = ?
+                WHERE w.rn = 1 AND (r.source = ? OR ? IS NULL)
                 ORDER BY r.period_start, r.period_end, r.run_pk, r.seq"""
             # the status column is the store's (an upgrade may have marked a figure incomplete)
             return [json.loads(t) | {"run_id": run, "status": status, "source": src}
-                    for t, run, status, src in conn.execute(sql, (la, source))]
+                    for t, run, status, src in conn.execute(sql, (la, source, source))]
+
+    def sources(self, indicator: str, la_code: str | None = None) -> list[str]:
+        """The sources with stored figures of `indicator` (for the LA, or of the most recent run's LA), in
+        `SOURCE_PREFERENCE` order (the DfE returns before Annex A)."""
+        from csc_metrics.spec.indicators import SOURCE_PREFERENCE
+
+        with self._reading(la_code) as found:
+            if found is None:
+                return []
+            conn, la = found
+            held = {row[0] for row in conn.execute(
+                "SELECT DISTINCT r.source FROM results r JOIN runs u ON u.id = r.run_pk "
+                "WHERE u.la_code IS ? AND r.indicator = ?", (la, indicator))}
+        return [s for s in SOURCE_PREFERENCE if s in held] + sorted(held - set(SOURCE_PREFERENCE))
 
     def no_run_error(self, la_code: str | None) -> CscError:
         """What to say when there is no stored run for `la_code`: which LAs the store does hold, and the fix."""

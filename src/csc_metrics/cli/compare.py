@@ -17,6 +17,7 @@ from csc_metrics.cli.common import (
     Format,
     LaOpt,
     OutputOpt,
+    SourceChoice,
     StoreOpt,
     err_console,
     write_output,
@@ -65,10 +66,12 @@ def read_results_file(path: Path) -> dict[str, Any]:
     return payload
 
 
-def stored_payload(store: Path, la_code: str | None, period: str | None) -> dict[str, Any]:
+def stored_payload(store: Path, la_code: str | None, period: str | None,
+                   source: str | None = None) -> dict[str, Any]:
     """From the history store, as a `compute --format json` payload: the latest run, or with `period` the
-    figures for that period from whichever stored runs hold it (the latest complete figure of each indicator),
-    with `metadata.runs` listing each contributing run and its inputs."""
+    figures for that period from whichever stored runs hold it (the latest complete figure of each indicator
+    and source: every source, or only `source`), with `metadata.runs` listing each contributing run and its
+    inputs."""
     if not store.exists():
         raise CscError(f"CSC404 no stored run: {store} does not exist",
                        "run `csc-metrics compute PATH --la CODE` first, or pass --results FILE.json")
@@ -82,11 +85,16 @@ def stored_payload(store: Path, la_code: str | None, period: str | None) -> dict
         raise history.no_run_error(la_code)
     la = la_code or payload["metadata"].get("la_code")
     if wanted is not None:
-        results = [r for r in history.latest_results(la) if r.get("period") == wanted.label]
+        stored = history.latest_results(la, source=source)
+        results = [r for r in stored if r.get("period") == wanted.label]
         if not results:
-            held = sorted({r["period"] for r in history.latest_results(la)})
-            raise CscError(f"no stored results for {wanted.label} (LA {la})",
-                           f"the store holds {', '.join(held[-12:]) or 'no periods'}; pass one of them with --period")
+            from csc_metrics.compare import SOURCE_LABELS
+
+            held = [p.label for p in sorted({parse_period(r["period"]) for r in stored})]
+            of = f" of {SOURCE_LABELS.get(source, source)}" if source else ""
+            raise CscError(f"no stored results{of} for {wanted.label} (LA {la})",
+                           f"the store holds {', '.join(held[-12:]) or 'no periods'}{of}; pass one of them "
+                           "with --period")
         payload["results"] = results
         run_ids = {r.get("run_id") for r in results}
     else:
@@ -123,6 +131,9 @@ def compare(
     output: OutputOpt = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="`worse`: exit 1 when any indicator is "
                                                    "worse than a benchmark.")] = None,
+    source: Annotated[SourceChoice | None, typer.Option(
+        "--source", help="Compare figures of this source only: annex_a, ssda903 or cin_census (default: where "
+        "two sources have figures of one indicator for the period, the DfE return's).")] = None,
     store: StoreOpt = None,
     config: ConfigOpt = None,
     definitions: DefinitionsOpt = None,
@@ -137,7 +148,9 @@ def compare(
     dashboard shows it), **published** (the authority's own published DfE figure), **target** (`[targets]` in
     `csc-metrics.toml`). Each comparison gives the gap, "▲ better" / "▼ worse" by the indicator's polarity, and
     the LAIT quartile band (A = best quarter) and national rank. Quarterly and monthly results are compared
-    with the latest published year (rates annualised), and every such row says so.
+    with the latest published year (rates annualised), and every such row says so. Every row says the source
+    of its figure (Annex A, SSDA903, CIN census); where two sources have figures of one indicator for the
+    period, the DfE return's is compared unless `--source` chooses.
 
     Example:
 
@@ -160,7 +173,8 @@ def compare(
     if results is not None:
         payload = read_results_file(results)
     else:
-        payload = stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la, period)
+        payload = stored_payload(store or cfg.store or DEFAULT_STORE, la or cfg.la, period,
+                                 source.value if source else None)
     la_code = la or (payload.get("metadata") or {}).get("la_code") or cfg.la
     meta = indicator_meta_from_definitions(definitions or cfg.definitions)
     compared = compare_results(
@@ -172,6 +186,7 @@ def compare(
         targets=cfg.targets,
         period=period,
         indicator_meta=meta,
+        source=source.value if source else None,
     )
     compared["metadata"]["runs"] = payload["metadata"].get("runs") or []
     n = suppress_below or cfg.suppress_below

@@ -17,6 +17,7 @@ from csc_metrics.cli.common import (
     ConfigOpt,
     LaOpt,
     OutputOpt,
+    SourceChoice,
     StoreOpt,
     err_console,
     write_output,
@@ -67,9 +68,10 @@ def history(
         bool, typer.Option("--all-runs", help="With --indicator: also show figures later runs superseded.")
     ] = False,
     source: Annotated[
-        str, typer.Option("--source", help="With --indicator: the input format the figures came from (annex_a, "
-                          "ssda903, cin_census); figures of two sources are never one series.")
-    ] = "annex_a",
+        SourceChoice | None, typer.Option("--source", help="With --indicator: only the figures of this source "
+                                          "(annex_a, ssda903, cin_census); default every source stored, each "
+                                          "its own series (figures of two sources are never one series).")
+    ] = None,
     store: StoreOpt = None,
     la: LaOpt = None,
     fmt: Annotated[
@@ -121,9 +123,18 @@ def history(
     if not hs.runs(la_code):
         _nothing_yet(path, fmt, output, indicator, la_code)
         return
-    rows = hs.series(indicator, la_code, category, all_runs=all_runs, source=source)
-    _check_indicator(hs, indicator, category, la_code, None if all_runs else rows)
-    _show_series(rows, indicator, category, path, fmt, output, all_runs)
+    stored = hs.sources(indicator, la_code)
+    wanted = [source.value] if source else stored
+    series = {src: hs.series(indicator, la_code, category, all_runs=all_runs, source=src) for src in wanted}
+    _check_indicator(hs, indicator, category, la_code,
+                     None if all_runs else [r for rows in series.values() for r in rows])
+    if source and source.value not in stored:
+        from csc_metrics.compare import SOURCE_LABELS
+
+        raise CscError(f"`{indicator}` has no stored figures from {SOURCE_LABELS[source.value]}",
+                       f"it has figures from {', '.join(SOURCE_LABELS.get(s, s) for s in stored)}: drop --source "
+                       "or choose one of them")
+    _show_series(series, indicator, category, path, fmt, output, all_runs)
 
 
 def _nothing_yet(
@@ -197,7 +208,7 @@ def _fmt_number(v: Any, unit: str | None) -> str:
 
 
 def _show_series(
-    rows: list[dict[str, Any]],
+    series: dict[str, list[dict[str, Any]]],
     indicator: str,
     category: str | None,
     path: Path,
@@ -205,45 +216,59 @@ def _show_series(
     output: Path | None,
     all_runs: bool,
 ) -> None:
+    """One series per source (DfE returns first), each labelled: JSON `sources` (and `series`/`source`: the
+    first of them, as before), CSV rows with a `source` column, one table per source."""
+    from rich.console import Group
+
+    from csc_metrics.compare import SOURCE_LABELS
     from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT
 
     fields = (*SERIES_FIELDS, "superseded") if all_runs else SERIES_FIELDS
+    first = next(iter(series), None)
     if fmt is HistoryFormat.json:
         doc = {
             "schema_version": 1,
             "store": str(path),
             "indicator": indicator,
             "category": category,
-            "series": [{k: r.get(k) for k in fields} for r in rows],
+            "source": first,
+            "series": [{k: r.get(k) for k in fields} for r in series.get(first or "", [])],
+            "sources": [{"source": src, "label": SOURCE_LABELS.get(src, src),
+                         "series": [{k: r.get(k) for k in fields} for r in rows]} for src, rows in series.items()],
         }
         write_output(json.dumps(doc, indent=2), output)
         return
     if fmt is HistoryFormat.csv:
-        write_output(_csv(rows, fields), output)
+        write_output(_csv([r for rows in series.values() for r in rows], fields), output)
         return
-    unit = rows[0]["unit"] if rows else None
-    title = indicator + (f" [{category}]" if category else "")
-    headers = ("Period", "Value", "Numerator", "Denominator", "Status", "Run") + (
-        ("Shown",) if all_runs else ()
-    )
-    cells = []
-    for r in rows:
-        mark = INCOMPLETE_MARK if r["status"] == "incomplete" else ""
-        row = [
-            r["period"],
-            _fmt_number(r["value"], r["unit"]) + mark,
-            _fmt_number(r["numerator"], "count"),
-            _fmt_number(r["denominator"], "count"),
-            r["status"] or "-",
-            r["run_id"][:8],
-        ]
-        if all_runs:
-            row.append("superseded" if r["superseded"] else "latest")
-        cells.append(row)
-    caption = f"{path}" + (f"; unit: {unit}" if unit else "")
-    if any(r["status"] == "incomplete" for r in rows):
-        caption += f"\n{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"
-    write_rich(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)), output)
+    tables = []
+    for src, rows in series.items():
+        unit = rows[0]["unit"] if rows else None
+        title = indicator + (f" [{category}]" if category else "") + f" ({SOURCE_LABELS.get(src, src)})"
+        headers = ("Period", "Value", "Numerator", "Denominator", "Status", "Run") + (
+            ("Shown",) if all_runs else ()
+        )
+        cells = []
+        for r in rows:
+            mark = INCOMPLETE_MARK if r["status"] == "incomplete" else ""
+            row = [
+                r["period"],
+                _fmt_number(r["value"], r["unit"]) + mark,
+                _fmt_number(r["numerator"], "count"),
+                _fmt_number(r["denominator"], "count"),
+                r["status"] or "-",
+                r["run_id"][:8],
+            ]
+            if all_runs:
+                row.append("superseded" if r["superseded"] else "latest")
+            cells.append(row)
+        caption = f"{path}; source: {SOURCE_LABELS.get(src, src)}" + (f"; unit: {unit}" if unit else "")
+        if len(series) > 1:
+            caption += "; a separate series: figures of two sources are never one trend line"
+        if any(r["status"] == "incomplete" for r in rows):
+            caption += f"\n{INCOMPLETE_MARK} {INCOMPLETE_TEXT}"
+        tables.append(_table(title, caption, headers, cells, n_left=1, right=(1, 2, 3)))
+    write_rich(Group(*tables), output)
 
 
 def _table(

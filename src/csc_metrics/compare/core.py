@@ -107,6 +107,31 @@ def select_results(results: list[Result], period: Period | None) -> list[Result]
     return chosen + list(latest_as_at.values())
 
 
+SOURCE_LABELS = {"annex_a": "Annex A", "ssda903": "SSDA903", "cin_census": "CIN census"}
+
+
+def pick_source(results: list[Result], source: str | None = None) -> list[Result]:
+    """One source per indicator and period. With `source`: that source's figures only. Without: where two
+    sources have figures of the same indicator and period, the DfE return's (`SOURCE_PREFERENCE`, as
+    `compute` chooses), unless it has no data and the other has."""
+    from csc_metrics.spec.indicators import SOURCE_PREFERENCE
+
+    if source is not None:
+        return [r for r in results if r.source.value == source]
+
+    def rank(r: Result) -> tuple[bool, int]:
+        src = r.source.value
+        return (r.status is Status.no_data,
+                SOURCE_PREFERENCE.index(src) if src in SOURCE_PREFERENCE else len(SOURCE_PREFERENCE))
+
+    best: dict[tuple[str, Period], tuple[bool, int]] = {}
+    for r in results:
+        key = (r.indicator, r.period)
+        best[key] = min(best.get(key, rank(r)), rank(r))
+    chosen = {(k, v[1]) for k, v in best.items()}
+    return [r for r in results if ((r.indicator, r.period), rank(r)[1]) in chosen]
+
+
 # ---- one result ------------------------------------------------------------------------------------------
 
 
@@ -238,7 +263,8 @@ def _row(s: _Subject, benchmark: str) -> Comparison:
     r = s.result
     return Comparison(indicator=r.indicator, title=r.title or r.indicator, section=r.section, category=r.category,
                       period=r.period.label, period_end=r.period.end.isoformat(), value=s.value, unit=r.unit.value,
-                      polarity=s.polarity, annualised=r.annualised, benchmark=benchmark, status=r.status.value)
+                      polarity=s.polarity, annualised=r.annualised, benchmark=benchmark, status=r.status.value,
+                      source=r.source.value)
 
 
 def _finish(row: Comparison, bench_value: float | None, reason: str | None, notes: list[str],
@@ -416,9 +442,16 @@ def compare_results(
     targets: dict[str, float],
     period: str | Period | None,
     indicator_meta: dict[str, dict[str, Any]],
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """The `compare --format json` payload for a `compute --format json` payload (see spec/cli.md)."""
-    results = _results(payload)
+    """The `compare --format json` payload for a `compute --format json` payload (see spec/cli.md): one
+    source per indicator and period (`pick_source`)."""
+    every = _results(payload)
+    results = pick_source(every, source)
+    if source is not None and every and not results:
+        held = sorted({SOURCE_LABELS.get(r.source.value, r.source.value) for r in every})
+        raise ConfigError(f"no {SOURCE_LABELS.get(source, source)} figures in the results",
+                          f"the results hold figures from {', '.join(held)}; drop --source or choose one of them")
     metadata = payload.get("metadata") or {}
     code = la_code or metadata.get("la_code")
     if not code:
@@ -428,6 +461,14 @@ def compare_results(
                     benchmark_year=benchmark_year, sn_model=sn_model, targets=targets,
                     indicator_meta=indicator_meta, computed_for=metadata.get("la_code"))
     comparisons = [c.model_dump() for c in found.comparisons]
+    kept = {id(r) for r in results}
+    set_aside = sorted({r.indicator for r in select_results(every, chosen) if id(r) not in kept}) \
+        if source is None and len(every) != len(results) else []
+    if set_aside:
+        found.messages.append(
+            f"{len(set_aside)} indicator(s) also have figures of another source for this period "
+            f"({', '.join(set_aside[:6])}{', ...' if len(set_aside) > 6 else ''}): the DfE return's are compared; "
+            "pass --source annex_a (or ssda903, cin_census) to compare that source's instead")
     la = found.la
     return {
         "schema_version": SCHEMA_VERSION,
@@ -442,6 +483,7 @@ def compare_results(
             "benchmark_source": benchmark_source(),
             "licence": manifest()["licence"],
             "periods": sorted({str(c["period"]) for c in comparisons}),
+            "sources": sorted({str(c["source"]) for c in comparisons}),
             "benchmarks": found.wanted,
             "messages": found.messages,
             "indicators_without_benchmark": found.without,

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from csc_metrics.compare.core import ROW_KEYS
+from csc_metrics.compare.core import ROW_KEYS, SOURCE_LABELS
 from csc_metrics.results import INCOMPLETE_MARK, INCOMPLETE_TEXT, shown_change
 from csc_metrics.spec.sections import Section
 
@@ -45,6 +45,12 @@ def _gap(c: dict[str, Any]) -> str:
         return ""
     gap = shown_change(c["value"], c["benchmark_value"], c["unit"] or "count")
     return fmt(gap, c["unit"], signed=True) if gap is not None else str(c["difference"])
+
+
+def source_label(c: dict[str, Any]) -> str:
+    """`Annex A`, `SSDA903` or `CIN census`: where the local figure came from."""
+    src = str(c.get("source") or "annex_a")
+    return SOURCE_LABELS.get(src, src)
 
 
 def _title(c: dict[str, Any]) -> str:
@@ -118,6 +124,7 @@ def compare_rich(compared: dict[str, Any]) -> Group:
         table = Table(title=section, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
                       pad_edge=False, collapse_padding=True)
         table.add_column("Indicator", min_width=12, ratio=1)
+        table.add_column("Source", no_wrap=True)
         table.add_column("Value", justify="right", no_wrap=True)
         table.add_column("Benchmark", no_wrap=True)
         table.add_column("Figure", justify="right", no_wrap=True)
@@ -137,6 +144,7 @@ def compare_rich(compared: dict[str, Any]) -> Group:
             band_rank = " ".join(x for x in (c.get("quartile_band") or "", rank) if x) if first else ""
             table.add_row(
                 _title(c) if first else "",
+                source_label(c) if first else "",
                 fmt(c["value"], c["unit"]) + _mark_incomplete(c) if first else "",
                 _year_label(c, years),
                 fmt(c["benchmark_value"], c["unit"]),
@@ -183,13 +191,14 @@ def compare_markdown(compared: dict[str, Any]) -> str:
              f"{_md(m['benchmark_source'])}", ""]
     for section, rows in _sections(compared):
         lines += [f"### {section}", "",
-                  "| Indicator | Value | Benchmark | Year | Figure | Gap | Verdict | Band | Rank | Notes |",
-                  "|---|---:|---|---:|---:|---:|---|:-:|---:|---|"]
+                  "| Indicator | Source | Value | Benchmark | Year | Figure | Gap | Verdict | Band | Rank | Notes |",
+                  "|---|---|---:|---|---:|---:|---:|---|:-:|---:|---|"]
         for c in rows:
             rank = f"{c['rank']}/{c['ranked_of']}" if c.get("rank") else ""
             verdict = _mark(c["assessment"]) or ("no value" if c.get("reason") else "")
             notes = "; ".join(t for t in (c.get("reason"), c.get("note")) if t)
-            cells = [_title(c), fmt(c["value"], c["unit"]) + _mark_incomplete(c), c.get("benchmark_label") or c["benchmark"],
+            cells = [_title(c), source_label(c), fmt(c["value"], c["unit"]) + _mark_incomplete(c),
+                     c.get("benchmark_label") or c["benchmark"],
                      c["benchmark_year"] or "", fmt(c["benchmark_value"], c["unit"]),
                      _gap(c), verdict, c.get("quartile_band") or "", rank, notes]
             lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
