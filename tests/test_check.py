@@ -92,6 +92,29 @@ def test_clean_definitions_pass(tmp_path):
     assert report.tests_run == 2
 
 
+def test_clean_check_remembered_until_the_definitions_change(tmp_path, monkeypatch):
+    """`cache=True` (the CLI's): a clean run leaves a marker; the same definitions again skip compiling and
+    testing (same report); a changed file, or a failing test, compiles and tests again."""
+    import csc_metrics.checks as checks
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = write(tmp_path / "defs", tables=TABLES, ind=GOOD)
+    assert check_definitions([folder], cache=True).tests_run == 2
+    assert len(list((tmp_path / "cache" / "csc-metrics").glob("check-clean-*"))) == 1
+    ran: list[str] = []
+    real = checks.run_embedded_test
+    monkeypatch.setattr(checks, "run_embedded_test", lambda d, ind, t: ran.append(ind.id) or real(d, ind, t))
+    again = check_definitions([folder], cache=True)
+    assert (again.diagnostics, again.tests_run, ran) == ([], 2, [])  # remembered: nothing ran
+    assert check_definitions([folder]).tests_run == 2 and len(ran) == 2  # without `cache`: always run
+    # one expected value changed (1 -> 2): a new key, the tests run and the failure is reported, not remembered
+    write(tmp_path / "defs", ind=GOOD.replace("expect: {numerator: 1}", "expect: {numerator: 2}"))
+    failed = check_definitions([folder], cache=True)
+    assert failed.tests_failed == 1 and [d.code for d in failed.diagnostics] == ["CSC114"]
+    assert check_definitions([folder], cache=True).tests_failed == 1  # still failing: run again
+    assert len(list((tmp_path / "cache" / "csc-metrics").glob("check-clean-*"))) == 1
+
+
 def test_four_problems_reported_with_file_and_line(tmp_path):
     bad = GOOD.replace("    timing: {basis: flow, date: referral_date}\n    tests:",
                        "    timing: {basis: flow, date: referral_date}\n    denominater: 3\n    tests:", 1)

@@ -143,15 +143,64 @@ def run_embedded_test(defs: Definitions, ind: AnyIndicator, test: EmbeddedTest) 
     return "; ".join(problems) or None
 
 
-def check_definitions(paths: list[Path], run_tests: bool = True) -> CheckReport:
-    """Every problem in the definitions under `paths`, in file order."""
+def _code_digest() -> str:
+    """What the outcome of compiling and testing definitions depends on besides the definitions: this
+    package's source and the versions of Python, polars and pydantic."""
+    import hashlib
+    import sys
+
+    import pydantic
+
+    digest = hashlib.sha256(f"{sys.version}|{pl.__version__}|{pydantic.VERSION}".encode())
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _clean_run_file(defs: Definitions, run_tests: bool) -> Path:
+    import hashlib
+
+    from csc_metrics.cache import cache_dir
+
+    key = hashlib.sha256(f"{defs.content_hash}|{run_tests}|{_code_digest()}".encode()).hexdigest()
+    return cache_dir() / f"check-clean-{key[:32]}"
+
+
+def check_definitions(paths: list[Path], run_tests: bool = True, cache: bool = False) -> CheckReport:
+    """Every problem in the definitions under `paths`, in file order.
+
+    With `cache`, definitions whose every indicator compiled and passed its embedded tests are remembered (a
+    marker in the user's cache folder, keyed by the definitions' content, this package's source and the
+    polars, pydantic and Python versions), and the same definitions checked again skip compiling and testing:
+    the outcome could not differ. A run with any problem is never remembered."""
     loaded = load_definitions(paths, cache=True, positions=True)  # parsed again only when a file changed
     defs = loaded.definitions
     diags = list(loaded.diagnostics)
     ref_diags = check_references(defs)
     diags.extend(ref_diags)
     report = CheckReport(defs, diags)
-    broken = {d.indicator for d in ref_diags if d.indicator}
+    marker = _clean_run_file(defs, run_tests) if cache and not diags else None
+    if marker is not None:
+        try:
+            report.tests_run = int(marker.read_text())
+            return report
+        except (OSError, ValueError):
+            pass  # not checked clean before: compile and test
+    _compile_and_test(defs, report, run_tests, broken={d.indicator for d in ref_diags if d.indicator})
+    if marker is not None and not report.diagnostics:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(report.tests_run))
+        except OSError:
+            pass  # a read-only home: no cache, same result
+    return report
+
+
+def _compile_and_test(defs: Definitions, report: CheckReport, run_tests: bool, broken: set[str]) -> None:
+    """Stages 3 and 4: each indicator compiled over empty frames (but those in `broken`), then its embedded
+    tests run. Appends to the report's diagnostics and sorts them."""
+    diags = report.diagnostics
     for ind in defs.recipes.values() or defs.indicators.values():
         if ind.id in broken:
             continue
@@ -176,4 +225,3 @@ def check_definitions(paths: list[Path], run_tests: bool = True) -> CheckReport:
                                         f"{problem}", file=file, line=line, col=col, indicator=ind.id,
                                         hint="fix the definition or the expected values"))
     diags.sort(key=lambda d: (d.file or "", d.line or 0, d.col or 0))
-    return report

@@ -6,17 +6,11 @@ CSC3xx computation warnings, CSC4xx comparison and benchmarks.
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class ExitCode(IntEnum):
-    """Process exit codes (the CLI contract)."""
-
-    OK = 0
-    FINDINGS = 1
-    ERROR = 2
+from csc_metrics.errors import ExitCode  # noqa: F401  (re-exported: the CLI contract lives in errors.py)
 
 
 class Severity(StrEnum):

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes (the CLI contract)."""
+
+    OK = 0
+    FINDINGS = 1
+    ERROR = 2
+
 
 class CscError(Exception):
     """A problem the user can fix: bad input, configuration or usage. Exit code 2."""

@@ -20,8 +20,7 @@ import typer
 from rich.markup import escape
 
 from csc_metrics.cli.common import err_console
-from csc_metrics.diagnostics import ExitCode
-from csc_metrics.errors import CscError
+from csc_metrics.errors import CscError, ExitCode
 
 # click's ClickException (typer vendors click): usage errors, which typer reports itself with exit 2
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")

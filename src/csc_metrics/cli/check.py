@@ -11,10 +11,11 @@ import typer
 
 from csc_metrics.cli import app
 from csc_metrics.cli.common import console
-from csc_metrics.diagnostics import Diagnostic, ExitCode
+from csc_metrics.errors import ExitCode
 
 if TYPE_CHECKING:
     from csc_metrics.checks import CheckReport
+    from csc_metrics.diagnostics import Diagnostic
 
 
 class CheckFormat(StrEnum):
@@ -100,7 +101,7 @@ def check(
     from csc_metrics.spec.loader import default_definitions_path
 
     targets = paths or [default_definitions_path(None)]
-    report = check_definitions(targets, run_tests=not no_tests)
+    report = check_definitions(targets, run_tests=not no_tests, cache=True)
     text = render_check(report, fmt)
     if text:
         console.file.write(text + "\n")

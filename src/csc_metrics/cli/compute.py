@@ -26,8 +26,7 @@ from csc_metrics.cli.common import (
     no_la_note,
     write_output,
 )
-from csc_metrics.diagnostics import ExitCode
-from csc_metrics.errors import CscError
+from csc_metrics.errors import CscError, ExitCode
 from csc_metrics.spec.sections import Section
 
 

@@ -39,7 +39,7 @@ def sample(
     ssda903: Annotated[bool, typer.Option(
         "--ssda903",
         help="Also write the DfE SSDA903 returns of the same children: ssda903/ (CSV per table and year, with "
-             "truth.json) and ssda903_xml/ (the last year as XML).")] = False,
+             "truth.json) and ssda903_xml/ (the last year again, as XML: read one of the two).")] = False,
 ) -> None:
     """Write a **synthetic** Annex A extract (Lists 1-11) for a child population of a given size.
 
@@ -57,13 +57,14 @@ def sample(
     writes `sample_data/list_01_contacts.csv` ... `list_11_adopters.csv` (about 5 MB). With `--ssda903`, also
     `sample_data/ssda903/SSDA903_2024_episodes.csv` ... (every SSDA903 table for each year, DfE headers,
     dd/mm/yyyy), `ssda903/truth.json` (figures known by construction: children looked after at each 31 March,
-    starts, cessations by reason, the 12-month cohort) and `sample_data/ssda903_xml/SSDA903_2025.xml`; the
+    starts, cessations by reason, the 12-month cohort) and `sample_data/ssda903_xml/SSDA903_2025.xml` (the
+    last year again: pass `ssda903/` or `ssda903_xml/` to `compute`, not both); the
     episodes follow the List 8 periods of care, and `--messy` adds the SSDA903 defects too. England scale
     (`--children 12000000`) takes a few minutes; xlsx is limited to 1,048,575 rows per list.
 
     `--cin` also writes `cin_census_2023-24.xml` ... (one CIN census per collection year, for the same
     referrals, assessments, S47s and plans as Lists 3-7); `--cin-csv` also its VCIN `xmltocsv` tables in
-    `cin_census_<year>_csv/`. With `--messy` they carry the CIN census defects of real files.
+    `cin_census_<year>_csv/` (the same censuses again: read the XML or the CSVs). With `--messy` they carry the CIN census defects of real files.
 
     Exit codes: 0 written; 2 bad option or the folder cannot be written.
     """

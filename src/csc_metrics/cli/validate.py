@@ -20,8 +20,7 @@ from csc_metrics.cli.common import (
     input_notes,
     write_output,
 )
-from csc_metrics.diagnostics import ExitCode
-from csc_metrics.errors import DefinitionsError
+from csc_metrics.errors import DefinitionsError, ExitCode
 
 
 class ValidateFormat(StrEnum):

@@ -6,20 +6,25 @@ same events twice; appending them double-counts every event in the overlap. `--m
 instead: a row (every typed column equal) found in several files counts as many times as the file holding it
 most often has it, so two identical contacts in one file stay two. After that, rows repeating the list's `key`
 are counted by its `duplicates` rule (`one_per_key`: the row from the most recent file counts, first in file
-order). SSDA903 and CIN census returns are annual returns stacked by their own rules, so only tables of
-`format: annex_a` (Annex A lists and local reports: extracts of a live system) are checked here.
+order). SSDA903 and CIN census returns are annual returns stacked by their own rules, so their coverage is not
+compared; instead one collection year may come from one file per table only (`find_return_overlaps`): the same
+year's SSDA903 as CSV tables and as XML, two copies of one CIN census, or two Episodes files of one year stop the
+run, `--merge` or not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from csc_metrics.errors import InputError
 from csc_metrics.io.model import KEY, SRC, SourceInfo, TableData
+
+if TYPE_CHECKING:
+    from csc_metrics.io.formats.base import CollectionPeriod, Return
 
 _I = "__i"
 
@@ -34,6 +39,7 @@ class Overlap:
     second: SourceInfo
     start: date
     end: date
+    collection: str | None = None  # a DfE return: the collection year both files give (`2024-25`)
 
 
 def find_overlaps(tables: dict[str, TableData]) -> list[Overlap]:
@@ -52,17 +58,42 @@ def find_overlaps(tables: dict[str, TableData]) -> list[Overlap]:
     return out
 
 
+def find_return_overlaps(returns: list[Return]) -> list[Overlap]:
+    """Every pair of files giving the same table of the same collection year of one DfE return format: stacking
+    them would read that year twice (the latest-return-wins rule cannot tell two returns of one year apart)."""
+    by_year: dict[tuple[str, CollectionPeriod, str], tuple[str, list[SourceInfo]]] = {}
+    for r in returns:
+        if r.period is None or r.format == "annex_a":
+            continue
+        for table_id, td in r.tables.items():
+            _, sources = by_year.setdefault((r.format, r.period, table_id), (td.schema.title, []))
+            sources += [s for s in td.sources if all(s is not t for t in sources)]
+    return [Overlap(table_id, title, a, b, period.start, period.end, period.label)
+            for (_, period, table_id), (title, sources) in by_year.items()
+            for i, a in enumerate(sources) for b in sources[i + 1:]]
+
+
 def overlap_error(overlaps: list[Overlap]) -> InputError:
-    """The stop: both files and the dates of the first overlap, how many others, and the two ways out."""
+    """The stop: both files and the dates (or collection year) of the first overlap, how many other pairs of
+    files, and the ways out."""
     o = overlaps[0]
-    others = len({(x.table, x.first.label, x.second.label) for x in overlaps}) - 1
+    others = len({(x.first.label, x.second.label) for x in overlaps} - {(o.first.label, o.second.label)})
     more = f"; {others} more pair(s) of files overlap the same way" if others else ""
+    held = f", both holding the {o.collection} {o.title}" if o.collection else ""
     if o.first.label == o.second.label:
-        return InputError(f"{o.first.label} is read twice (named twice, or also inside a folder given){more}",
+        it = f"; it holds the {o.collection} {o.title}" if o.collection else ""
+        return InputError(f"{o.first.label} is read twice (named twice, or also inside a folder given){it}{more}",
                           "give each file once")
     if o.first.sha256 and o.first.sha256 == o.second.sha256:
-        return InputError(f"{o.first.label} and {o.second.label} are copies of one {o.title} file (identical "
-                          f"contents){more}", "remove one of the copies")
+        kind = "one file" if o.collection else f"one {o.title} file"
+        return InputError(f"{o.first.label} and {o.second.label} are copies of {kind} (identical contents){held}"
+                          f"{more}", "remove one of the copies")
+    if o.collection is not None:
+        return InputError(
+            f"{o.first.label} and {o.second.label} both hold the {o.collection} {o.title}: reading one collection "
+            f"year's return twice would count its records twice{more}",
+            "give each collection year once: remove one of the two (an SSDA903 year given both as CSV tables and "
+            "as XML: keep one of them); --merge does not apply to returns")
     return InputError(
         f"{o.first.label} and {o.second.label} are both {o.title} and both hold events from "
         f"{o.start.isoformat()} to {o.end.isoformat()}: counting both would count those events twice{more}",
@@ -119,9 +150,14 @@ def count_once_per_key(td: TableData) -> tuple[TableData, int]:
     return TableData(td.schema, frame, td.sources), td.frame.height - frame.height
 
 
-def resolve_overlaps(tables: dict[str, TableData], merge: bool) -> list[dict[str, Any]]:
-    """Stop on overlapping files of one list, or (with `merge`) replace each such list by the union of its files.
+def resolve_overlaps(tables: dict[str, TableData], merge: bool,
+                     returns: list[Return] | None = None) -> list[dict[str, Any]]:
+    """Stop on two files of one collection year of a DfE return (`returns`, always), on overlapping files of
+    one list, or (with `merge`) replace each such list by the union of its files.
     Returns one record per merged list: {table, files, rows_dropped}."""
+    twice = find_return_overlaps(returns or [])
+    if twice:
+        raise overlap_error(twice)
     overlaps = find_overlaps(tables)
     if overlaps and not merge:
         raise overlap_error(overlaps)

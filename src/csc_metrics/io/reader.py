@@ -46,11 +46,12 @@ def read_inputs(paths: list[Path], definitions: Definitions, today: date | None 
     conflicting dates of birth). What `validate`, `compute` and `explain` read (`columns`, `year`: see
     `read_tables`).
 
-    Two files of one Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
+    Two files giving one table of one collection year of a DfE return raise InputError. Two files of one
+    Annex A list that cover some of the same dates raise InputError, unless `merge`: then the
     list is the union of its files (`overlaps.resolve_overlaps`, recorded in `merged`; every column is then read,
     so rows are compared whole)."""
     result = read_tables(paths, definitions, digests=digests, columns=None if merge else columns, year=year)
-    result.merged = resolve_overlaps(result.tables, merge)
+    result.merged = resolve_overlaps(result.tables, merge, result.returns)
     result.diagnostics += check_tables(list(result.tables.values()), today)
     if result.returns and any(r.format != "annex_a" for r in result.returns):
         from csc_metrics.io.formats.ssda903 import repair_diagnostics
