@@ -186,6 +186,34 @@ def test_two_collection_years_in_one_folder_are_named_by_validate(tmp_path, cli)
     assert "SSDA903 2023-24" in table and "SSDA903 2024-25" in table
 
 
+def test_oc2_oc3_rows_repeat_only_within_one_return(tmp_path, defs):
+    # OC2/OC3 hold the rows of return Y (returns.md §6.14, §6.16): child 1 in both years' OC2 and OC3 is one row
+    # per return, not a duplicate; child 2 twice in the 2024-25 OC2 (rows 3 and 4) and OC3 (rows 3, 4) is
+    oc2_header, oc2_row = TABLES["ssda903_oc2"]
+    oc3_header, oc3_row = TABLES["ssda903_oc3"]
+    write(tmp_path, "SSDA903_2024_oc2.csv", oc2_header, oc2_row)
+    write(tmp_path, "SSDA903_2025_oc2.csv", oc2_header, oc2_row, "2" + oc2_row[1:], "2" + oc2_row[1:])
+    write(tmp_path, "SSDA903_2024_oc3.csv", oc3_header, oc3_row)
+    write(tmp_path, "SSDA903_2025_oc3.csv", oc3_header, oc3_row, "2" + oc3_row[1:], "2" + oc3_row[1:])
+    read = read_inputs([tmp_path], defs, today=date(2025, 6, 1))
+    assert read.tables["ssda903_oc2"].frame.height == 4  # every return's rows are kept
+    dups = sorted((d.file.rsplit("/", 1)[-1], d.line) for d in read.diagnostics if d.code == "CSC204")
+    assert dups == [("SSDA903_2025_oc2.csv", 4), ("SSDA903_2025_oc3.csv", 4)]
+
+
+def test_a_future_duc_is_not_a_future_date_but_other_future_dates_are(tmp_path, defs):
+    # DUC is the date UASC status ceases, the 18th birthday, often still ahead (returns.md §1.7, §6.18): child 1's
+    # 01/02/2028 is not reported; child 2's date of birth 01/02/2026 (after today, 1 June 2025) is, and so is the
+    # 01/07/2025 DECOM of an Episodes row
+    write(tmp_path, "SSDA903_2025_uasc.csv", TABLES["ssda903_uasc"][0], "1,M,01/02/2010,01/02/2028",
+          "2,F,01/02/2026,01/02/2044")
+    write(tmp_path, "SSDA903_2025_episodes.csv", TABLES["ssda903_episodes"][0], "1,01/05/2024,S,C2,N1,U1,PR1,,,,,,",
+          "1,01/07/2025,P,C2,N1,U1,PR1,,,,,,")
+    read = read_inputs([tmp_path], defs, today=date(2025, 6, 1))
+    future = sorted((d.file.rsplit("/", 1)[-1], d.line, d.field) for d in read.diagnostics if d.code == "CSC206")
+    assert future == [("SSDA903_2025_episodes.csv", 3, "decom"), ("SSDA903_2025_uasc.csv", 3, "dob")]
+
+
 # -- codes by collection year ---------------------------------------------------------------------------------
 
 def test_sex_1_2_read_as_m_f_and_warned_from_2024_25(tmp_path, defs):

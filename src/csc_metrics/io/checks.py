@@ -70,7 +70,8 @@ def _rules(table: TableData, today: date) -> list[_Rule]:
              for p in table.schema.date_pairs if _present(table, p.start) and _present(table, p.end)]
     dates = _date_columns(table)
     rules += [_Rule("future", pl.col(name) > today, name, "CSC206", f"`{_header(table, name)}` is in the future",
-                    "check the date; future dates are usually typing errors") for name in dates]
+                    "check the date; future dates are usually typing errors")
+              for name in dates if name not in _future_allowed(table)]
     schema = table.schema
     dob, event, age = (_present(table, schema.date_of_birth), _present(table, schema.event_date),
                        _present(table, schema.age_years))
@@ -134,10 +135,20 @@ def _hashed(table: TableData, key: list[str]) -> list[str]:
 
 
 def _duplicate_key(table: TableData) -> list[str]:
+    """The table's key when every column of it was read or is filled by the reader (an SSDA903 table's `year`,
+    the collection year its file was dated to), else [] (no duplicate check)."""
     key = [k for k in table.schema.key if table.schema.column(k) is not None]
-    if not key or not all(_present(table, k) for k in key) or table.frame.is_empty():
+    if not key or table.frame.is_empty() or not all(_present(table, k) or _filled(table, k) for k in key):
         return []
     return key
+
+
+def _filled(table: TableData, name: str) -> bool:
+    """Whether `name` is a column a file may lack (`header_optional`, e.g. `YEAR`) and the reader gave every row a
+    value of it."""
+    col = table.schema.column(name)
+    return (col is not None and col.header_optional and name in table.frame.columns
+            and table.frame[name].null_count() == 0)
 
 
 def _duplicates(table: TableData) -> list[Diagnostic]:
@@ -172,6 +183,11 @@ def _duplicates(table: TableData) -> list[Diagnostic]:
     return rows_to_diagnostics(dups.select(SRC, ROW, "value", "detail"), table.sources, code="CSC204", field=key[-1],
                                message=f"duplicate row: same {keys} as {{detail}}; {counted}",
                                hint="remove the repeated row, or check whether two different events were merged")
+
+
+def _future_allowed(table: TableData) -> set[str]:
+    """Date columns that may lie ahead (e.g. UASC `DUC`, the expected 18th birthday): no CSC206."""
+    return {c.name for c in table.schema.columns if c.future_allowed}
 
 
 def _date_columns(table: TableData) -> list[str]:

@@ -102,6 +102,9 @@ class Column(StrictModel):
     )
     header_optional: bool = Field(
         default=False, description="With the table's `match: all`: the header may lack this column (e.g. `YEAR`).")
+    future_allowed: bool = Field(
+        default=False, description="For date columns: a date that may lie ahead (e.g. SSDA903 `DUC`, the expected "
+        "18th birthday), so it is not reported as a future date (CSC206).")
     description: str = Field(default="", description="What the column holds.")
 
     @model_validator(mode="after")
@@ -110,6 +113,8 @@ class Column(StrictModel):
             raise ValueError(f"column `{self.name}` has type code but no `code_set`")
         if self.type is not ColumnType.CODE and self.code_set:
             raise ValueError(f"column `{self.name}` has a `code_set` but type {self.type.value}")
+        if self.future_allowed and self.type is not ColumnType.DATE:
+            raise ValueError(f"column `{self.name}` has `future_allowed` but type {self.type.value} (dates only)")
         return self
 
 
