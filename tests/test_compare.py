@@ -295,7 +295,7 @@ def test_empty_result_unknown_measure_and_unit_mismatch_give_reasons_not_crashes
     unknown = row(run([result("x", 1.0, benchmark={"source": "lait", "measure": "NoSuch"})]), "england")
     assert unknown["benchmark_value"] is None and "unknown LAIT measure" in unknown["reason"]
     mismatch = row(run([result("x", 1.0, unit="percent", benchmark={"source": "lait", "measure": "LAC"})]), "sn")
-    assert mismatch["benchmark_value"] is None and "unit mismatch" in mismatch["reason"]
+    assert mismatch["benchmark_value"] is None and mismatch["reason"] == "LAIT LAC is published as a rate per 10,000, not comparable with this percentage"
 
 
 def test_indicator_meta_supplies_the_measure_when_the_result_does_not():

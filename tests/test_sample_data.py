@@ -1,11 +1,16 @@
-"""The committed sample extract: every indicator computes, and the 2024-25 figures look like England's."""
+"""The committed sample extract: every indicator computes, the 2024-25 figures look like England's, the returns
+give the DfE recipes with their source and the figures the generator built, and the files are what
+scripts/make_sample_data.py writes."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from tests.conftest import ROOT, run_cli
+from tests.engine_helpers import standard
 
 SAMPLE = ROOT / "sample_data"
 pytestmark = pytest.mark.skipif(not (SAMPLE / "list_03_referrals.csv").exists(), reason="sample_data/ not built")
@@ -32,7 +37,9 @@ SANITY = {
 
 @pytest.fixture(scope="module")
 def quarterly():
-    return json.loads(run_cli(["compute", SAMPLE, "--la", "808", "--format", "json", "--no-store"]).stdout)
+    # the Annex A recipes only: with the returns in the folder, compute takes each return's recipe by default
+    return json.loads(run_cli(["compute", SAMPLE, "--la", "808", "--format", "json", "--no-store",
+                               "--source", "annex_a"]).stdout)
 
 
 def test_every_indicator_ok_in_every_complete_quarter(quarterly):
@@ -66,7 +73,7 @@ def test_every_indicator_ok_in_every_complete_quarter(quarterly):
 
 def test_2024_25_figures_inside_england_sanity_ranges(quarterly):
     yearly = json.loads(run_cli(["compute", SAMPLE, "--la", "808", "--format", "json", "--no-store",
-                                 "--period", "2024-25"]).stdout)
+                                 "--period", "2024-25", "--source", "annex_a"]).stdout)
     values = {r["indicator"]: r["value"] for r in yearly["results"] if r["category"] is None}
     as_at = {r["indicator"]: r["value"] for r in quarterly["results"] if r["kind"] == "as_at"}
     outside = {}
@@ -75,3 +82,118 @@ def test_2024_25_figures_inside_england_sanity_ranges(quarterly):
         if value is None or not low <= value <= high:
             outside[ind] = value
     assert outside == {}
+
+
+# -- the returns: SSDA903 (2023-24, 2024-25) and CIN census (2022-23 to 2024-25) of the same children ----------
+
+@pytest.fixture(scope="module")
+def yearly_all():
+    """`compute sample_data --period year --format json`: every source, each indicator from its return."""
+    return json.loads(run_cli(["compute", SAMPLE, "--period", "year", "--format", "json", "--no-store"]).stdout)
+
+
+def _headline(payload, period):
+    rows = [r for r in payload["results"] if r["period"] == period and r["category"] is None]
+    assert len({r["indicator"] for r in rows}) == len(rows)  # one figure per id, from one source
+    return {r["indicator"]: r for r in rows}
+
+
+def _codes(r):
+    return [f["code"] for f in r["findings"]]
+
+
+def test_the_main_command_gives_each_return_recipe_with_its_source(yearly_all):
+    """2024-25: §3.3-3.7 from the SSDA903, §3.1-3.2 from the CIN census, the rest from Annex A, each `ok`
+    except where the inputs cannot give the figure, with the reason."""
+    recipes = standard().recipes
+    ssda903 = {i for i, src in recipes if src == "ssda903"}
+    cin = {i for i, src in recipes if src == "cin_census"}
+    assert len(ssda903) >= 40 and len(cin) >= 25 and not ssda903 & cin
+    got = _headline(yearly_all, "2024-25")
+    sources = {(r["indicator"], r["source"]) for r in yearly_all["results"] if r["period"] == "2024-25"}  # breakdowns too
+    assert {i for i, src in sources if src == "ssda903"} == ssda903
+    assert {i for i, src in sources if src == "cin_census"} == cin
+    assert {src for i, src in sources if i not in ssda903 | cin} == {"annex_a"}
+    assert len({i for i, _ in sources}) == len(sources)  # one source per id
+    truth = json.loads((SAMPLE / "truth_cin_census.json").read_text())["2025"]
+    not_ok = {
+        # no PL_DISTANCE in the episodes and no --postcodes file: unavailable, saying what to pass
+        "cla_placed_20_miles_out": ("unavailable", ["CSC311"]),
+        # three-year pooled adoption over two loaded 903 years: incomplete (CSC317), and the adoptions whose
+        # period of care began before the 2023-24 return left out and counted (CSC315)
+        "adoption_a1_3yr_days": ("incomplete", ["CSC315", "CSC317"]),
+        "adoption_a10_3yr_days": ("incomplete", ["CSC315", "CSC317"]),
+        "adoption_a2_3yr_days": ("incomplete", ["CSC317"]),
+        # the Annex A extract ends on 31 March 2025: March's contacts and referrals lack their 30 days
+        "contacts_to_referral": ("incomplete", ["CSC301"]),
+        "referrals_to_assessment": ("incomplete", ["CSC301"]),
+        "referrals_to_s47": ("incomplete", ["CSC301"]),
+    }
+    # a review chain anchored before the 2022-23 census (the generator counts them): incomplete, CSC320
+    if truth["cp_reviews_unanchored"]:
+        not_ok["cp_reviews_on_time"] = ("incomplete", ["CSC320"])
+    assert {i: (r["status"], _codes(r)) for i, r in got.items() if r["status"] != "ok"} == not_ok
+    assert "--postcodes" in got["cla_placed_20_miles_out"]["findings"][0]["args"]["reason"]
+    for ind in ("adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"):
+        [pooled] = [f["args"] for f in got[ind]["findings"] if f["code"] == "CSC317"]
+        assert pooled["years"] == 3 and pooled["tables"]["ssda903_adoptions"][0] == "2023-04-01"  # one year short
+    if truth["cp_reviews_unanchored"]:
+        assert got["cp_reviews_on_time"]["findings"][0]["args"]["rows"] == truth["cp_reviews_unanchored"]
+    assert all(r["value"] is not None for r in got.values() if r["status"] in ("ok", "incomplete"))
+
+
+def test_the_903_figures_equal_the_generator_truth_for_each_year(yearly_all):
+    truth = json.loads((SAMPLE / "ssda903" / "truth.json").read_text())["years"]
+    assert sorted(truth) == ["2024", "2025"]
+    counts = {"cla_at_end": "looked_after_at_31_march", "cla_started": "started", "cla_ceased": "ceased"}
+    shares = {  # id: (numerator, denominator) in truth.json
+        "cla_ceased_adopted": ("adopted", "ceased"),
+        "cla12_health_assessment": ("oc2_health_assessment", "oc2_cohort"),
+        "cla12_immunisations": ("oc2_immunisations", "oc2_cohort"),
+        "cla12_dental": ("oc2_teeth_check", "oc2_cohort"),
+        "cla12_substance_misuse": ("oc2_substance_misuse", "oc2_cohort"),
+        "cla12_development_check": ("oc2_under_5_health_check", "oc2_under_5"),
+        "cla12_convicted": ("oc2_10_17_convicted", "oc2_10_17"),
+        "cla12_sdq_received": ("sdq_scores", "sdq_5_16"),
+        "care_leavers_eet": ("care_leavers_19_21_eet", "care_leavers_19_21"),
+    }
+    for year, t in truth.items():
+        got = _headline(yearly_all, f"{int(year) - 1}-{year[2:]}")
+        assert {i: got[i]["source"] for i in [*counts, *shares]} == dict.fromkeys([*counts, *shares], "ssda903")
+        for ind, key in counts.items():
+            assert (got[ind]["value"], got[ind]["status"]) == (t[key], "ok"), (ind, year)
+        for ind, (num, den) in shares.items():
+            assert (got[ind]["numerator"], got[ind]["denominator"]) == (t[num], t[den]), (ind, year)
+        assert got["cla12_sdq_mean"]["value"] == pytest.approx(t["sdq_mean"])
+        assert got["care_leavers_17_18_eet"]["denominator"] == t["care_leavers_17_18"]
+
+
+def test_the_cin_figures_equal_the_generator_truth_for_each_complete_year(yearly_all):
+    truth = json.loads((SAMPLE / "truth_cin_census.json").read_text())
+    assert sorted(truth) == ["2023", "2024", "2025"]
+    for year in ("2024", "2025"):  # 2022-23, the first census, has no previous one for its look-backs
+        t, got = truth[year], _headline(yearly_all, f"{int(year) - 1}-{year[2:]}")
+        for ind in ("referrals", "assessments_completed", "s47_enquiries", "icpcs", "cin_at_end", "cp_plans_at_end",
+                    "cp_plans_started", "cp_plans_ended"):
+            assert (got[ind]["value"], got[ind]["source"]) == (t[ind], "cin_census"), (ind, year)
+        for ind in ("assessments_within_45wd", "icpc_within_15wd", "cp_second_or_subsequent", "cp_reviews_on_time"):
+            assert [got[ind]["numerator"], got[ind]["denominator"]] == t[ind], (ind, year)
+        assert (got["re_referrals_12m"]["numerator"], got["re_referrals_12m"]["status"]) == (t["re_referrals_12m"], "ok")
+
+
+def test_the_shipped_files_are_what_the_script_writes():
+    """sample_data/ equals a regeneration (about 3 s), and its README names the script's command."""
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample_data.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr + "\nrun: python scripts/make_sample_data.py"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_sample_data import COMMAND
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    readme = (SAMPLE / "README.md").read_text()
+    assert COMMAND in readme and "scripts/make_sample_data.py" in readme
+    # every file is listed: `name`, or a table row `| name |`, the 903's two years as SSDA903_{2024,2025}_...
+    names = {p.relative_to(SAMPLE).as_posix().replace("_2024_", "_{2024,2025}_").replace("_2025_", "_{2024,2025}_")
+             for p in SAMPLE.rglob("*") if p.is_file()}
+    assert [n for n in sorted(names) if f"`{n}`" not in readme and f"| {n} |" not in readme] == []

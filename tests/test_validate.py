@@ -183,6 +183,11 @@ def test_files_table_fits_an_80_column_terminal():
         line = next(ln for ln in text.splitlines() if csv_file.name in ln)
         assert re.search(rf"│ List {n} +│ +[\d,]+ │ \d\d/\d\d/\d{{4}} – \d\d/\d\d/\d{{4}} │", line), line
     assert "Notes" not in text and "Sheet" not in text  # nothing unusual, no workbook: no column of blanks
+    # the returns beside them, in their own table: each file named once, with its return and collection year
+    assert f"Returns read from {folder}/" in text
+    for year in ("2022-23", "2023-24", "2024-25"):
+        assert text.count(f"CIN census {year}") == 1 and f"cin_census_{year}.xml" in text
+    assert text.count("SSDA903 2023-24") == text.count("SSDA903 2024-25") == 11  # a row per file of each year
 
 
 def test_an_unusual_file_is_noted_and_other_header_spellings_listed_within_80_columns(tmp_path, shipped):

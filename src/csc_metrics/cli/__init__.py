@@ -92,7 +92,7 @@ app = _Typer(
 )
 
 # Each command module registers itself on `app` when imported, in the order `--help` lists them.
-COMMANDS = ("compute", "compare", "report", "validate", "check", "explain", "history", "benchmarks", "sample", "schema")
+COMMANDS = ("compute", "compare", "reconcile", "report", "validate", "check", "explain", "history", "benchmarks", "sample", "schema")
 for _name in COMMANDS:
     importlib.import_module(f"csc_metrics.cli.{_name}")
 

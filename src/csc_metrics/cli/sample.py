@@ -52,7 +52,7 @@ def sample(
 
     Example, a mid-sized LA (808 Stockton-on-Tees, 45,079 children aged 0-17), years 2023-24 and 2024-25:
 
-        csc-metrics sample --out sample_data --children 45079 --seed 2025 --years 2
+        csc-metrics sample --out sample_data --children 45079 --seed 2030 --years 2
 
     writes `sample_data/list_01_contacts.csv` ... `list_11_adopters.csv` (about 5 MB). With `--ssda903`, also
     `sample_data/ssda903/SSDA903_2024_episodes.csv` ... (every SSDA903 table for each year, DfE headers,

@@ -229,6 +229,22 @@ def like_for_like(r: Result, measure: Measure, year: int) -> str | None:
     return None
 
 
+def units_match(result: Result, measure: Measure) -> bool:
+    """Whether the result's unit can be compared with the LAIT measure's (a count with a count, a rate with a
+    rate, ...)."""
+    unit = result.unit.value
+    return measure.unit in COMPATIBLE_UNITS.get(unit, {unit})
+
+
+def unit_mismatch_reason(result: Result, measure: Measure) -> str:
+    """Why a result cannot be compared with a measure published in other units."""
+    names = {"rate_per_10k": "a rate per 10,000", "percent": "a percentage", "count": "a count",
+             "score": "a score", "average": "an average"}
+    published = names.get(measure.unit, f"'{measure.unit}'")
+    mine = "count" if result.unit.is_count else names.get(result.unit.value, result.unit.value).split(" ", 1)[-1]
+    return f"LAIT {measure.code} is published as {published}, not comparable with this {mine}"
+
+
 def _subject(result: Result, meta: dict[str, Any], la: LocalAuthority, year: int | None) -> _Subject:
     code = _measure_code(result, meta)
     s = _Subject(result, code, result.value if isinstance(result.value, int | float) else None)
@@ -238,9 +254,8 @@ def _subject(result: Result, meta: dict[str, Any], la: LocalAuthority, year: int
     if measure is None:
         s.reason = f"unknown LAIT measure {code!r}; check the indicator's benchmark mapping"
         return s
-    unit = result.unit.value
-    if measure.unit not in COMPATIBLE_UNITS.get(unit, {unit}):
-        s.reason = f"unit mismatch: the result is {unit}, LAIT {code} is {measure.unit}; check the benchmark mapping"
+    if not units_match(result, measure):
+        s.reason = unit_mismatch_reason(result, measure)
         return s
     s.year, note, s.reason = _pick_year(measure, result.period.end, year)
     if note:

@@ -31,8 +31,9 @@ from csc_metrics.results import (
 CSV_FIELDS = [
     "indicator", "title", "section", "kind", "period", "period_start", "period_end", "complete", "as_at",
     "category", "numerator", "denominator", "value", "unit", "annualised", "polarity", "previous_period",
-    "previous_value", "change", "direction", "assessment", "status", "warnings",
+    "previous_value", "change", "direction", "assessment", "status", "warnings", "source",
 ]
+SOURCE_NAMES = {"annex_a": "Annex A", "ssda903": "SSDA903", "cin_census": "CIN census"}
 
 
 def latest_periods(payload: dict[str, Any], n: int) -> list[str]:
@@ -86,6 +87,16 @@ def _title(cells: dict[str, dict[str, Any]]) -> str:
     return first["title"] + (" (annualised)" if any(r.get("annualised") for r in cells.values()) else "")
 
 
+def mixed_sources(payload: dict[str, Any]) -> bool:
+    """True when the figures shown come from more than one source (Annex A and a return): each row says its own."""
+    return len({r.get("source", "annex_a") for r in payload["results"] if r["status"] != "no_data"}) > 1
+
+
+def _source(cells: dict[str, dict[str, Any]]) -> str:
+    src = next(iter(cells.values())).get("source", "annex_a")
+    return SOURCE_NAMES.get(src, src)
+
+
 def _small(r: dict[str, Any], min_base: int) -> bool:
     return r.get("value") is not None and Result.from_dict(r).small_base(min_base)
 
@@ -99,7 +110,9 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
     """One table per section: indicators as rows, the latest periods as columns, then the latest change.
     Narrow terminals get fewer period columns rather than cropped ones; figures on fewer than `min_base`
     cases (the config's `min_base`) are marked small base."""
-    periods = latest_periods(payload, max(1, min(n_periods, (width - 42) // 13)))
+    sourced = mixed_sources(payload)
+    source_width = 13 if sourced else 0  # "CIN census" and its padding
+    periods = latest_periods(payload, max(1, min(n_periods, (width - 42 - source_width) // 13)))
     by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     order: list[str] = []
@@ -115,19 +128,21 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
     tables: list[Table] = []
     titles = [next(iter(c.values()))["title"] for c in by_ind.values()]
     # one indicator-column width for every section, within the terminal
-    name_width = max(16, min(44, max(map(len, titles), default=16), width - 13 * len(periods) - 24))
+    name_width = max(16, min(44, max(map(len, titles), default=16), width - 13 * len(periods) - 24 - source_width))
     for section in SECTIONS:
         ids = [i for i in order if next(iter(by_ind[i].values()))["section"] == section]
         if not ids:
             continue
         table = Table(title=SECTION_TITLES[section], title_justify="left", title_style="bold", expand=False)
         table.add_column("Indicator", width=name_width)
+        if sourced:
+            table.add_column("Source", no_wrap=True)
         for p in periods:
             table.add_column(p, justify="right", no_wrap=True)
         table.add_column("Change", min_width=10)
         for ind_id in ids:
             cells = by_ind[ind_id]
-            row: list[Any] = [_title(cells)]
+            row: list[Any] = [_title(cells), *([_source(cells)] if sourced else [])]
             for p in periods:
                 r = cells.get(p)
                 if r is None:
@@ -176,13 +191,24 @@ def caption(payload: dict[str, Any], min_base: int = DEFAULT_MIN_BASE) -> str:
     meta = payload["metadata"]
     la = meta.get("la_code") or "not set (rates need --la)"
     inputs = meta.get("inputs", [])
-    tables = sorted({i["table"] for i in inputs})
-    return (f"LA {la} · as at {meta['as_at']} · {len(inputs)} input file(s): {', '.join(tables)} · definitions "
+    return (f"LA {la} · as at {meta['as_at']} · {len({i.get('path', n) for n, i in enumerate(inputs)})} input file(s): "
+            f"{_tables_read(inputs)} · definitions "
             f"{meta['definitions_hash'][7:19]} · ▲/▼ change from the previous period (as shown, rounded; '(Q2)': the change "
             f"into that period, the latest fully covered one), "
             f"better/worse by polarity · {INCOMPLETE_MARK} {INCOMPLETE_TEXT} · {SMALL_BASE_TEXT}: fewer than {min_base} "
             f"cases (means and medians: {MIN_CASES}) · (annualised): a sub-annual rate scaled to a year · n/a: not "
             f"available from these inputs (the reason is in --format json and explain)")
+
+
+def _tables_read(inputs: list[dict[str, Any]]) -> str:
+    """The tables read: Annex A lists by name, each return as its name and number of tables (a CIN census XML
+    holds eleven, read from one file)."""
+    tables = sorted({i["table"] for i in inputs})
+    returns = {"ssda903": [t for t in tables if t.startswith("ssda903_")],
+               "cin_census": [t for t in tables if t.startswith("cin_")]}
+    named = [t for t in tables if not any(t in group for group in returns.values())]
+    counted = [f"{SOURCE_NAMES[src]} ({len(group)} tables)" for src, group in returns.items() if group]
+    return ", ".join(named + counted)
 
 
 def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4,
@@ -208,20 +234,23 @@ def render_csv(payload: dict[str, Any]) -> str:
 
 def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int = DEFAULT_MIN_BASE) -> str:
     periods = latest_periods(payload, n_periods)
+    sourced = mixed_sources(payload)
     lines: list[str] = []
     for section in SECTIONS:
         rows = [r for r in payload["results"]
                 if r["section"] == section and r["category"] is None and r["status"] != "no_data"]
         if not rows:
             continue
-        lines += [f"## {SECTION_TITLES[section]}", "", "| Indicator | " + " | ".join(periods) + " | Change |",
-                  "|---|" + "---:|" * len(periods) + "---|"]
+        lines += [f"## {SECTION_TITLES[section]}", "",
+                  "| Indicator | " + ("Source | " if sourced else "") + " | ".join(periods) + " | Change |",
+                  "|---|" + ("---|" if sourced else "") + "---:|" * len(periods) + "---|"]
         by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for r in rows:
             by_ind[r["indicator"]][r["period"]] = r
         for cells in by_ind.values():
             vals = [fmt_result(cells[p]) if p in cells else "" for p in periods]
-            lines.append(f"| {_title(cells)} | " + " | ".join(vals) + f" | {change_text(cells, periods)[0]} |")
+            source = f"{_source(cells)} | " if sourced else ""
+            lines.append(f"| {_title(cells)} | {source}" + " | ".join(vals) + f" | {change_text(cells, periods)[0]} |")
         lines.append("")
     lines.append(f"_{caption(payload, min_base)}_")
     missing = no_data_line(payload)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -152,41 +153,85 @@ def _problem(d: Diagnostic) -> str:
 ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}  # others: UTF-8 or xlsx
 
 
-def files_table(result: ReadResult) -> Table:
-    """One row per file (or sheet) read, sized for an 80-column terminal: file names under their common
-    folder, the list number, rows, coverage, and a note only where something is unusual (rows skipped, an
-    encoding other than UTF-8, columns missing)."""
+def files_table(result: ReadResult) -> RenderableType:
+    """The files read, sized for an 80-column terminal: the Annex A lists (with their coverage) in one table, the
+    returns (named by return and collection year, a row per table they hold) in another."""
     sources = sorted(((data, s) for data in result.tables.values() for s in data.sources),
                      key=lambda ds: (natural(ds[1].path), natural(ds[1].sheet)))
-    folders = {str(Path(s.path).parent) for _, s in sources}
-    common = folders.pop() if len(folders) == 1 else None
+    kinds = source_returns(result)
+    returns = [(d, s) for d, s in sources if _return_label(kinds.get(id(s)), d.schema) != FORMAT_NAMES["annex_a"]]
+    lists = [(d, s) for d, s in sources if (d, s) not in returns]
+    paths = [Path(s.path).parent for _, s in sources]
+    common = Path(os.path.commonpath(paths)) if paths and len({p.is_absolute() for p in paths}) == 1 else None
+    tables = [_files_table(lists, common, "Files read"), _returns_table(returns, common, kinds)]
+    shown = [t for t in tables if t is not None]
+    return shown[0] if len(shown) == 1 else Group(*shown) if shown else _files_table([], None, "Files read") or Group()
+
+
+def _relative(path: str, common: Path | None) -> str:
+    return str(Path(path).relative_to(common)) if common is not None and str(common) != "." else path
+
+
+def _title(what: str, common: Path | None) -> Text:
+    return Text(what + (f" from {common}/" if common is not None and str(common) != "." else ""), no_wrap=True,
+                overflow="ignore")
+
+
+def _files_table(sources: list[tuple[Any, SourceInfo]], common: Path | None, what: str) -> Table | None:
+    """One row per Annex A file (or sheet): its name under the common folder, the list, rows, coverage, and a
+    note only where something is unusual (rows skipped, an encoding other than UTF-8, columns missing)."""
+    if not sources:
+        return None
     one_file = len({s.path for _, s in sources}) == 1  # a workbook: its name in the title, a row per sheet
     if one_file:
-        title = f"Sheets read from {sources[0][1].path}" if sources[0][1].sheet else f"Read {sources[0][1].path}"
+        path = sources[0][1].path
+        title = Text(f"Sheets read from {path}" if sources[0][1].sheet else f"Read {path}", no_wrap=True,
+                     overflow="ignore")
     else:
-        title = "Files read" + (f" from {common}/" if common and common != "." else "")
-    table = Table(title=Text(title, no_wrap=True, overflow="ignore"), title_justify="left", show_lines=False)
-    files = [Path(s.path).name if common else s.path for _, s in sources]
+        title = _title(what, common)
+    table = Table(title=title, title_justify="left", show_lines=False)
+    files = [_relative(s.path, common) for _, s in sources]
     notes = [_file_note(data.schema, s) for data, s in sources]
     sheets = any(s.sheet for _, s in sources)
-    kinds = source_returns(result)
-    returns = [_return_label(kinds.get(id(s)), data.schema) for data, s in sources]
-    show_returns = any(r != FORMAT_NAMES["annex_a"] for r in returns)
     if not one_file:
         table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)  # long paths fold
     if sheets:
         table.add_column("Sheet", overflow="fold")
-    if show_returns:
-        table.add_column("Return", no_wrap=True)
     table.add_column("Table", no_wrap=True)
     table.add_column("Rows", justify="right", no_wrap=True)
     table.add_column("Coverage")
     if any(notes):
         table.add_column("Notes")
-    for (data, s), file, note, ret in zip(sources, files, notes, returns, strict=True):
+    for (data, s), file, note in zip(sources, files, notes, strict=True):
         cov = f"{s.coverage[0]:%d/%m/%Y} – {s.coverage[1]:%d/%m/%Y}" if s.coverage else "-"
-        cells = [*([] if one_file else [file]), *([s.sheet or ""] if sheets else []), *([ret] if show_returns else []),
-                 _short_name(data.schema), f"{s.rows:,}", cov]
+        cells = [*([] if one_file else [file]), *([s.sheet or ""] if sheets else []), _short_name(data.schema),
+                 f"{s.rows:,}", cov]
+        table.add_row(*cells, *([note] if any(notes) else []))
+    return table
+
+
+def _returns_table(sources: list[tuple[Any, SourceInfo]], common: Path | None,
+                   kinds: dict[int, tuple[str, list[str]]]) -> Table | None:
+    """One row per table read from a return file, the file and its return (with the collection year, which is
+    what the file covers) named on the file's first row, the table without the return's prefix (`episodes`), and a
+    note where something is unusual."""
+    if not sources:
+        return None
+    table = Table(title=_title("Returns read", common), title_justify="left", show_lines=False)
+    files = [_relative(s.path, common) for _, s in sources]
+    notes = [_file_note(data.schema, s) for data, s in sources]
+    table.add_column("File", overflow="fold", no_wrap=max(map(len, files), default=0) <= 30)
+    table.add_column("Return", no_wrap=True)
+    table.add_column("Table", no_wrap=True)
+    table.add_column("Rows", justify="right", no_wrap=True)
+    if any(notes):
+        table.add_column("Notes")
+    previous = None
+    for (data, s), file, note in zip(sources, files, notes, strict=True):
+        first = file != previous
+        previous = file
+        cells = [file if first else "", _return_label(kinds.get(id(s)), data.schema) if first else "",
+                 _short_name(data.schema).removeprefix("ssda903_").removeprefix("cin_"), f"{s.rows:,}"]
         table.add_row(*cells, *([note] if any(notes) else []))
     return table
 
