@@ -99,8 +99,7 @@ def reconcile(
 
     Example:
 
-        csc-metrics sample --out demo --years 2 --ssda903 --cin
-        csc-metrics compute demo/ssda903 demo/cin_census_*.xml --la 808 --period year
+        csc-metrics compute sample_data/ssda903 sample_data/cin_census_*.xml --la 808 --period year
         csc-metrics reconcile --period 2024-25 --la 808
 
     Without `--results` the figures come from the history store (every run holding the year).
