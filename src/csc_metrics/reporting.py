@@ -12,7 +12,7 @@ from typing import Any
 
 from csc_metrics.report.assemble import assemble, benchmarked
 from csc_metrics.report.layout import Layout, periods_layout, quarterly_layout
-from csc_metrics.report.model import IndicatorInfo, Report, ReportOptions
+from csc_metrics.report.model import IndicatorInfo, Recipe, Report, ReportOptions
 from csc_metrics.report.suppress import suppress_results
 from csc_metrics.results import Comparison, Result
 
@@ -26,23 +26,34 @@ def indicator_info(definitions: Path | None) -> dict[str, IndicatorInfo]:
 
 @lru_cache(maxsize=8)
 def _indicator_info(path: str) -> tuple[tuple[str, IndicatorInfo], ...]:
-    from csc_metrics.engine.run import source_tables
     from csc_metrics.spec.loader import load_definitions
 
     defs = load_definitions([Path(path)]).definitions
+    recipes: dict[str, dict[str, Recipe]] = {}
+    for (ind_id, src), ind in defs.recipes.items():
+        recipes.setdefault(ind_id, {})[src] = _recipe(ind, defs)
     info: dict[str, IndicatorInfo] = {}
     for i, (ind_id, ind) in enumerate(defs.indicators.items()):
-        try:
-            tables = source_tables(ind, defs)
-        except (KeyError, AttributeError):
-            tables = []
-        names = []
-        for t in tables:
-            schema = defs.table(t)
-            title = schema.title if schema else t
-            names.append(title.split(":")[0].strip())
-        info[ind_id] = IndicatorInfo(i, " ".join(str(ind.description).split()), names)
+        first = _recipe(ind, defs)
+        info[ind_id] = IndicatorInfo(i, first.description, first.tables, recipes.get(ind_id, {}))
     return tuple(info.items())
+
+
+def _recipe(ind: Any, defs: Any) -> Recipe:
+    """One recipe's description, the titles of the tables it reads (`List 3`) and whether it is a breakdown
+    whose cases may fall in several categories."""
+    from csc_metrics.engine.run import source_tables
+
+    try:
+        tables = source_tables(ind, defs)
+    except (KeyError, AttributeError):
+        tables = []
+    names = []
+    for t in tables:
+        schema = defs.table(t)
+        title = schema.title if schema else t
+        names.append(title.split(":")[0].strip() if title.startswith("List ") else title)
+    return Recipe(" ".join(str(ind.description).split()), names, bool(getattr(ind, "once_per", None)))
 
 
 def _la(code: str | None) -> tuple[str | None, str | None]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,7 +69,7 @@ def report_cmd(
     if not la_code:
         raise ConfigError("the report needs a local authority, and neither --la, the config file nor the stored "
                           "run names one", 'pass --la CODE (e.g. --la 808), or set la = "808" in csc-metrics.toml')
-    results = history.latest_results(la_code)
+    results = history.latest_results(la_code, source=None)  # every source, each kept apart
     below = suppress_below if suppress_below is not None else cfg.suppress_below
     opts = ReportOptions(la_code=la_code, year=year, sn_model=model,
                          definitions=definitions or cfg.definitions,
@@ -78,9 +79,21 @@ def report_cmd(
     report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
     err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)
-    used = {c.run_id for row in report.rows for c in [*row.cells, row.baseline] if c}
     for run in history.runs(la_code):
-        if run["run_id"] in used:
-            inputs = ", ".join(f"{i['path']} ({i['table']})" for i in run["inputs"])
-            err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): {inputs}",
-                              highlight=False, markup=False)
+        if run["run_id"] in report.run_ids:
+            err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): "
+                              f"{files_text(run['inputs'])}", highlight=False, markup=False)
+
+
+def files_text(inputs: list[dict[str, Any]]) -> str:
+    """Each input file once (a return file holds many tables), under the folder they share: `3 files in
+    sample_data: list_01.csv, ssda903/a.csv, b.xml`."""
+    files = list(dict.fromkeys(str(i["path"]) for i in inputs))
+    if not files:
+        return "no input files recorded"
+    folder = os.path.commonpath([os.path.dirname(f) or "." for f in files]) if len(files) > 1 else ""
+    if folder in (".", os.sep) or os.path.dirname(folder) == folder:
+        folder = ""  # nothing shared but the working folder or the root: the paths as recorded
+    names = [os.path.relpath(f, folder) if folder else f for f in files]
+    where = f" in {folder}" if folder else ""
+    return f"{len(files)} file{'s' if len(files) != 1 else ''}{where}: {', '.join(names)}"
