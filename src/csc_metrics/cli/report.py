@@ -78,7 +78,10 @@ def report_cmd(
                          runs={r["run_id"]: r["inputs"] for r in history.runs(la_code)})
     report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
-    err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)
+    pages = "; annual pages: " + ", ".join(f"{p.title} ({p.source_label})" for p in report.pages) \
+        if report.pages else ""
+    err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators{pages})", highlight=False,
+                      markup=False)
     for run in history.runs(la_code):
         if run["run_id"] in report.run_ids:
             err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): "

@@ -92,7 +92,7 @@ def benchmarked(results: list[Result], columns: list[str]) -> list[Result]:
     return out
 
 
-def _levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
+def levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
     """England, region and SN levels, band, rank, target, measure and notes of a row, from its comparisons (in
     order; the first band and measure win, the last rank). Counts get no England, region or SN level."""
     got: dict[str, Any] = {"notes": []}
@@ -143,7 +143,7 @@ def build_rows(results: list[Result], comparisons: list[Comparison], layout: Lay
             description=recipe.description if recipe else "", sources=list(recipe.tables) if recipe else [],
             cells=[cells.get(p) for p in layout.columns], trend=[(p, cells.get(p)) for p in layout.trend],
             by_period=cells, baseline=base, baseline_note=note, min_base=opts.min_base,
-            **_levels(first.unit.value, compared.get((ind, src, latest.get((ind, src), "")), []))))
+            **levels(first.unit.value, compared.get((ind, src, latest.get((ind, src), "")), []))))
     rows.sort(key=lambda r: catalogue_order(info, r.indicator, r.source))
     breakdowns = [b for rs in categories_by_row(results).values() if (b := breakdown(rs, layout.columns, info))]
     breakdowns.sort(key=lambda b: catalogue_order(info, b.indicator, b.source))

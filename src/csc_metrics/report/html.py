@@ -94,6 +94,9 @@ table.small { font-size: 12px; }
 dl.defs dt { font-weight: 600; margin-top: 8px; } dl.defs dd { margin: 2px 0 0 0; color: var(--text); font-size: 13px; }
 table.meta th { text-align: left; width: 28%; background: var(--band); color: var(--text); font-weight: 600; }
 .notes { font-size: 12.5px; color: var(--muted); }
+.status { font-weight: 600; color: var(--worse); }
+h2 .sub { font-size: 14px; font-weight: 400; display: inline; }
+table.annual td.ind { width: 22%; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 footer { margin-top: 30px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--rule); padding-top: 8px; }
 @media (max-width: 800px) { .charts { grid-template-columns: 1fr 1fr; } .breakdown { grid-template-columns: 1fr; } }
@@ -262,8 +265,9 @@ def breakdown_source(b: Breakdown) -> str:
 
 def breakdown_block(b: Breakdown, prefix: str) -> str:
     """A breakdown's chart beside its table; `prefix` keeps the figure's id unique in the page."""
+    several = " · one case can have several categories: shares can add up to more than 100%" if b.multiple else ""
     return (f'<div class="breakdown"><figure id="{_e(prefix + b.key)}"><figcaption>{_e(b.title)}, '
-            f'{_e(b.period)}<span class="sub">{_e(breakdown_source(b))}</span></figcaption>'
+            f'{_e(b.period)}<span class="sub">{_e(breakdown_source(b) + several)}</span></figcaption>'
             f"{breakdown_chart(b, f'c-{prefix}{b.key}')}</figure>{_breakdown_table(b)}</div>")
 
 
@@ -361,6 +365,7 @@ def summary_block(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """The whole page."""
+    from csc_metrics.report.annual_html import page_section
     facts = [("Year", report.year or ", ".join(report.columns)), ("Data as at", report.metadata.get("as_at") or "–")]
     if report.benchmark_source:
         facts.append(("Benchmarks", report.benchmark_source))
@@ -369,6 +374,7 @@ def render_html(report: Report) -> str:
     facts_html = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
     toc = ['<li><a href="#summary">Summary</a></li>']
     toc += [f'<li><a href="#{s.key}">{_e(s.title)}</a></li>' for s in report.sections]
+    toc += [f'<li><a href="#{_e(p.key)}">{_e(p.title)} ({_e(p.source_label)})</a></li>' for p in report.pages]
     toc.append('<li><a href="#about">About this report</a></li>')
     sections = []
     for s in report.sections:
@@ -382,7 +388,8 @@ def render_html(report: Report) -> str:
             f'<header class="cover"><p class="kicker">Performance report</p><h1>{_e(report.title)}</h1>'
             f'<p class="subtitle">{_e(report.subtitle)}</p><dl class="facts">{facts_html}</dl></header>'
             f'<nav class="toc" aria-label="Contents"><b>Contents</b><ol>{"".join(toc)}</ol></nav>'
-            + summary_block(report) + "".join(sections) + about_block(report)
+            + summary_block(report) + "".join(sections) + "".join(page_section(p, report) for p in report.pages)
+            + about_block(report)
             + f"<footer>Produced by csc-metrics {_e(report.metadata.get('tool_version') or '')} from the case-level "
             "extract; published figures: DfE, Open Government Licence v3.0.</footer></main></body></html>\n")
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csc_metrics.results import DEFAULT_MIN_BASE, Result
+
+if TYPE_CHECKING:
+    from csc_metrics.report.annual import AnnualPage
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class Report:
     min_base: int = DEFAULT_MIN_BASE
     notes: list[str] = field(default_factory=list)
     generated: str = field(default_factory=lambda: date.today().isoformat())
+    pages: list[AnnualPage] = field(default_factory=list)  # the returns' DfE-comparable annual pages
 
     @property
     def rows(self) -> list[Row]:
@@ -190,6 +194,8 @@ class Report:
         """The stored runs whose figures the report shows."""
         shown: list[Result | None] = [c for row in self.rows for c in [*row.cells, row.baseline]]
         shown += [r for s in self.sections for b in s.breakdowns for _, r in b.categories]
+        shown += [r for p in self.pages for row in p.rows for r in (row.result, row.previous)]
+        shown += [r for p in self.pages for b in p.breakdowns for _, r in b.categories]
         return {str(r.run_id) for r in shown if r is not None and r.run_id}
 
 

@@ -122,7 +122,8 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
         ws.write_string(r_i, col + 5, "; ".join(notes), st.muted)
 
 
-def _breakdown(ws: Worksheet, r_i: int, b: Breakdown, report: Report, st: Styles) -> int:
+def write_breakdown(ws: Worksheet, r_i: int, b: Breakdown, st: Styles) -> int:
+    """A breakdown's categories from row `r_i` (the column before it, then its own): No. and %."""
     ws.write_string(r_i, 0, f"{b.title} ({source_text(b.source_label, b.sources if b.source == 'annex_a' else [])})",
                     st.section)
     r_i += 1
@@ -177,7 +178,7 @@ def section_sheet(wb: xlsxwriter.Workbook, report: Report, section: Any, st: Sty
         r_i += 1
     r_i += 1
     for b in section.breakdowns:
-        r_i = _breakdown(ws, r_i, b, report, st)
+        r_i = write_breakdown(ws, r_i, b, st)
     if section.commentary:
         ws.write_string(r_i, 0, "Commentary", st.section)
         ws.write_string(r_i + 1, 0, section.commentary, st.text)
@@ -199,6 +200,10 @@ def write_workbook(report: Report, out: Path) -> None:
     st = Styles(wb)
     for section in report.sections:
         section_sheet(wb, report, section, st)
+    from csc_metrics.report.annual_xlsx import page_sheet
+
+    for page in report.pages:
+        page_sheet(wb, report, page, st)
     metadata_sheet(wb, report, st)
     wb.close()
 
