@@ -220,14 +220,20 @@ def _by_figure(comparisons: list[Comparison]) -> dict[tuple[str, str, str | None
 
 
 def missing_pages(results: list[Result], year: str | None) -> list[str]:
-    """Notes for a return with figures in the year but no annual figure (its page needs `--period year`)."""
+    """Notes for a return whose page is left out: figures in the year but none annual (the page needs
+    `--period year`), or annual figures of other years only (name the latest)."""
     if not year:
         return []
     fy = parse_period(year)
     notes = []
     for spec in PAGES:
-        mine = [r for r in results if r.source.value == spec.source and fy.start <= r.period.start <= fy.end]
-        if mine and not any(r.period == fy for r in mine):
-            notes.append(f"No annual {source_label(spec.source)} figures for {fy.label} are stored, so the "
-                         f"\"{spec.title}\" page is left out: run `csc-metrics compute RETURNS/ --period year`.")
+        mine = [r for r in results if r.source.value == spec.source]
+        years = sorted({r.period for r in mine if r.period.granularity == "year"}, key=lambda p: p.end)
+        if not mine or fy in years:
+            continue
+        what = f"No annual {source_label(spec.source)} figures for {fy.label} are stored, so the \"{spec.title}\" page"
+        if any(fy.start <= r.period.start <= fy.end for r in mine):
+            notes.append(f"{what} is left out: run `csc-metrics compute RETURNS/ --period year`.")
+        elif years:
+            notes.append(f"{what} is left out: `csc-metrics report --year {years[-1].label}` shows the latest.")
     return notes
