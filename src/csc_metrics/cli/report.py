@@ -32,16 +32,24 @@ def report_cmd(
 ) -> None:
     """Write the quarterly activity and performance report from the history store.
 
-    For each indicator, by section (Inputs, Processes, Outputs): last year's figure, Q1-Q4 of the year with the
-    direction of travel from the previous quarter (▲/▼, better/worse), England and statistical-neighbour
-    figures, the LAIT quartile band and the source list; the biggest movements; a trend chart per indicator
-    and the breakdowns (referral sources, categories of abuse, legal status). `.html` gives one self-contained
-    page (no network needed, prints on A4); `.xlsx` a workbook with a sheet per section and a metadata sheet.
+    Every source in the store is read (Annex A, SSDA903, CIN census). For each indicator and source, by section
+    (Inputs, Processes, Outputs): last year's figure, Q1-Q4 of the year with the direction of travel from the
+    previous quarter (▲/▼, better/worse), England and statistical-neighbour figures, the LAIT quartile band and
+    the source; the biggest movements; a trend chart per row and the breakdowns. Figures of two sources are
+    never one row or one trend line.
+
+    With a return's annual figures for the year stored, its DfE-comparable page follows: "Children in need and
+    child protection" (CIN census) and "Children looked after and care leavers" (SSDA903), each measure with its
+    status, the previous year, England, region, SN mean, the authority's published value and the difference (as
+    `reconcile`), a band and rank only for an ok annual figure; the factors identified at assessment and the
+    other breakdowns as tables and charts. `.html` gives one self-contained page (no network needed, prints on
+    A4); `.xlsx` a workbook with a sheet per section and per page, and a metadata sheet.
 
     Example:
 
-        csc-metrics compute extracts/ --la 808
-        csc-metrics report --year 2025-26 --commentary notes.md --suppress-below 5 --out report.html
+        csc-metrics compute sample_data/ --store s.db --period year
+        csc-metrics report --store s.db --la 808 --out r.html
+        csc-metrics report --year 2025-26 --commentary notes.md --suppress-below 5 --out report.xlsx
 
     Exit codes: 0 written; 2 no stored runs, no data for the year, or bad options.
     """
