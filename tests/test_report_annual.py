@@ -280,3 +280,14 @@ def test_sample_compute_html_has_the_pages(sample_report):
              out])
     text = Path(out).read_text()
     assert 'id="children-in-need"' in text and 'id="looked-after"' in text
+
+
+def test_suppressed_figures_on_the_pages_get_no_difference_or_check():
+    """--suppress-below 1000: the 500 children looked after become `c`; the published count is still shown
+    (it is public) but no difference or check is worked out from the suppressed figure."""
+    rep = quarterly_report(returns_results(), metadata([]), ReportOptions(la_code="808", suppress_below=1000))
+    r = row(page(rep, "looked-after"), "cla_at_end")
+    assert r.result.value == "c" and r.published.difference is None and r.published.verdict is None
+    html = render_html(rep)
+    tr = html[html.index('id="row-looked-after-cla_at_end-ssda903"'):]
+    assert '<span class="v">c</span>' in tr[:tr.index("</tr>")] and ">500<" not in tr[:tr.index("</tr>")]
