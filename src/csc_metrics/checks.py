@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from csc_metrics.cache import cache_dir, prune
 from csc_metrics.diagnostics import Diagnostic
 from csc_metrics.spec.indicators import AnyIndicator, EmbeddedTest, RateIndicator
 from csc_metrics.spec.loader import Definitions, _pos, indicator_kind, load_definitions
@@ -161,7 +162,6 @@ def _code_digest() -> str:
 def _clean_run_file(defs: Definitions, run_tests: bool) -> Path:
     import hashlib
 
-    from csc_metrics.cache import cache_dir
 
     key = hashlib.sha256(f"{defs.content_hash}|{run_tests}|{_code_digest()}".encode()).hexdigest()
     return cache_dir() / f"check-clean-{key[:32]}"
@@ -192,6 +192,7 @@ def check_definitions(paths: list[Path], run_tests: bool = True, cache: bool = F
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(str(report.tests_run))
+            prune("check-clean-*")
         except OSError:
             pass  # a read-only home: no cache, same result
     return report

@@ -22,7 +22,7 @@ import pydantic
 from pydantic import BaseModel, ValidationError
 
 from csc_metrics import __version__
-from csc_metrics.cache import cache_dir
+from csc_metrics.cache import cache_dir, prune
 from csc_metrics.diagnostics import Diagnostic, Severity
 from csc_metrics.spec.derived import DerivedTable
 from csc_metrics.spec.files import DefinitionsFile
@@ -169,6 +169,7 @@ def load_definitions(paths: list[Path], cache: bool = False, positions: bool = F
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps(result))
             tmp.replace(cached)
+            prune("definitions-*.pickle")
         except OSError:
             pass  # a read-only home: no cache, same result
     _MEMORY[key] = result
