@@ -291,3 +291,14 @@ def test_suppressed_figures_on_the_pages_get_no_difference_or_check():
     html = render_html(rep)
     tr = html[html.index('id="row-looked-after-cla_at_end-ssda903"'):]
     assert '<span class="v">c</span>' in tr[:tr.index("</tr>")] and ">500<" not in tr[:tr.index("</tr>")]
+
+
+def test_an_annual_report_speaks_of_years_not_quarters(sample_report):
+    """A store of `compute --period year` figures gives one column, the year: captions, the key, the summary
+    and the chart titles say year (a quarterly report keeps quarter: tests/test_report.py)."""
+    folder, _, _ = sample_report
+    page_html = (folder / "r.html").read_text()
+    assert "figures by year, change from the previous year" in page_html
+    assert "direction of travel from the previous year;" in page_html
+    assert ": trend by year</title>" in page_html
+    assert "previous quarter" not in page_html and "trend by quarter" not in page_html

@@ -66,6 +66,12 @@ def _x_labels(labels: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _step(points: list[tuple[str, Any]]) -> str:
+    """"year" or "month" when every point is one, else "quarter" (the chart title's words)."""
+    kinds = {str(parse_period(label).granularity) for label, _ in points}
+    return kinds.pop() if kinds in ({"year"}, {"month"}) else "quarter"
+
+
 def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> str:
     """A line chart of the row's trend periods with England and SN levels as labelled reference lines."""
     w, h = 320, 196
@@ -93,7 +99,7 @@ def trend_chart(row: Row, chart_id: str, la_label: str = "This authority") -> st
 
     unit_name = UNIT_NAMES.get(row.unit, row.unit)
     desc = _trend_desc(row, points, refs, la_label)
-    parts = [*_svg_open("trend", w, h, chart_id, f"{row.title}: trend by quarter", desc),
+    parts = [*_svg_open("trend", w, h, chart_id, f"{row.title}: trend by {_step(points)}", desc),
              f'<text x="{left - 6}" y="12" class="axis-label" text-anchor="start">{_e(unit_name)}</text>']
     for frac in (0, 0.5, 1):
         v = ymax * frac

@@ -188,7 +188,8 @@ def section_table(section: Section, report: Report) -> str:
         cells += [_bench(row.england, row, years), _bench(row.sn, row, years), _band(row),
                   source_cell(row.source_label, row.sources if row.source == "annex_a" else [])]
         body.append(f'<tr id="row-{_e(row.key)}" data-source="{_e(row.source)}">' + "".join(cells) + "</tr>")
-    caption = f"{section.title}: figures by quarter, change from the previous quarter, and published comparators"
+    caption = (f"{section.title}: figures by {report.step}, change from the previous {report.step}, and published"
+               " comparators")
     return (f'<table class="cabinet" id="table-{section.key}"><caption>{_e(caption)}</caption><thead><tr>'
             + "".join(head1) + "</tr><tr>" + "".join(head2) + "</tr></thead><tbody>" + "".join(body)
             + "</tbody></table>")
@@ -279,7 +280,9 @@ def source_cell(label: str, tables: list[str]) -> str:
 
 def key_block(report: Report) -> str:
     parts = [
-        "<b>▲/▼</b> direction of travel from the previous quarter (Q1 against Q4 of the year before);"
+        f"<b>▲/▼</b> direction of travel from the previous {report.step}"
+        + (" (Q1 against Q4 of the year before);" if report.step == "quarter" else ";")
+        +
         " <b>better/worse</b> in words, by whether a higher or lower figure is better",
         f"<b>{INCOMPLETE_MARK}</b> {INCOMPLETE_TEXT}",
         f"<b>{SMALL_BASE_TEXT}</b>: fewer than {report.min_base} cases (means and medians: {MIN_CASES}), shown with"
@@ -357,8 +360,8 @@ def summary_block(report: Report) -> str:
     now = [r for r in latest if r.period.label == column]
     counts = {k: sum(1 for r in now if r.assessment == k) for k in ("better", "worse", "same")}
     line = (f"In {column}, {counts['better']} indicator(s) moved in the better direction and {counts['worse']} in"
-            f" the worse direction since the previous quarter ({counts['same']} unchanged; latest fully covered"
-            " quarter).") if column else ""
+            f" the worse direction since the previous {report.step} ({counts['same']} unchanged; latest fully"
+            f" covered {report.step}).") if column else ""
     return ('<section id="summary"><h2>Summary</h2>' + (f"<p>{_e(line)}</p>" if line else "")
             + commentary_block(report.summary, "Summary") + key_block(report) + "</section>")
 

@@ -190,6 +190,15 @@ class Report:
         return [r for s in self.sections for r in s.rows]
 
     @property
+    def step(self) -> str:
+        """What one column is, in words for captions, keys and chart titles: "year" when the report shows
+        whole years only (`compute --period year`), "month" for months only, else "quarter"."""
+        from csc_metrics.engine.periods import parse_period
+
+        kinds = {str(parse_period(c).granularity) for c in self.columns}
+        return kinds.pop() if kinds in ({"year"}, {"month"}) else "quarter"
+
+    @property
     def run_ids(self) -> set[str]:
         """The stored runs whose figures the report shows."""
         shown: list[Result | None] = [c for row in self.rows for c in [*row.cells, row.baseline]]

@@ -151,7 +151,7 @@ def section_sheet(wb: xlsxwriter.Workbook, report: Report, section: Any, st: Sty
     ws = wb.add_worksheet(section.title[:31])
     ws.write_string(0, 0, f"{section.title}: {report.subtitle}", st.title)
     ws.write_string(1, 0, "Values are as computed (percentages 0-100, rates per 10,000 children); Travel: ▲/▼ "
-                    "direction from the previous quarter and better/worse by polarity, on the values shown; "
+                    f"direction from the previous {report.step} and better/worse by polarity, on the values shown; "
                     f"{INCOMPLETE_MARK} {INCOMPLETE_TEXT}; {SMALL_BASE_TEXT}: fewer than {report.min_base} cases; "
                     "No./Of: the numerator and denominator that give the value (shares, rates not annualised); "
                     "England/SN: DfE published figures; Band: LAIT quartile band (A = best quarter), financial "
