@@ -355,7 +355,7 @@ def make_messy(c: Census, d: Draw, index: int, count: int) -> tuple[Census, dict
 
 def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window, d: Draw, hols: Sequence[date], *,
               messy: bool = False, csv: bool = False) -> list[Path]:
-    """One `cin_census_<yyyy-yy>.xml` per collection year (and, with `csv`, `cin_census_<yyyy-yy>_csv/`)."""
+    """One `cin_census_<yyyy-yy>.xml` per collection year (with `csv`, `cin_census_<yyyy-yy>_csv/` instead)."""
     eps = _episodes(j, lists)
     years = census_years(w)
     paths: list[Path] = []
@@ -367,14 +367,15 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         if messy:
             census, style = make_messy(census, d, i, len(years))
         label = f"{year - 1}-{year % 100:02d}"
+        if csv:  # one copy of each census: the XML or its flattened tables, never both
+            paths += write_vcin_csvs(out / f"cin_census_{label}_csv", census, messy=messy)
+            continue
         path = out / f"cin_census_{label}.xml"
         try:
             path.write_text(render_xml(census, **style), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc}") from exc
         paths.append(path)
-        if csv:
-            paths += write_vcin_csvs(out / f"cin_census_{label}_csv", census, messy=messy)
     if not messy:  # the figures known by construction (returns.md §3.1), for tests
         import json
 
@@ -386,7 +387,7 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         known = front_door_truth(eps, built, hols)
         for year, figures in cin_cp_truth(eps, built).items():  # §3.2 beside §3.1
             known.setdefault(year, {}).update(figures)
-        truth.write_text(json.dumps(known, indent=1, default=str), encoding="utf-8")
+        truth.write_text(json.dumps(known, indent=1, default=str, sort_keys=True), encoding="utf-8")
         paths.append(truth)
     return paths
 

@@ -8,12 +8,12 @@ List 8's `placements_last_12m` under the counting rule of returns.md §2.5 (exce
 adoption with the current foster carers, which that rule does not count as a move). Care leavers (OC3) of the
 last year are List 9's young people (not those still in care), AD1 and PlacedAdoption come from List 10.
 
-One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) and,
-for the last year, the same return as XML, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2).
-`ssda903/truth.json` holds figures known by construction (children looked after at each 31 March, starts,
-cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from the files, and
-the OC2 and care-leaver figures as drawn (OC2 answers of the cohort, care leavers by age and activity). SDQ scores
-and staying put (ACCOM Z1 for a third of those leaving foster care on their 18th birthday) are drawn near the
+One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) or,
+with `xml`, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2); never both, so that the folder
+reads as it is. `truth.json` beside them holds figures known by construction (children looked after at each 31
+March, starts, cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from
+the files, and the OC2 and care-leaver figures as drawn (OC2 answers of the cohort, care leavers by age and
+activity). SDQ scores and staying put (ACCOM Z1 for a third of those leaving foster care on their 18th birthday) are drawn near the
 England figures.
 `messy=True` then adds the SSDA903 defects of returns.md §1.7 (the truth stays that of the clean returns).
 """
@@ -60,16 +60,17 @@ def year_of(d: date) -> int:
     return d.year if d.month <= 3 else d.year + 1
 
 
-def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False) -> list[Path]:
-    """Write the SSDA903 returns for the financial years of `w` into `out`; return the files written."""
+def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False,
+                 xml: bool = False) -> list[Path]:
+    """Write the SSDA903 returns for the financial years of `w` into `out` (CSV tables in `ssda903/`, or with
+    `xml` one XML file per year in `ssda903_xml/`); return the files written."""
     years = list(range(year_of(w.start), w.end.year + 1 if w.end.month <= 3 else w.end.year + 2))
     periods = _periods(lists[8], w)
     eps = _episodes(periods, d)
     returns = {y: _return(y, periods, eps, lists, w, d) for y in years}
-    folder, xml_folder = out / "ssda903", out / "ssda903_xml"
+    folder = out / ("ssda903_xml" if xml else "ssda903")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        xml_folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {folder}: {exc}") from exc
     texts = {y: {t: _text(df) for t, df in tables.items()} for y, tables in returns.items()}
@@ -78,13 +79,14 @@ def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, 
         texts, styles = make_messy_903(texts, d)
     paths = []
     for y, tables in texts.items():
+        if xml:
+            paths.append(_write(folder / f"SSDA903_{y}.xml", to_xml(tables).encode("utf-8")))
+            continue
         for name, df in tables.items():
             bom, crlf = styles.get((y, name), (False, False))
             paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
-    last = years[-1]
-    paths.append(_write(xml_folder / f"SSDA903_{last}.xml", to_xml(texts[last]).encode("utf-8")))
     truth = truth_counts(periods, years, returns)
-    paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2) + "\n").encode("utf-8")))
+    paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2, sort_keys=True) + "\n").encode("utf-8")))
     return paths
 
 
