@@ -298,7 +298,7 @@ def _return(y: int, p: pl.DataFrame, eps: pl.DataFrame, lists: dict[int, pl.Data
     tables["prevperm"] = _prev_perm(p, ident, s, e, d)
     tables["missing"] = _missing(p, ident, y, w, d)
     if y >= FIRST_YEAR["swepisodes"]:
-        tables["swepisodes"] = _social_workers(p, ident, s, e)
+        tables["swepisodes"] = _social_workers(sw_history(p, d), ident, s, e)
     if y >= FIRST_YEAR["dolo"]:
         tables["dolo"] = pl.DataFrame(schema={"child": pl.String, "dob": pl.Date, "dolo_start": pl.Date,
                                               "dolo_end": pl.Date})
@@ -460,13 +460,42 @@ def _missing(p: pl.DataFrame, ident: pl.DataFrame, y: int, w: Window, d: Draw) -
         "child", "dob", "missing", "mis_start", "mis_end").sort("child", "mis_start", "missing")
 
 
-def _social_workers(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date) -> pl.DataFrame:
-    """One social-worker episode per period of care (the List 8 allocated worker) overlapping the year."""
-    sw = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s)))
-    ended = pl.col("cla_end") <= e
+SW_CHANGES = (0.6, 2.4)  # social-worker changes a year: settled, unsettled allocations
+SW_UNSETTLED = 0.3  # share of periods of care with an unsettled allocation
+SW_REASONS = {"LEFTRL": 0.3, "TSPROC": 0.25, "MANAGE": 0.15, "ORGRST": 0.1, "ABSENC": 0.05, "PCCHAN": 0.05,
+              "CHCHAN": 0.05, "OTHERS": 0.05}
+
+
+def sw_history(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
+    """Every period's social workers: allocated up to 90 days before care starts, changing `SW_CHANGES` times a
+    year (evenly spaced), the last one List 8's allocated worker; `sw_dec` blank while the period is open."""
+    pool = max(20, int(p["allocated_worker"].str.slice(2).cast(pl.Int64).max() or 20))
+    h = p.with_columns(rid=pl.col("pid") * 64 + 62).with_columns(
+        sw_from=pl.col("cla_start") - days(pl.when(pl.col("uasc_b")).then(0).otherwise(d.between(9100, 0, 90))),
+        rate=pl.when(d.chance(9101, SW_UNSETTLED)).then(SW_CHANGES[1]).otherwise(SW_CHANGES[0]),
+    ).with_columns(span=(pl.col("as_of") - pl.col("sw_from")).dt.total_days())
+    h = h.with_columns(m=pl.min_horizontal((pl.col("rate") * pl.col("span") / 365.25 + d.u(9102)).floor()
+                                           .cast(pl.Int64), pl.col("span") - 1, pl.lit(40)).clip(lower_bound=0))
+    rows = h.with_columns(j=pl.int_ranges(0, pl.col("m") + 1)).explode("j").with_columns(
+        rid=pl.col("pid") * 64 + pl.col("j"))
+    at = pl.col("sw_from") + days((pl.col("j") * pl.col("span") / (pl.col("m") + 1)).floor().cast(pl.Int64))
+    last = pl.col("j") == pl.col("m")
+    worker = pl.format("SW{}", d.between(9103, 1, pool).cast(pl.String).str.zfill(4))
+    rows = rows.with_columns(sw_decom=at, sw_id=pl.when(last).then(pl.col("allocated_worker")).otherwise(worker))
+    return rows.with_columns(
+        sw_dec=pl.when(last).then(pl.col("cla_end")).otherwise(pl.col("sw_decom").shift(-1).over("pid")),
+        sw_reason=pl.when(last).then(pl.when(pl.col("cla_end").is_not_null()).then(pl.lit("OTHERS")))
+        .otherwise(d.choice(9104, SW_REASONS)),
+    ).select("pid", "cid", "sw_id", "sw_decom", "sw_dec", "sw_reason")
+
+
+def _social_workers(history: pl.DataFrame, ident: pl.DataFrame, s: date, e: date) -> pl.DataFrame:
+    """The social-worker episodes overlapping the year, as at its end (`sw_history`)."""
+    sw = history.filter((pl.col("sw_decom") <= e) & (pl.col("sw_dec").is_null() | (pl.col("sw_dec") >= s)))
+    ended = pl.col("sw_dec") <= e
     return sw.join(ident, on="cid").select(
-        "child", "dob", sw_id="allocated_worker", sw_decom="cla_start",
-        sw_dec=pl.when(ended).then(pl.col("cla_end")), sw_reason=pl.when(ended).then(pl.lit("OTHERS")),
+        "child", "dob", "sw_id", "sw_decom",
+        sw_dec=pl.when(ended).then(pl.col("sw_dec")), sw_reason=pl.when(ended).then(pl.col("sw_reason")),
     ).unique(["child", "sw_id", "sw_decom"]).sort("child", "sw_decom")
 
 
@@ -582,5 +611,10 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
         }
         if returns is not None:
             out[str(y)].update(_outcome_truth(y, returns[y], p))
+            if "swepisodes" in returns[y]:  # distinct workers in the year of the children in care at 31 March
+                kids = open_e.select(child="child_id").unique()
+                workers = returns[y]["swepisodes"].join(kids, on="child").group_by("child").agg(
+                    n=pl.col("sw_id").n_unique())
+                out[str(y)]["social_workers_3plus"] = workers.filter(pl.col("n") >= 3).height
     return {"note": "counted from the simulated periods of care before any --messy defects; children, not rows, "
                     "unless the name says otherwise (started, ceased: periods of care)", "years": out}
