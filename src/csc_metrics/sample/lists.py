@@ -332,7 +332,10 @@ def _cin(refs: pl.DataFrame, legacy: pl.DataFrame, care: pl.DataFrame, w: jr.Win
         .join(on_plan, on="cid", how="left")
         .with_columns(
             case_status=status,
-            primary_need=pl.when(pl.col("uasc")).then(pl.lit("N8")).otherwise(d.choice(743, PRIMARY_NEED)),
+            # N0 (not stated) only on an episode with no assessment
+            primary_need=pl.when(pl.col("uasc")).then(pl.lit("N8")).when(pl.col("assess_start").is_null()).then(
+                d.choice(743, PRIMARY_NEED)).otherwise(d.choice(743, {k: v for k, v in PRIMARY_NEED.items()
+                                                                      if k != "N0"})),
             last_seen=pl.max_horizontal(as_of - days(d.between(744, 0, 40)), pl.col("cin_start")),
             cin_closure=pl.when(~open_ep).then(pl.col("cin_end")),
             closure_reason=pl.when(~open_ep).then(pl.col("cin_reason")),
@@ -377,8 +380,13 @@ def _cp(refs: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame
     )
 
 
+SUPPORTED_REGISTERED = date(2023, 10, 28)  # unregistered supported accommodation (H5) unlawful from this day
+
+
 def _placement(d: Draw, age: pl.Expr) -> pl.Expr:
-    return (
+    """A placement type by age; H5 (semi-independent, unregistered) only for a placement over before 28 October
+    2023, when supported accommodation had to be registered (K3; returns.md §1.3)."""
+    return _registered(
         pl.when(pl.col("uasc")).then(d.choice(761, {"K3": 0.3, "H5": 0.15, "U6": 0.4, "U4": 0.15}))
         .when(age >= 16).then(d.choice(762, {"K2": 0.15, "H5": 0.12, "K3": 0.14, "U4": 0.28, "U6": 0.14, "U1": 0.06,
                                              "U3": 0.05, "R1": 0.02, "S1": 0.02, "Z1": 0.02}))
@@ -387,6 +395,14 @@ def _placement(d: Draw, age: pl.Expr) -> pl.Expr:
         .otherwise(d.choice(764, {"U4": 0.36, "U6": 0.22, "U1": 0.12, "U3": 0.13, "U5": 0.02, "U2": 0.02,
                                   "P1": 0.08, "R3": 0.02, "K2": 0.03}))
     )
+
+
+def _registered(place: pl.Expr) -> pl.Expr:
+    """Supported accommodation: K3 (registered) for a placement still open on 28 October 2023 (`as_of` on or
+    after it), H5 for one over before it."""
+    supported = place.is_in(["H5", "K3"])
+    return (pl.when(supported & (pl.col("as_of") >= SUPPORTED_REGISTERED)).then(pl.lit("K3"))
+            .when(supported).then(pl.lit("H5")).otherwise(place))
 
 
 def _looked_after(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame:

@@ -29,6 +29,7 @@ import polars as pl
 from csc_metrics.errors import InputError
 from csc_metrics.sample.draw import Draw, age_at, days
 from csc_metrics.sample.journeys import Window
+from csc_metrics.sample.lists import SUPPORTED_REGISTERED
 from csc_metrics.sample.ssda903_messy import make_messy_903
 
 # DfE CSV headers (returns.md §1.1), in order
@@ -209,15 +210,24 @@ def _excursions(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
 def _episodes(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
     """Every episode of every period of care (the true history, before it is cut into returns)."""
     plc, legal, exc = _placements(p, d), _legal(p), _excursions(p, d)
+    # supported accommodation begun before 28 October 2023: H5 until the provider registered, then K3 with the
+    # same carer (RNE T, not a new placement)
+    reg_day = pl.lit(SUPPORTED_REGISTERED)
+    before = plc.filter((pl.col("place") == "K3") & (pl.col("p_start") < reg_day)).select("pid", at=reg_day)
     points = pl.concat([plc.select("pid", at="p_start"), legal.select("pid", at="l_start"),
-                        exc.select("pid", at="x_start"), exc.select("pid", at="x_end")]).unique().sort("pid", "at")
+                        exc.select("pid", at="x_start"), exc.select("pid", at="x_end"), before]).unique().sort(
+        "pid", "at")
     ep = (
         points.join_asof(plc.sort("pid", "p_start"), left_on="at", right_on="p_start", by="pid", check_sortedness=False)
         .join_asof(legal, left_on="at", right_on="l_start", by="pid", check_sortedness=False)
         .join(exc, on="pid", how="left")
     )
     away = (pl.col("at") >= pl.col("x_start")) & (pl.col("at") < pl.col("x_end"))
+    unregistered = (pl.col("place") == "K3") & (pl.col("p_start") < reg_day)
     ep = ep.with_columns(
+        same_carer=pl.col("same_carer") | (unregistered & (pl.col("at") == reg_day)),
+        place=pl.when(unregistered & (pl.col("at") < reg_day)).then(pl.lit("H5")).otherwise(pl.col("place")),
+    ).with_columns(
         place=pl.when(away).then(pl.col("x_place")).otherwise(pl.col("place")),
         provider=pl.when(away).then(None).otherwise(pl.col("provider")),
         postcode=pl.when(away).then(None).otherwise(pl.col("postcode")),
@@ -470,8 +480,9 @@ def sw_history(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
     """Every period's social workers: allocated up to 90 days before care starts, changing `SW_CHANGES` times a
     year (evenly spaced), the last one List 8's allocated worker; `sw_dec` blank while the period is open."""
     pool = max(20, int(p["allocated_worker"].str.slice(2).cast(pl.Int64).max() or 20))
+    pre = days(pl.when(pl.col("uasc_b")).then(0).otherwise(d.between(9100, 0, 90)))
     h = p.with_columns(rid=pl.col("pid") * 64 + 62).with_columns(
-        sw_from=pl.col("cla_start") - days(pl.when(pl.col("uasc_b")).then(0).otherwise(d.between(9100, 0, 90))),
+        sw_from=pl.max_horizontal(pl.col("cla_start") - pre, pl.min_horizontal("date_of_birth", "cla_start")),
         rate=pl.when(d.chance(9101, SW_UNSETTLED)).then(SW_CHANGES[1]).otherwise(SW_CHANGES[0]),
     ).with_columns(span=(pl.col("as_of") - pl.col("sw_from")).dt.total_days())
     h = h.with_columns(m=pl.min_horizontal((pl.col("rate") * pl.col("span") / 365.25 + d.u(9102)).floor()
