@@ -36,6 +36,8 @@ ACCOMMODATION = {"U": 0.33, "D": 0.2, "B": 0.12, "E": 0.06, "T": 0.05, "Z": 0.09
                  "Y": 0.045, "G": 0.005, "X": 0.012, "S": 0.006, "V": 0.006, "W": 0.006}
 ACCOMMODATION_17 = {k: v for k, v in ACCOMMODATION.items() if k != "Z"}
 UNSUITABLE = ["S", "V", "W", "X"]
+# care leavers' contact: England 2024-25 has about 4% of 19-21 year olds not in touch (returns.md §3.6)
+IN_TOUCH = {"YES": 0.905, "NO": 0.035, "REFU": 0.03, "NREQ": 0.015, "DIED": 0.003, "RHOM": 0.012}
 CONTACT_EXTRA = 2.0  # contacts that do not lead to a referral, per contact that does
 EH_PER_REFERRAL = 0.45
 
@@ -545,7 +547,7 @@ def _care_leavers(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl
         .with_columns(rid=pl.col("cid") * 8 + 4)
     )
     in_touch = pl.when(pl.col("eligibility") == "ELIGIBLE").then(pl.lit("YES")).otherwise(
-        d.choice(821, {"YES": 0.89, "NO": 0.05, "REFU": 0.03, "NREQ": 0.015, "DIED": 0.003, "RHOM": 0.012})
+        d.choice(821, IN_TOUCH)
     )
     cl = cl.with_columns(in_touch=in_touch)
     yes = pl.col("in_touch") == "YES"

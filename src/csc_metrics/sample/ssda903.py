@@ -29,7 +29,7 @@ import polars as pl
 from csc_metrics.errors import InputError
 from csc_metrics.sample.draw import Draw, age_at, days
 from csc_metrics.sample.journeys import Window
-from csc_metrics.sample.lists import SUPPORTED_REGISTERED
+from csc_metrics.sample.lists import EET, IN_TOUCH, NEET, SUPPORTED_REGISTERED
 from csc_metrics.sample.ssda903_messy import make_messy_903
 
 # DfE CSV headers (returns.md §1.1), in order
@@ -386,8 +386,12 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     suitable = pl.when(pl.col("accommodation_suitability") == "UNSUITABLE").then(pl.lit("2")).otherwise(pl.lit("1"))
     accom = pl.when(pl.col("accommodation").is_null()).then(pl.lit("0")).otherwise(
         pl.format("{}{}", pl.col("accommodation"), suitable))
-    in_touch = pl.col("in_touch") if last else d.choice(9060, {"YES": 0.9, "NO": 0.05, "REFU": 0.03, "NREQ": 0.02})
-    activ = pl.col("activity").fill_null("0") if last else d.choice(9061, {"F2": 0.3, "F5": 0.3, "G5": 0.4})
+    # earlier years: drawn as List 9 draws them (contact, then education, employment or training, or not)
+    earlier_touch = {k: v for k, v in IN_TOUCH.items() if k not in ("DIED", "RHOM")}
+    in_touch = pl.col("in_touch") if last else d.choice(9060, earlier_touch)
+    eet_share = pl.when(pl.col("age") >= 19).then(0.60).otherwise(0.66)
+    activ = pl.col("activity").fill_null("0") if last else pl.when(d.u(9061) < eet_share).then(
+        d.choice(9064, EET)).otherwise(d.choice(9065, NEET))
     # staying put: a third of those who left foster care on their 18th birthday still live with those carers
     final = p.sort("cla_start").unique("cid", keep="last").select("cid", _ptype="placement_type", _end="cla_end")
     rows = rows.join(final, on="cid", how="left")
