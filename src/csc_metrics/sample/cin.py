@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from csc_metrics.errors import InputError
-from csc_metrics.sample.draw import Draw, add_working_days
-from csc_metrics.sample.journeys import Window
+from csc_metrics.sample.draw import Draw, add_working_days, days
+from csc_metrics.sample.journeys import Window, review_delay
 from csc_metrics.sample.lists import Journeys
 
 FACTORS = {"3B": 0.18, "4B": 0.14, "1B": 0.06, "2B": 0.07, "16A": 0.09, "17A": 0.08, "18B": 0.02, "18C": 0.03,
@@ -136,9 +136,11 @@ def build_census(j: Journeys, lists: dict[int, pl.DataFrame], eps: pl.DataFrame,
                    InitialCategoryOfAbuse=pl.coalesce("initial_category", pl.lit("NEG")),
                    LatestCategoryOfAbuse=pl.coalesce("latest_category", pl.lit("NEG")),
                    NumberOfPreviousCPP=pl.col("previous_cp_plans").fill_null(0).cast(pl.String))
-    # reviews: 3 months after the start, then every 6 months (List 7's schedule), held in the year, before the end
-    reviews = (c.select("cid", "ep", "cp_start", "cp_end", k=pl.int_ranges(0, 12)).explode("k")
-               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6)))
+    # reviews: 3 months after the start, then every 6 months, some late (List 7's schedule), held in the year,
+    # before the end
+    reviews = (c.select("cid", "ep", "rid", "cp_start", "cp_end", k=pl.int_ranges(0, 12)).explode("k")
+               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6))
+                             + days(review_delay(d, pl.col("k"))))
                .filter((pl.col("r") >= lit_s) & (pl.col("r") <= lit_e)
                        & (pl.col("cp_end").is_null() | (pl.col("r") < pl.col("cp_end"))))
                .select("cid", "ep", sub=pl.lit(1, pl.Int64), CPPreviewDate=_d("r")))

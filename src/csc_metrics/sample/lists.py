@@ -357,19 +357,19 @@ def _cp(refs: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame
     )
     plans = plans.filter((pl.col("cp_start") <= w.end) & (pl.col("cp_end") >= w.hist))
     as_of = pl.min_horizontal(pl.col("cp_end"), pl.lit(w.end))
-    first_review = pl.col("cp_start").dt.offset_by("3mo")
-    months = ((as_of.dt.year() - first_review.dt.year()) * 12 + as_of.dt.month() - first_review.dt.month())
-    review = first_review.dt.offset_by(pl.format("{}mo", (months.clip(lower_bound=0) // 6) * 6))
+    # the latest review by the extract date (the census's schedule: 3 months, then 6-monthly, some late)
+    reviews = (plans.select("cid", "cp_start", "cp_end", "rid", k=pl.int_ranges(0, 40)).explode("k")
+               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6))
+                             + days(jr.review_delay(d, pl.col("k"))))
+               .filter((pl.col("r") <= w.end) & (pl.col("cp_end").is_null() | (pl.col("r") < pl.col("cp_end"))))
+               .group_by("cid", "cp_start").agg(latest_review_conference=pl.col("r").max()))
     initial = d.choice(752, ABUSE)
     return (
-        plans.with_columns(
+        plans.join(reviews, on=["cid", "cp_start"], how="left").with_columns(
             initial_category=initial,
             latest_category=pl.when(d.chance(753, 0.85)).then(initial).otherwise(d.choice(754, ABUSE)),
             last_statutory_visit=pl.max_horizontal(as_of - days(d.between(755, 0, 14)), pl.col("cp_start")),
             seen_alone=d.choice(756, {"Y": 0.78, "N": 0.12, "U": 0.10}),
-            latest_review_conference=pl.when(first_review <= as_of).then(
-                pl.when(review <= as_of).then(review).otherwise(review.dt.offset_by("-6mo"))
-            ),
             epo_last_6m=_yn(d.chance(757, 0.03)),
             previous_cp_plans=(pl.col("rank") + pl.col("extra")).cast(pl.Int64),
             **_team(d, 758, workers),
