@@ -617,6 +617,7 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
             "started": p.filter(pl.col("cla_start").is_between(s, e)).height,
             "children_started": p.filter(pl.col("cla_start").is_between(s, e)).select(pl.col("cid").n_unique()).item(),
             "ceased": ceased.height,
+            "children_ceased": ceased.select(pl.col("cid").n_unique()).item(),
             "ceased_by_reason": reasons,
             "adopted": ceased.filter(pl.col("reason_ceased").is_in(["E11", "E12"])).height,
             "looked_after_during_year": p.filter(
