@@ -483,7 +483,8 @@ SW_REASONS = {"LEFTRL": 0.3, "TSPROC": 0.25, "MANAGE": 0.15, "ORGRST": 0.1, "ABS
 def sw_history(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
     """Every period's social workers: allocated up to 90 days before care starts, changing `SW_CHANGES` times a
     year (evenly spaced), the last one List 8's allocated worker; `sw_dec` blank while the period is open."""
-    pool = max(20, int(p["allocated_worker"].str.slice(2).cast(pl.Int64).max() or 20))
+    top = p.select(pl.col("allocated_worker").str.slice(2).cast(pl.Int64).max()).item()
+    pool = max(20, int(top or 20))
     pre = days(pl.when(pl.col("uasc_b")).then(0).otherwise(d.between(9100, 0, 90)))
     h = p.with_columns(rid=pl.col("pid") * 64 + 62).with_columns(
         sw_from=pl.max_horizontal(pl.col("cla_start") - pre, pl.min_horizontal("date_of_birth", "cla_start")),
