@@ -3,9 +3,8 @@
 Usage: python scripts/make_sample_data.py [--check]
 
 Writes the sample into a temporary folder, then copies into sample_data/ the Annex A lists, the SSDA903 CSVs
-of each year with their truth.json, and the CIN censuses with truth_cin_census.json. The SSDA903 XML twin
-(ssda903_xml/) is left out: it repeats the last year's CSVs, and a folder holding both would load that year
-twice. README.md and csc-metrics.toml are written by hand and left alone. `--check` writes nothing and exits 1
+of each year with their truth.json, and the CIN censuses with truth_cin_census.json (JSON with sorted keys).
+README.md and csc-metrics.toml are written by hand and left alone. `--check` writes nothing and exits 1
 when a shipped file differs from a regeneration, is missing, or is left over from an earlier one.
 """
 

@@ -395,12 +395,18 @@ def test_annex_a_and_903_mixed_in_one_folder(tmp_path, defs):
 
 
 def test_validate_recognises_a_mix_of_annex_a_903_csv_and_xml_and_cin_xml(tmp_path, cli):
-    """`sample --ssda903 --cin` writes the three kinds for the same children; validate names every return."""
+    """`sample --ssda903 --cin` writes the three kinds for the same children (`--ssda903-xml` the 903 as XML);
+    validate names every return."""
+    import shutil
+
     from csc_metrics.sample import generate_sample
 
     generate_sample(tmp_path / "s", children=2000, seed=4, years=2, ssda903=True, cin=True)
+    generate_sample(tmp_path / "x", children=2000, seed=4, years=2, ssda903_xml=True)
     for path in (tmp_path / "s" / "ssda903").glob("SSDA903_2025_*.csv"):
-        path.unlink()  # 2024-25 is also the XML: one collection year is read once (tests/test_returns_twice.py)
+        path.unlink()  # 2024-25 from the XML instead: one collection year is read once (tests/test_returns_twice.py)
+    (tmp_path / "s" / "ssda903_xml").mkdir()
+    shutil.copy(tmp_path / "x" / "ssda903_xml" / "SSDA903_2025.xml", tmp_path / "s" / "ssda903_xml")
     out = json.loads(cli(["validate", tmp_path / "s", "--format", "json", "--definitions", DEFS]).stdout)
     kinds = {(r["format"], r["collection_year"]) for r in out["returns"]}
     assert {("ssda903", "2023-24"), ("ssda903", "2024-25"), ("cin_census", "2024-25")} <= kinds

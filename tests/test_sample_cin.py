@@ -28,7 +28,8 @@ def _label(y: int) -> str:
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     out = tmp_path_factory.mktemp("cin")
-    paths = generate_sample(out, children=4000, seed=11, cin=True, cin_csv=True)
+    paths = generate_sample(out, children=4000, seed=11, cin=True)
+    generate_sample(out / "csv", children=4000, seed=11, cin=True, cin_csv=True)  # the same censuses as CSVs
     fmt = CinCensusFormat()
     xml = {y: fmt.read([out / f"cin_census_{_label(y)}.xml"], DEFS)[0] for y in YEARS}
     return out, paths, xml
@@ -50,7 +51,8 @@ def test_one_xml_per_collection_year(clean):
 def test_flattened_csvs_read_back_equal_to_the_xml(clean):
     out, _, xml = clean
     for y in YEARS:
-        csvs = sorted((out / f"cin_census_{_label(y)}_csv").glob("*.csv"))
+        assert not (out / f"cin_census_{_label(y)}_csv").exists() and not (out / "csv" / f"cin_census_{_label(y)}.xml").exists()
+        csvs = sorted((out / "csv" / f"cin_census_{_label(y)}_csv").glob("*.csv"))
         assert all(CinCensusFormat().detect(p, p.read_bytes()[:65536]) for p in csvs)
         [ret] = CinCensusFormat().read(csvs, DEFS)
         a, b = _frames(xml[y]), _frames(ret)
@@ -82,7 +84,8 @@ def test_census_agrees_with_the_annex_a_lists(clean):
 
 
 def test_messy_census_carries_the_section_1_7_defects(tmp_path):
-    paths = generate_sample(tmp_path, children=4000, seed=11, cin=True, cin_csv=True, messy=True)
+    paths = generate_sample(tmp_path, children=4000, seed=11, cin=True, messy=True)
+    generate_sample(tmp_path / "csv", children=4000, seed=11, cin=True, cin_csv=True, messy=True)
     xmls = [p for p in paths if p.suffix == ".xml"]
     found: Counter = Counter()
     fmt = CinCensusFormat()
@@ -99,7 +102,7 @@ def test_messy_census_carries_the_section_1_7_defects(tmp_path):
     assert "<FactorsIdentifiedAtAssessment>\n</FactorsIdentifiedAtAssessment>" in "".join(p.read_text() for p in xmls)
     assert "<NumberOfPreviousCPP>10</NumberOfPreviousCPP>" in "".join(p.read_text() for p in xmls)
     # flattened: Reviews header-only, Disabilities absent - still read
-    folder = tmp_path / "cin_census_2024-25_csv"
+    folder = tmp_path / "csv" / "cin_census_2024-25_csv"
     assert not (folder / "Disabilities.csv").exists()
     assert (folder / "Reviews.csv").read_text().count("\n") == 1
     [ret] = fmt.read(sorted(folder.glob("*.csv")), DEFS)
@@ -140,4 +143,6 @@ def test_parsing_memory_stays_bounded(tmp_path):
 def test_paths_written_are_returned(clean):
     out, paths, _ = clean
     assert all(Path(p).exists() for p in paths)
-    assert any(p.name == "CINdetails.csv" for p in paths)
+    assert not any(p.name == "CINdetails.csv" for p in paths)  # the XML only, without --cin-csv
+    csv = generate_sample(out / "again", children=4000, seed=11, cin_csv=True)
+    assert any(p.name == "CINdetails.csv" for p in csv) and not any(p.suffix == ".xml" for p in csv)

@@ -77,7 +77,15 @@ def test_one_csv_per_table_and_year_with_the_dfe_headers(clean):
             df = pl.read_csv(path, infer_schema=False)
             for col in DATES & set(df.columns):  # dd/mm/yyyy throughout (strict parse fails otherwise)
                 df[col].drop_nulls().str.to_date("%d/%m/%Y", strict=True)
-    assert (clean / "ssda903_xml" / "SSDA903_2025.xml").exists()
+    assert not (clean / "ssda903_xml").exists()  # each year once: the CSVs, or with --ssda903-xml the XML
+
+
+@pytest.fixture(scope="module")
+def as_xml(tmp_path_factory) -> Path:
+    """The same sample (same seed) with the returns written as XML instead of CSV."""
+    out = tmp_path_factory.mktemp("s903x")
+    generate_sample(out, children=6_000, seed=7, ssda903_xml=True)
+    return out
 
 
 def test_the_annex_a_lists_are_unchanged_by_returns(clean, tmp_path):
@@ -152,8 +160,12 @@ def test_the_903_agrees_with_list_8():
     assert current.filter((pl.col("start") != pl.col("placement_start")) & (pl.col("type_") != "A5")).height == 0
 
 
-def test_the_xml_holds_the_same_return(clean):
-    root = ET.parse(clean / "ssda903_xml" / "SSDA903_2025.xml").getroot()
+def test_the_xml_holds_the_same_return(clean, as_xml):
+    assert sorted(p.name for p in (as_xml / "ssda903_xml").iterdir()) == [
+        "SSDA903_2024.xml", "SSDA903_2025.xml", "truth.json"]
+    assert not (as_xml / "ssda903").exists()
+    assert (as_xml / "ssda903_xml" / "truth.json").read_bytes() == (clean / "ssda903" / "truth.json").read_bytes()
+    root = ET.parse(as_xml / "ssda903_xml" / "SSDA903_2025.xml").getroot()
     assert root.tag == "EXPSSDA903"
     children = root.findall("CHILD")
     header = _read(clean / "ssda903", 2025, "header")
@@ -193,7 +205,7 @@ def test_cli_writes_returns_on_request(tmp_path):
     result = run_cli(["sample", "--out", str(tmp_path), "--children", "500", "--ssda903"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ssda903" / "SSDA903_2025_episodes.csv").exists()
-    assert (tmp_path / "ssda903_xml" / "SSDA903_2025.xml").exists()
+    assert not (tmp_path / "ssda903_xml").exists()
     # a count placements for some child works on what was written (smoke: the frames are well-typed)
     eps, _ = repair_episodes(_read(tmp_path / "ssda903", 2025, "episodes"), None)
     assert count_placements(placements(eps), date(2024, 4, 1), date(2025, 3, 31)).height > 0
@@ -203,16 +215,31 @@ def test_validate_reads_the_903_folder_and_xml_including_header_only_tables(tmp_
     # 800 children over three years: some AD1 files hold no adoptions (a header line only), which must still
     # read beside the years that have rows
     generate_sample(tmp_path, children=800, seed=1, years=3, ssda903=True, messy=True)
+    # an XML return is dated by its latest DECOM: 1,200 children give every year a start of care
+    generate_sample(tmp_path / "x", children=1200, seed=1, years=3, ssda903_xml=True, messy=True)
     assert any(len(p.read_text().splitlines()) == 1 for p in (tmp_path / "ssda903").glob("*_ad1.csv"))
     from typer.testing import CliRunner
 
     from csc_metrics.cli import app
 
-    for folder in ("ssda903", "ssda903_xml"):  # the XML is the last year again: each read on its own
+    for folder in ("ssda903", "x/ssda903_xml"):  # the same returns as CSV tables and as XML
         result = CliRunner().invoke(app, ["validate", str(tmp_path / folder), "--format", "json"])
         assert result.exit_code in (0, 1), result.output  # findings, not a failure to read
         report = json.loads(result.stdout)
         tables = {t["table"] for t in report["tables"]}
         assert {"ssda903_episodes", "ssda903_header", "ssda903_oc3"} <= tables
         assert "CSC201" in {i["code"] for i in report["issues"]}  # the messy DECOM "notadate", located
-        assert folder == "ssda903_xml" or "ssda903_ad1" in tables  # header-only AD1 files read
+        assert folder != "ssda903" or "ssda903_ad1" in tables  # header-only AD1 files read
+
+
+@pytest.mark.parametrize("formats", [["--ssda903", "--cin"], ["--ssda903-xml", "--cin-csv"]])
+def test_compute_reads_the_folder_sample_just_wrote(tmp_path, formats):
+    """`sample --out x` with the returns, then `compute x`: every year of every return once, so no stop for a
+    year read twice (exit 2); the 903 and CIN figures come from the returns."""
+    run_cli(["sample", "--out", tmp_path / "x", "--children", "1500", "--seed", "3", *formats])
+    payload = json.loads(run_cli(["compute", tmp_path / "x", "--period", "2024-25", "--format", "json",
+                                  "--no-store", "-i", "cla_at_end", "-i", "referrals"]).stdout)
+    truth = json.loads(next((tmp_path / "x").glob("ssda903*/truth.json")).read_text())["years"]["2025"]
+    got = {r["indicator"]: r for r in payload["results"]}
+    assert (got["cla_at_end"]["value"], got["cla_at_end"]["source"]) == (truth["looked_after_at_31_march"], "ssda903")
+    assert got["referrals"]["source"] == "cin_census"

@@ -34,12 +34,16 @@ def sample(
     ),
     cin: Annotated[bool, typer.Option("--cin", help="Also write the CIN census XML, one file per collection year, "
                                       "for the same children.")] = False,
-    cin_csv: Annotated[bool, typer.Option("--cin-csv", help="Also write each CIN census flattened to VCIN-style "
-                                          "CSVs (implies --cin).")] = False,
+    cin_csv: Annotated[bool, typer.Option("--cin-csv", help="Write each CIN census flattened to VCIN-style CSVs "
+                                          "instead of the XML (implies --cin).")] = False,
     ssda903: Annotated[bool, typer.Option(
         "--ssda903",
         help="Also write the DfE SSDA903 returns of the same children: ssda903/ (CSV per table and year, with "
-             "truth.json) and ssda903_xml/ (the last year again, as XML: read one of the two).")] = False,
+             "truth.json).")] = False,
+    ssda903_xml: Annotated[bool, typer.Option(
+        "--ssda903-xml",
+        help="Write the SSDA903 returns as XML instead of CSV: ssda903_xml/ (one EXPSSDA903 file per year, with "
+             "truth.json; implies --ssda903).")] = False,
 ) -> None:
     """Write a **synthetic** Annex A extract (Lists 1-11) for a child population of a given size.
 
@@ -56,15 +60,21 @@ def sample(
 
     writes `sample_data/list_01_contacts.csv` ... `list_11_adopters.csv` (about 5 MB). With `--ssda903`, also
     `sample_data/ssda903/SSDA903_2024_episodes.csv` ... (every SSDA903 table for each year, DfE headers,
-    dd/mm/yyyy), `ssda903/truth.json` (figures known by construction: children looked after at each 31 March,
-    starts, cessations by reason, the 12-month cohort) and `sample_data/ssda903_xml/SSDA903_2025.xml` (the
-    last year again: pass `ssda903/` or `ssda903_xml/` to `compute`, not both); the
-    episodes follow the List 8 periods of care, and `--messy` adds the SSDA903 defects too. England scale
-    (`--children 12000000`) takes a few minutes; xlsx is limited to 1,048,575 rows per list.
+    dd/mm/yyyy) and `ssda903/truth.json` (figures known by construction: children looked after at each 31
+    March, starts, cessations by reason, the 12-month cohort, stability, outcomes); `--ssda903-xml` writes
+    the same returns as XML instead, `sample_data/ssda903_xml/SSDA903_2024.xml` ... (one `EXPSSDA903` file
+    per year, with `truth.json`). The episodes follow the List 8 periods of care, and `--messy` adds the
+    SSDA903 defects too. England scale (`--children 12000000`) takes a few minutes; xlsx is limited to
+    1,048,575 rows per list.
 
     `--cin` also writes `cin_census_2023-24.xml` ... (one CIN census per collection year, for the same
-    referrals, assessments, S47s and plans as Lists 3-7); `--cin-csv` also its VCIN `xmltocsv` tables in
-    `cin_census_<year>_csv/` (the same censuses again: read the XML or the CSVs). With `--messy` they carry the CIN census defects of real files.
+    referrals, assessments, S47s and plans as Lists 3-7); `--cin-csv` writes each census as its VCIN
+    `xmltocsv` tables in `cin_census_<year>_csv/` instead. With `--messy` they carry the CIN census defects of
+    real files.
+
+    Each year of each return is written once, so `csc-metrics compute DIR` reads the folder just written.
+    For the same returns in the other format, write the sample again (same options and seed) into another
+    folder.
 
     Exit codes: 0 written; 2 bad option or the folder cannot be written.
     """
@@ -75,6 +85,7 @@ def sample(
     except ValueError as exc:
         raise ConfigError(f"--end {end!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2025-03-31") from exc
     paths = generate_sample(out, children=children, years=years, seed=seed, end=end_date, messy=messy,
-                            fmt=fmt.value, cin=cin, cin_csv=cin_csv, ssda903=ssda903)
+                            fmt=fmt.value, cin=cin, cin_csv=cin_csv, ssda903=ssda903 or ssda903_xml,
+                            ssda903_xml=ssda903_xml)
     size = sum(p.stat().st_size for p in paths)
     err_console.print(f"wrote {len(paths)} file(s) to {out} ({size / 1e6:.1f} MB)")

@@ -64,15 +64,17 @@ def generate_sample(
     cin: bool = False,
     cin_csv: bool = False,
     ssda903: bool = False,
+    ssda903_xml: bool = False,
 ) -> list[Path]:
     """Write a synthetic Annex A extract into the folder `out`; return the files written.
 
     `children` is the local authority's population aged 0-17; `years` the financial years ending at `end`
     covered by the flows, plus 12 months of history before them (and open cases that started earlier).
-    `cin`: also one CIN census XML per collection year for the same children (`sample.cin`); `cin_csv`: also
-    its flattened VCIN-style CSVs.
+    `cin`: also one CIN census XML per collection year for the same children (`sample.cin`); `cin_csv`: each
+    census as flattened VCIN-style CSVs instead of the XML.
 
-    `ssda903`: also the SSDA903 returns of the same children (`sample.ssda903`), one per year."""
+    `ssda903`: also the SSDA903 returns of the same children (`sample.ssda903`), one per year, as CSV tables or,
+    with `ssda903_xml`, as XML. Every year of a return is written once, so the folder reads as it is."""
     if children < 100:
         raise ConfigError(f"--children must be at least 100 (got {children})")
     if not 1 <= years <= 10:
@@ -95,10 +97,10 @@ def generate_sample(
         from csc_metrics.sample.cin import write_cin
 
         extra = write_cin(out, journeys, frames, w, d, hols, messy=messy, csv=cin_csv)
-    if ssda903:
+    if ssda903 or ssda903_xml:
         from csc_metrics.sample.ssda903 import generate_903
 
-        extra += generate_903(out, frames, w, d, messy=messy)
+        extra += generate_903(out, frames, w, d, messy=messy, xml=ssda903_xml)
     if fmt == "xlsx":
         return [_write_xlsx(out, typed, tables, d, w.end, messy), *extra]
     texts = {n: as_text(df) for n, df in typed.items()}

@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from csc_metrics.errors import InputError
-from csc_metrics.sample.draw import Draw, add_working_days
-from csc_metrics.sample.journeys import Window
+from csc_metrics.sample.draw import Draw, add_working_days, days
+from csc_metrics.sample.journeys import Window, review_delay
 from csc_metrics.sample.lists import Journeys
 
 FACTORS = {"3B": 0.18, "4B": 0.14, "1B": 0.06, "2B": 0.07, "16A": 0.09, "17A": 0.08, "18B": 0.02, "18C": 0.03,
@@ -136,9 +136,11 @@ def build_census(j: Journeys, lists: dict[int, pl.DataFrame], eps: pl.DataFrame,
                    InitialCategoryOfAbuse=pl.coalesce("initial_category", pl.lit("NEG")),
                    LatestCategoryOfAbuse=pl.coalesce("latest_category", pl.lit("NEG")),
                    NumberOfPreviousCPP=pl.col("previous_cp_plans").fill_null(0).cast(pl.String))
-    # reviews: 3 months after the start, then every 6 months (List 7's schedule), held in the year, before the end
-    reviews = (c.select("cid", "ep", "cp_start", "cp_end", k=pl.int_ranges(0, 12)).explode("k")
-               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6)))
+    # reviews: 3 months after the start, then every 6 months, some late (List 7's schedule), held in the year,
+    # before the end
+    reviews = (c.select("cid", "ep", "rid", "cp_start", "cp_end", k=pl.int_ranges(0, 12)).explode("k")
+               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6))
+                             + days(review_delay(d, pl.col("k"))))
                .filter((pl.col("r") >= lit_s) & (pl.col("r") <= lit_e)
                        & (pl.col("cp_end").is_null() | (pl.col("r") < pl.col("cp_end"))))
                .select("cid", "ep", sub=pl.lit(1, pl.Int64), CPPreviewDate=_d("r")))
@@ -355,7 +357,7 @@ def make_messy(c: Census, d: Draw, index: int, count: int) -> tuple[Census, dict
 
 def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window, d: Draw, hols: Sequence[date], *,
               messy: bool = False, csv: bool = False) -> list[Path]:
-    """One `cin_census_<yyyy-yy>.xml` per collection year (and, with `csv`, `cin_census_<yyyy-yy>_csv/`)."""
+    """One `cin_census_<yyyy-yy>.xml` per collection year (with `csv`, `cin_census_<yyyy-yy>_csv/` instead)."""
     eps = _episodes(j, lists)
     years = census_years(w)
     paths: list[Path] = []
@@ -367,14 +369,15 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         if messy:
             census, style = make_messy(census, d, i, len(years))
         label = f"{year - 1}-{year % 100:02d}"
+        if csv:  # one copy of each census: the XML or its flattened tables, never both
+            paths += write_vcin_csvs(out / f"cin_census_{label}_csv", census, messy=messy)
+            continue
         path = out / f"cin_census_{label}.xml"
         try:
             path.write_text(render_xml(census, **style), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc}") from exc
         paths.append(path)
-        if csv:
-            paths += write_vcin_csvs(out / f"cin_census_{label}_csv", census, messy=messy)
     if not messy:  # the figures known by construction (returns.md §3.1), for tests
         import json
 
@@ -386,7 +389,7 @@ def write_cin(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window,
         known = front_door_truth(eps, built, hols)
         for year, figures in cin_cp_truth(eps, built).items():  # §3.2 beside §3.1
             known.setdefault(year, {}).update(figures)
-        truth.write_text(json.dumps(known, indent=1, default=str), encoding="utf-8")
+        truth.write_text(json.dumps(known, indent=1, default=str, sort_keys=True), encoding="utf-8")
         paths.append(truth)
     return paths
 

@@ -34,8 +34,8 @@ LEGACY_CLA_RATE = 0.0044  # children in care when the simulation starts, per chi
 # age at first referral (days): under 1, 1-4, 5-9, 10-15, 16-17
 REFERRAL_AGE = [(0, 364, 0.11), (365, 1825, 0.19), (1826, 3652, 0.24), (3653, 5843, 0.36), (5844, 6560, 0.10)]
 # days between an episode closing and the next referral
-REFERRAL_GAP = [(5, 120, 0.60), (121, 365, 0.20), (366, 1100, 0.20)]
-CP_DAYS = [(60, 180, 0.36), (181, 365, 0.40), (366, 729, 0.20), (730, 1200, 0.04)]
+REFERRAL_GAP = [(5, 120, 0.56), (121, 365, 0.20), (366, 1100, 0.24)]
+CP_DAYS = [(60, 180, 0.36), (181, 365, 0.40), (366, 729, 0.18), (730, 1200, 0.06)]
 CIN_PLAN_DAYS = [(30, 180, 0.56), (181, 365, 0.35), (366, 600, 0.09)]
 RETURN_HOME_DAYS = [(7, 180, 0.40), (181, 730, 0.40), (731, 1500, 0.20)]
 
@@ -204,6 +204,16 @@ def _referral_step(cur: pl.DataFrame, w: Window, d: Draw, hols: Sequence[date]) 
         cont=~uasc & ~terminal.fill_null(False) & d.chance(228, NEXT_REFERRAL),
         next_date=pl.coalesce("cin_end", "ref_date") + days(d.mixture(229, REFERRAL_GAP)),
     ).drop("icpc_u", "plan_u", "cp", "s47", "icpc")
+
+
+LATE_REVIEW = 0.14  # of CP plans: one review late, the later ones on the new schedule (England: 90.6% on time)
+
+
+def review_delay(d: Draw, k: pl.Expr) -> pl.Expr:
+    """Days added to review `k` (0 = the first, 3 months after the start) of the plan in row `rid`: a late plan's
+    review from its `k_late`-th (0-2) on comes 3-45 days after its due date."""
+    late = d.chance(240, LATE_REVIEW) & (k >= d.between(241, 0, 2))
+    return pl.when(late).then(d.between(242, 3, 45)).otherwise(0)
 
 
 def closure_reason_after_care() -> pl.Expr:

@@ -36,6 +36,8 @@ ACCOMMODATION = {"U": 0.33, "D": 0.2, "B": 0.12, "E": 0.06, "T": 0.05, "Z": 0.09
                  "Y": 0.045, "G": 0.005, "X": 0.012, "S": 0.006, "V": 0.006, "W": 0.006}
 ACCOMMODATION_17 = {k: v for k, v in ACCOMMODATION.items() if k != "Z"}
 UNSUITABLE = ["S", "V", "W", "X"]
+# care leavers' contact: England 2024-25 has about 4% of 19-21 year olds not in touch (returns.md §3.6)
+IN_TOUCH = {"YES": 0.905, "NO": 0.035, "REFU": 0.03, "NREQ": 0.015, "DIED": 0.003, "RHOM": 0.012}
 CONTACT_EXTRA = 2.0  # contacts that do not lead to a referral, per contact that does
 EH_PER_REFERRAL = 0.45
 
@@ -332,7 +334,10 @@ def _cin(refs: pl.DataFrame, legacy: pl.DataFrame, care: pl.DataFrame, w: jr.Win
         .join(on_plan, on="cid", how="left")
         .with_columns(
             case_status=status,
-            primary_need=pl.when(pl.col("uasc")).then(pl.lit("N8")).otherwise(d.choice(743, PRIMARY_NEED)),
+            # N0 (not stated) only on an episode with no assessment
+            primary_need=pl.when(pl.col("uasc")).then(pl.lit("N8")).when(pl.col("assess_start").is_null()).then(
+                d.choice(743, PRIMARY_NEED)).otherwise(d.choice(743, {k: v for k, v in PRIMARY_NEED.items()
+                                                                      if k != "N0"})),
             last_seen=pl.max_horizontal(as_of - days(d.between(744, 0, 40)), pl.col("cin_start")),
             cin_closure=pl.when(~open_ep).then(pl.col("cin_end")),
             closure_reason=pl.when(~open_ep).then(pl.col("cin_reason")),
@@ -352,19 +357,19 @@ def _cp(refs: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame
     )
     plans = plans.filter((pl.col("cp_start") <= w.end) & (pl.col("cp_end") >= w.hist))
     as_of = pl.min_horizontal(pl.col("cp_end"), pl.lit(w.end))
-    first_review = pl.col("cp_start").dt.offset_by("3mo")
-    months = ((as_of.dt.year() - first_review.dt.year()) * 12 + as_of.dt.month() - first_review.dt.month())
-    review = first_review.dt.offset_by(pl.format("{}mo", (months.clip(lower_bound=0) // 6) * 6))
+    # the latest review by the extract date (the census's schedule: 3 months, then 6-monthly, some late)
+    reviews = (plans.select("cid", "cp_start", "cp_end", "rid", k=pl.int_ranges(0, 40)).explode("k")
+               .with_columns(r=pl.col("cp_start").dt.offset_by("3mo").dt.offset_by(pl.format("{}mo", pl.col("k") * 6))
+                             + days(jr.review_delay(d, pl.col("k"))))
+               .filter((pl.col("r") <= w.end) & (pl.col("cp_end").is_null() | (pl.col("r") < pl.col("cp_end"))))
+               .group_by("cid", "cp_start").agg(latest_review_conference=pl.col("r").max()))
     initial = d.choice(752, ABUSE)
     return (
-        plans.with_columns(
+        plans.join(reviews, on=["cid", "cp_start"], how="left").with_columns(
             initial_category=initial,
             latest_category=pl.when(d.chance(753, 0.85)).then(initial).otherwise(d.choice(754, ABUSE)),
             last_statutory_visit=pl.max_horizontal(as_of - days(d.between(755, 0, 14)), pl.col("cp_start")),
             seen_alone=d.choice(756, {"Y": 0.78, "N": 0.12, "U": 0.10}),
-            latest_review_conference=pl.when(first_review <= as_of).then(
-                pl.when(review <= as_of).then(review).otherwise(review.dt.offset_by("-6mo"))
-            ),
             epo_last_6m=_yn(d.chance(757, 0.03)),
             previous_cp_plans=(pl.col("rank") + pl.col("extra")).cast(pl.Int64),
             **_team(d, 758, workers),
@@ -377,8 +382,13 @@ def _cp(refs: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame
     )
 
 
+SUPPORTED_REGISTERED = date(2023, 10, 28)  # unregistered supported accommodation (H5) unlawful from this day
+
+
 def _placement(d: Draw, age: pl.Expr) -> pl.Expr:
-    return (
+    """A placement type by age; H5 (semi-independent, unregistered) only for a placement over before 28 October
+    2023, when supported accommodation had to be registered (K3; returns.md §1.3)."""
+    return _registered(
         pl.when(pl.col("uasc")).then(d.choice(761, {"K3": 0.3, "H5": 0.15, "U6": 0.4, "U4": 0.15}))
         .when(age >= 16).then(d.choice(762, {"K2": 0.15, "H5": 0.12, "K3": 0.14, "U4": 0.28, "U6": 0.14, "U1": 0.06,
                                              "U3": 0.05, "R1": 0.02, "S1": 0.02, "Z1": 0.02}))
@@ -387,6 +397,14 @@ def _placement(d: Draw, age: pl.Expr) -> pl.Expr:
         .otherwise(d.choice(764, {"U4": 0.36, "U6": 0.22, "U1": 0.12, "U3": 0.13, "U5": 0.02, "U2": 0.02,
                                   "P1": 0.08, "R3": 0.02, "K2": 0.03}))
     )
+
+
+def _registered(place: pl.Expr) -> pl.Expr:
+    """Supported accommodation: K3 (registered) for a placement still open on 28 October 2023 (`as_of` on or
+    after it), H5 for one over before it."""
+    supported = place.is_in(["H5", "K3"])
+    return (pl.when(supported & (pl.col("as_of") >= SUPPORTED_REGISTERED)).then(pl.lit("K3"))
+            .when(supported).then(pl.lit("H5")).otherwise(place))
 
 
 def _looked_after(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl.DataFrame:
@@ -529,7 +547,7 @@ def _care_leavers(care: pl.DataFrame, w: jr.Window, d: Draw, workers: int) -> pl
         .with_columns(rid=pl.col("cid") * 8 + 4)
     )
     in_touch = pl.when(pl.col("eligibility") == "ELIGIBLE").then(pl.lit("YES")).otherwise(
-        d.choice(821, {"YES": 0.89, "NO": 0.05, "REFU": 0.03, "NREQ": 0.015, "DIED": 0.003, "RHOM": 0.012})
+        d.choice(821, IN_TOUCH)
     )
     cl = cl.with_columns(in_touch=in_touch)
     yes = pl.col("in_touch") == "YES"

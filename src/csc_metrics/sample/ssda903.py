@@ -8,12 +8,12 @@ List 8's `placements_last_12m` under the counting rule of returns.md §2.5 (exce
 adoption with the current foster carers, which that rule does not count as a move). Care leavers (OC3) of the
 last year are List 9's young people (not those still in care), AD1 and PlacedAdoption come from List 10.
 
-One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) and,
-for the last year, the same return as XML, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2).
-`ssda903/truth.json` holds figures known by construction (children looked after at each 31 March, starts,
-cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from the files, and
-the OC2 and care-leaver figures as drawn (OC2 answers of the cohort, care leavers by age and activity). SDQ scores
-and staying put (ACCOM Z1 for a third of those leaving foster care on their 18th birthday) are drawn near the
+One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) or,
+with `xml`, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2); never both, so that the folder
+reads as it is. `truth.json` beside them holds figures known by construction (children looked after at each 31
+March, starts, cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from
+the files, and the OC2 and care-leaver figures as drawn (OC2 answers of the cohort, care leavers by age and
+activity). SDQ scores and staying put (ACCOM Z1 for a third of those leaving foster care on their 18th birthday) are drawn near the
 England figures.
 `messy=True` then adds the SSDA903 defects of returns.md §1.7 (the truth stays that of the clean returns).
 """
@@ -29,6 +29,7 @@ import polars as pl
 from csc_metrics.errors import InputError
 from csc_metrics.sample.draw import Draw, age_at, days
 from csc_metrics.sample.journeys import Window
+from csc_metrics.sample.lists import EET, IN_TOUCH, NEET, SUPPORTED_REGISTERED
 from csc_metrics.sample.ssda903_messy import make_messy_903
 
 # DfE CSV headers (returns.md §1.1), in order
@@ -60,16 +61,17 @@ def year_of(d: date) -> int:
     return d.year if d.month <= 3 else d.year + 1
 
 
-def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False) -> list[Path]:
-    """Write the SSDA903 returns for the financial years of `w` into `out`; return the files written."""
+def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False,
+                 xml: bool = False) -> list[Path]:
+    """Write the SSDA903 returns for the financial years of `w` into `out` (CSV tables in `ssda903/`, or with
+    `xml` one XML file per year in `ssda903_xml/`); return the files written."""
     years = list(range(year_of(w.start), w.end.year + 1 if w.end.month <= 3 else w.end.year + 2))
     periods = _periods(lists[8], w)
     eps = _episodes(periods, d)
     returns = {y: _return(y, periods, eps, lists, w, d) for y in years}
-    folder, xml_folder = out / "ssda903", out / "ssda903_xml"
+    folder = out / ("ssda903_xml" if xml else "ssda903")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        xml_folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output folder {folder}: {exc}") from exc
     texts = {y: {t: _text(df) for t, df in tables.items()} for y, tables in returns.items()}
@@ -78,13 +80,14 @@ def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, 
         texts, styles = make_messy_903(texts, d)
     paths = []
     for y, tables in texts.items():
+        if xml:
+            paths.append(_write(folder / f"SSDA903_{y}.xml", to_xml(tables).encode("utf-8")))
+            continue
         for name, df in tables.items():
             bom, crlf = styles.get((y, name), (False, False))
             paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
-    last = years[-1]
-    paths.append(_write(xml_folder / f"SSDA903_{last}.xml", to_xml(texts[last]).encode("utf-8")))
     truth = truth_counts(periods, years, returns)
-    paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2) + "\n").encode("utf-8")))
+    paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2, sort_keys=True) + "\n").encode("utf-8")))
     return paths
 
 
@@ -207,15 +210,24 @@ def _excursions(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
 def _episodes(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
     """Every episode of every period of care (the true history, before it is cut into returns)."""
     plc, legal, exc = _placements(p, d), _legal(p), _excursions(p, d)
+    # supported accommodation begun before 28 October 2023: H5 until the provider registered, then K3 with the
+    # same carer (RNE T, not a new placement)
+    reg_day = pl.lit(SUPPORTED_REGISTERED)
+    before = plc.filter((pl.col("place") == "K3") & (pl.col("p_start") < reg_day)).select("pid", at=reg_day)
     points = pl.concat([plc.select("pid", at="p_start"), legal.select("pid", at="l_start"),
-                        exc.select("pid", at="x_start"), exc.select("pid", at="x_end")]).unique().sort("pid", "at")
+                        exc.select("pid", at="x_start"), exc.select("pid", at="x_end"), before]).unique().sort(
+        "pid", "at")
     ep = (
         points.join_asof(plc.sort("pid", "p_start"), left_on="at", right_on="p_start", by="pid", check_sortedness=False)
         .join_asof(legal, left_on="at", right_on="l_start", by="pid", check_sortedness=False)
         .join(exc, on="pid", how="left")
     )
     away = (pl.col("at") >= pl.col("x_start")) & (pl.col("at") < pl.col("x_end"))
+    unregistered = (pl.col("place") == "K3") & (pl.col("p_start") < reg_day)
     ep = ep.with_columns(
+        same_carer=pl.col("same_carer") | (unregistered & (pl.col("at") == reg_day)),
+        place=pl.when(unregistered & (pl.col("at") < reg_day)).then(pl.lit("H5")).otherwise(pl.col("place")),
+    ).with_columns(
         place=pl.when(away).then(pl.col("x_place")).otherwise(pl.col("place")),
         provider=pl.when(away).then(None).otherwise(pl.col("provider")),
         postcode=pl.when(away).then(None).otherwise(pl.col("postcode")),
@@ -296,7 +308,7 @@ def _return(y: int, p: pl.DataFrame, eps: pl.DataFrame, lists: dict[int, pl.Data
     tables["prevperm"] = _prev_perm(p, ident, s, e, d)
     tables["missing"] = _missing(p, ident, y, w, d)
     if y >= FIRST_YEAR["swepisodes"]:
-        tables["swepisodes"] = _social_workers(p, ident, s, e)
+        tables["swepisodes"] = _social_workers(sw_history(p, d), ident, s, e)
     if y >= FIRST_YEAR["dolo"]:
         tables["dolo"] = pl.DataFrame(schema={"child": pl.String, "dob": pl.Date, "dolo_start": pl.Date,
                                               "dolo_end": pl.Date})
@@ -374,8 +386,12 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     suitable = pl.when(pl.col("accommodation_suitability") == "UNSUITABLE").then(pl.lit("2")).otherwise(pl.lit("1"))
     accom = pl.when(pl.col("accommodation").is_null()).then(pl.lit("0")).otherwise(
         pl.format("{}{}", pl.col("accommodation"), suitable))
-    in_touch = pl.col("in_touch") if last else d.choice(9060, {"YES": 0.9, "NO": 0.05, "REFU": 0.03, "NREQ": 0.02})
-    activ = pl.col("activity").fill_null("0") if last else d.choice(9061, {"F2": 0.3, "F5": 0.3, "G5": 0.4})
+    # earlier years: drawn as List 9 draws them (contact, then education, employment or training, or not)
+    earlier_touch = {k: v for k, v in IN_TOUCH.items() if k not in ("DIED", "RHOM")}
+    in_touch = pl.col("in_touch") if last else d.choice(9060, earlier_touch)
+    eet_share = pl.when(pl.col("age") >= 19).then(0.60).otherwise(0.66)
+    activ = pl.col("activity").fill_null("0") if last else pl.when(d.u(9061) < eet_share).then(
+        d.choice(9064, EET)).otherwise(d.choice(9065, NEET))
     # staying put: a third of those who left foster care on their 18th birthday still live with those carers
     final = p.sort("cla_start").unique("cid", keep="last").select("cid", _ptype="placement_type", _end="cla_end")
     rows = rows.join(final, on="cid", how="left")
@@ -458,13 +474,44 @@ def _missing(p: pl.DataFrame, ident: pl.DataFrame, y: int, w: Window, d: Draw) -
         "child", "dob", "missing", "mis_start", "mis_end").sort("child", "mis_start", "missing")
 
 
-def _social_workers(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date) -> pl.DataFrame:
-    """One social-worker episode per period of care (the List 8 allocated worker) overlapping the year."""
-    sw = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s)))
-    ended = pl.col("cla_end") <= e
+SW_CHANGES = (0.6, 2.4)  # social-worker changes a year: settled, unsettled allocations
+SW_UNSETTLED = 0.3  # share of periods of care with an unsettled allocation
+SW_REASONS = {"LEFTRL": 0.3, "TSPROC": 0.25, "MANAGE": 0.15, "ORGRST": 0.1, "ABSENC": 0.05, "PCCHAN": 0.05,
+              "CHCHAN": 0.05, "OTHERS": 0.05}
+
+
+def sw_history(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
+    """Every period's social workers: allocated up to 90 days before care starts, changing `SW_CHANGES` times a
+    year (evenly spaced), the last one List 8's allocated worker; `sw_dec` blank while the period is open."""
+    top = p.select(pl.col("allocated_worker").str.slice(2).cast(pl.Int64).max()).item()
+    pool = max(20, int(top or 20))
+    pre = days(pl.when(pl.col("uasc_b")).then(0).otherwise(d.between(9100, 0, 90)))
+    h = p.with_columns(rid=pl.col("pid") * 64 + 62).with_columns(
+        sw_from=pl.max_horizontal(pl.col("cla_start") - pre, pl.min_horizontal("date_of_birth", "cla_start")),
+        rate=pl.when(d.chance(9101, SW_UNSETTLED)).then(SW_CHANGES[1]).otherwise(SW_CHANGES[0]),
+    ).with_columns(span=(pl.col("as_of") - pl.col("sw_from")).dt.total_days())
+    h = h.with_columns(m=pl.min_horizontal((pl.col("rate") * pl.col("span") / 365.25 + d.u(9102)).floor()
+                                           .cast(pl.Int64), pl.col("span") - 1, pl.lit(40)).clip(lower_bound=0))
+    rows = h.with_columns(j=pl.int_ranges(0, pl.col("m") + 1)).explode("j").with_columns(
+        rid=pl.col("pid") * 64 + pl.col("j"))
+    at = pl.col("sw_from") + days((pl.col("j") * pl.col("span") / (pl.col("m") + 1)).floor().cast(pl.Int64))
+    last = pl.col("j") == pl.col("m")
+    worker = pl.format("SW{}", d.between(9103, 1, pool).cast(pl.String).str.zfill(4))
+    rows = rows.with_columns(sw_decom=at, sw_id=pl.when(last).then(pl.col("allocated_worker")).otherwise(worker))
+    return rows.with_columns(
+        sw_dec=pl.when(last).then(pl.col("cla_end")).otherwise(pl.col("sw_decom").shift(-1).over("pid")),
+        sw_reason=pl.when(last).then(pl.when(pl.col("cla_end").is_not_null()).then(pl.lit("OTHERS")))
+        .otherwise(d.choice(9104, SW_REASONS)),
+    ).select("pid", "cid", "sw_id", "sw_decom", "sw_dec", "sw_reason")
+
+
+def _social_workers(history: pl.DataFrame, ident: pl.DataFrame, s: date, e: date) -> pl.DataFrame:
+    """The social-worker episodes overlapping the year, as at its end (`sw_history`)."""
+    sw = history.filter((pl.col("sw_decom") <= e) & (pl.col("sw_dec").is_null() | (pl.col("sw_dec") >= s)))
+    ended = pl.col("sw_dec") <= e
     return sw.join(ident, on="cid").select(
-        "child", "dob", sw_id="allocated_worker", sw_decom="cla_start",
-        sw_dec=pl.when(ended).then(pl.col("cla_end")), sw_reason=pl.when(ended).then(pl.lit("OTHERS")),
+        "child", "dob", "sw_id", "sw_decom",
+        sw_dec=pl.when(ended).then(pl.col("sw_dec")), sw_reason=pl.when(ended).then(pl.col("sw_reason")),
     ).unique(["child", "sw_id", "sw_decom"]).sort("child", "sw_decom")
 
 
@@ -571,6 +618,7 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
             "started": p.filter(pl.col("cla_start").is_between(s, e)).height,
             "children_started": p.filter(pl.col("cla_start").is_between(s, e)).select(pl.col("cid").n_unique()).item(),
             "ceased": ceased.height,
+            "children_ceased": ceased.select(pl.col("cid").n_unique()).item(),
             "ceased_by_reason": reasons,
             "adopted": ceased.filter(pl.col("reason_ceased").is_in(["E11", "E12"])).height,
             "looked_after_during_year": p.filter(
@@ -580,5 +628,10 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
         }
         if returns is not None:
             out[str(y)].update(_outcome_truth(y, returns[y], p))
+            if "swepisodes" in returns[y]:  # distinct workers in the year of the children in care at 31 March
+                kids = open_e.select(child="child_id").unique()
+                workers = returns[y]["swepisodes"].join(kids, on="child").group_by("child").agg(
+                    n=pl.col("sw_id").n_unique())
+                out[str(y)]["social_workers_3plus"] = workers.filter(pl.col("n") >= 3).height
     return {"note": "counted from the simulated periods of care before any --messy defects; children, not rows, "
                     "unless the name says otherwise (started, ceased: periods of care)", "years": out}
