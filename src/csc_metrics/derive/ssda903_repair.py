@@ -50,14 +50,28 @@ def _ensure(ep: pl.DataFrame) -> pl.DataFrame:
     return ep.with_columns(absent) if absent else ep
 
 
+# the last frame repaired and its result: a run repairs its Episodes once (for the read's diagnostics and then
+# for each derived table), not once per use; the frame is held, so `is` cannot match a new one
+_LAST: list[tuple[pl.DataFrame, tuple[pl.DataFrame, pl.DataFrame]]] = []
+
+
 def repair_episodes(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Repaired episodes (same columns, sorted by child and DECOM) and one finding per repair (R0-R12).
 
     `episodes` is the (stacked) Episodes table with `year` (the return each row came from), `__src`, `__row`.
     R5 changes nothing (it is a reading rule: a DEC after 31 March of the year being computed is open at that
     31 March, see `open_at`), but each DEC after the end of its own return's year is reported. `header` is part
-    of the agreed signature; R0-R12 do not need it (children missing from Header are reported by `validate`)."""
+    of the agreed signature; R0-R12 do not need it (children missing from Header are reported by `validate`).
+    Repairing the frame of the call before again returns that result."""
     del header
+    if _LAST and _LAST[0][0] is episodes:
+        return _LAST[0][1]
+    result = _repair(episodes)
+    _LAST[:] = [(episodes, result)]
+    return result
+
+
+def _repair(episodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ep = _ensure(prepare(episodes))
     columns = ep.columns
     found: list[pl.DataFrame] = []
