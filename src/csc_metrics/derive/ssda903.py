@@ -99,7 +99,7 @@ def _latest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """One row per key: the latest return's, then the first in file order."""
     key = [k for k in key if k in frame.columns]
     ordered = frame.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    return ordered.filter(pl.int_range(pl.len()).over(key) == 0)
+    return ordered.unique(key, keep="first", maintain_order=True)  # the first row of each key, in order
 
 
 def _stack_episodes(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
