@@ -83,11 +83,13 @@ def _repair(episodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
     # the rules run in order; a repair can re-create an earlier rule's defect (R6 closing an open episode as a
     # zero-length one on the day another zero-length episode starts: R2 again), so repeat until nothing changes
+    # (a pass that repairs nothing leaves the next with nothing to do: R1 and R2 found no two rows alike, so the
+    # episode order has no ties and the next pass sees the same rows in the same order)
     for first in (True, False, False):
         before = ep
         ep, step = _pass(ep, first)
         found.append(step)
-        if not first and ep.equals(before):
+        if step.is_empty() or (not first and ep.equals(before)):
             break
     return ep.select(columns), concat_findings(found)
 
@@ -98,17 +100,16 @@ def _pass(ep: pl.DataFrame, first: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     found: list[pl.DataFrame] = []
     # R1: identical rows (all 13 fields) -> keep the first (latest return, then file order)
     ep = ep.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    dup = ~pl.struct(EPISODE_FIELDS).is_first_distinct()
-    found.append(notes(ep.filter(dup), "R1"))
-    ep = ep.filter(~dup)
+    ep = ep.with_columns(_dup=~pl.struct(EPISODE_FIELDS).is_first_distinct())
+    found.append(notes(ep.filter(pl.col("_dup")), "R1"))
+    ep = ep.filter(~pl.col("_dup")).drop("_dup")
 
     # R2: same key (child, DECOM, zero-length or not: §6.3) with different content -> §2.1 precedence
     zero = (pl.col("dec") == pl.col("decom")).fill_null(False)
     ep = ep.sort(["year", "dec"], descending=[True, True], nulls_last=True, maintain_order=True)
-    ep = ep.with_columns(_zero=zero)
-    loser = ~pl.struct("child", "decom", "_zero").is_first_distinct()
-    found.append(notes(ep.filter(loser), "R2"))
-    ep = ep.filter(~loser).drop("_zero")
+    ep = ep.with_columns(_zero=zero).with_columns(_loser=~pl.struct("child", "decom", "_zero").is_first_distinct())
+    found.append(notes(ep.filter(pl.col("_loser")), "R2"))
+    ep = ep.filter(~pl.col("_loser")).drop("_zero", "_loser")
 
     # R3: open episode with a REC -> REC ignored
     r3 = pl.col("dec").is_null() & pl.col("rec").is_not_null()
