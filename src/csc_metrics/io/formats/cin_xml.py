@@ -102,23 +102,30 @@ class Skipped:
 @dataclass
 class _Buffer:
     columns: list[str]
-    rows: list[dict[str, str]] = field(default_factory=list)  # each row's values by column
-    at: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # its internal columns
+    lists: dict[str, list] = field(default_factory=dict)
     frames: list[pl.DataFrame] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.lists = {c: [] for c in [*self.columns, *INTERNAL]}
+
     def add(self, values: dict[str, str], line: int, pos: int, det: int, par: int, ord_: int) -> None:
-        self.rows.append(values)
-        self.at.append((line, pos, det, par, ord_))
-        if len(self.rows) >= FLUSH_ROWS:
+        lists = self.lists
+        for c in self.columns:
+            lists[c].append(values.get(c))
+        lists[LINE].append(line)
+        lists[POS].append(pos)
+        lists[DET].append(det)
+        lists[PAR].append(par)
+        lists[ORD].append(ord_)
+        if len(lists[LINE]) >= FLUSH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            rows, at = self.rows, list(zip(*self.at, strict=True))
+        if self.lists[LINE]:
             self.frames.append(pl.DataFrame(
-                {**{c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in self.columns},
-                 **{c: pl.Series(c, at[i], dtype=pl.UInt32) for i, c in enumerate(INTERNAL)}}))
-            self.rows, self.at = [], []
+                {**{c: pl.Series(c, self.lists[c], dtype=pl.String) for c in self.columns},
+                 **{c: pl.Series(c, self.lists[c], dtype=pl.UInt32) for c in INTERNAL}}))
+            self.lists = {c: [] for c in self.lists}
 
     def frame(self) -> pl.DataFrame:
         self.flush()
