@@ -29,7 +29,8 @@ def annual(fy: int) -> dict[str, str]:
 
 def result(ind: str, title: str, section: str, unit: str, period: dict[str, str], *, num: Any = None,
            den: Any = None, value: Any = None, polarity: str = "none", kind: str = "flow",
-           category: str | None = None, measure: str | None = None, complete: bool = True) -> dict[str, Any]:
+           category: str | None = None, measure: str | None = None, complete: bool = True,
+           source: str = "annex_a") -> dict[str, Any]:
     if value is None and unit == "percent" and den:
         value = 100.0 * num / den
     if value is None and unit in ("count", "children"):
@@ -39,7 +40,7 @@ def result(ind: str, title: str, section: str, unit: str, period: dict[str, str]
             "unit": unit, "annualised": unit == "rate_per_10k" and kind == "flow", "polarity": polarity,
             "previous_period": None, "previous_value": None, "change": None, "direction": None,
             "assessment": None, "status": "ok" if complete else "incomplete", "warnings": [],
-            "benchmark": {"source": "lait", "measure": measure} if measure else None}
+            "benchmark": {"source": "lait", "measure": measure} if measure else None, "source": source}
 
 
 def link_previous(results: list[dict[str, Any]]) -> None:

@@ -116,7 +116,7 @@ def test_factors_at_assessment_are_their_own_table_and_chart_in_the_html(sample,
     html = html_path.read_text(encoding="utf-8")
     last = sorted(truth)[-1]
     base = truth[last]["assessment_factors"]["base"]
-    assert 'id="chart-assessment_factors"' in html and "<h3>Factors identified at the end of assessment (CIN census)" in html
+    assert 'id="chart-assessment_factors-cin_census"' in html and "<h3>Factors identified at the end of assessment (CIN census)" in html
     assert f"<caption>Factors identified at the end of assessment, {_label(last)}. Total {base:,}. Shares add up" in html
     n = truth[last]["assessment_factors"]["3B"]
     assert f'<td>3B: Domestic abuse: concerns about the parent or carer</td><td class="num">{n:,}</td>' in html

@@ -60,7 +60,7 @@ def scenario(tmp_path_factory) -> dict[str, Path]:
 
 
 def _cells(page: str, indicator: str) -> list[str]:
-    row = re.search(rf'<tr id="row-{indicator}">(.*?)</tr>', page, re.S)
+    row = re.search(rf'<tr id="row-{indicator}"[^>]*>(.*?)</tr>', page, re.S)
     assert row, indicator
     return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
 
@@ -88,7 +88,7 @@ def test_report_marks_last_years_figure_and_judges_no_incomplete_figure(scenario
     q1 = cells[3]
     assert "better" not in q1 and "worse" not in q1 and "▲" not in q1 and "▼" not in q1
     # no figure marked incomplete carries a verdict; no quarter carries a band
-    for row in re.findall(r'<tr id="row-[^"]+">.*?</tr>', page, re.S):
+    for row in re.findall(r'<tr id="row-[^"]+"[^>]*>.*?</tr>', page, re.S):
         for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S):
             if re.search(r'class="v">[^<]*\*<', cell):
                 assert "better" not in cell and "worse" not in cell, cell

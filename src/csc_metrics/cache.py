@@ -1,5 +1,6 @@
-"""The user's cache folder (`$XDG_CACHE_HOME/csc-metrics`, else `~/.cache/csc-metrics`): parsed definitions and
-the bank holidays list are kept there between runs. Deleting it is always safe."""
+"""The user's cache folder (`$XDG_CACHE_HOME/csc-metrics`, else `~/.cache/csc-metrics`): parsed definitions, the
+bank holidays list and the SHA-256 and CSV checks of unchanged input files (`io.known_files`) are kept there
+between runs. Deleting it is always safe."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,16 +32,24 @@ def report_cmd(
 ) -> None:
     """Write the quarterly activity and performance report from the history store.
 
-    For each indicator, by section (Inputs, Processes, Outputs): last year's figure, Q1-Q4 of the year with the
-    direction of travel from the previous quarter (▲/▼, better/worse), England and statistical-neighbour
-    figures, the LAIT quartile band and the source list; the biggest movements; a trend chart per indicator
-    and the breakdowns (referral sources, categories of abuse, legal status). `.html` gives one self-contained
-    page (no network needed, prints on A4); `.xlsx` a workbook with a sheet per section and a metadata sheet.
+    Every source in the store is read (Annex A, SSDA903, CIN census). For each indicator and source, by section
+    (Inputs, Processes, Outputs): last year's figure, Q1-Q4 of the year with the direction of travel from the
+    previous quarter (▲/▼, better/worse), England and statistical-neighbour figures, the LAIT quartile band and
+    the source; the biggest movements; a trend chart per row and the breakdowns. Figures of two sources are
+    never one row or one trend line.
+
+    With a return's annual figures for the year stored, its DfE-comparable page follows: "Children in need and
+    child protection" (CIN census) and "Children looked after and care leavers" (SSDA903), each measure with its
+    status, the previous year, England, region, SN mean, the authority's published value and the difference (as
+    `reconcile`), a band and rank only for an ok annual figure; the factors identified at assessment and the
+    other breakdowns as tables and charts. `.html` gives one self-contained page (no network needed, prints on
+    A4); `.xlsx` a workbook with a sheet per section and per page, and a metadata sheet.
 
     Example:
 
-        csc-metrics compute extracts/ --la 808
-        csc-metrics report --year 2025-26 --commentary notes.md --suppress-below 5 --out report.html
+        csc-metrics compute sample_data/ --store s.db --period year
+        csc-metrics report --store s.db --la 808 --out r.html
+        csc-metrics report --year 2025-26 --commentary notes.md --suppress-below 5 --out report.xlsx
 
     Exit codes: 0 written; 2 no stored runs, no data for the year, or bad options.
     """
@@ -68,7 +77,7 @@ def report_cmd(
     if not la_code:
         raise ConfigError("the report needs a local authority, and neither --la, the config file nor the stored "
                           "run names one", 'pass --la CODE (e.g. --la 808), or set la = "808" in csc-metrics.toml')
-    results = history.latest_results(la_code)
+    results = history.latest_results(la_code, source=None)  # every source, each kept apart
     below = suppress_below if suppress_below is not None else cfg.suppress_below
     opts = ReportOptions(la_code=la_code, year=year, sn_model=model,
                          definitions=definitions or cfg.definitions,
@@ -77,10 +86,25 @@ def report_cmd(
                          runs={r["run_id"]: r["inputs"] for r in history.runs(la_code)})
     report = quarterly_report(results, payload["metadata"], opts)
     write_report(report, out, fmt)
-    err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators)", highlight=False)
-    used = {c.run_id for row in report.rows for c in [*row.cells, row.baseline] if c}
+    pages = "; annual pages: " + ", ".join(f"{p.title} ({p.source_label})" for p in report.pages) \
+        if report.pages else ""
+    err_console.print(f"wrote {out} ({report.year}, {len(report.rows)} indicators{pages})", highlight=False,
+                      markup=False)
     for run in history.runs(la_code):
-        if run["run_id"] in used:
-            inputs = ", ".join(f"{i['path']} ({i['table']})" for i in run["inputs"])
-            err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): {inputs}",
-                              highlight=False, markup=False)
+        if run["run_id"] in report.run_ids:
+            err_console.print(f"figures from run {run['run_id'][:8]} (as at {run['as_at']}): "
+                              f"{files_text(run['inputs'])}", highlight=False, markup=False)
+
+
+def files_text(inputs: list[dict[str, Any]]) -> str:
+    """Each input file once (a return file holds many tables), under the folder they share: `3 files in
+    sample_data: list_01.csv, ssda903/a.csv, b.xml`."""
+    files = list(dict.fromkeys(str(i["path"]) for i in inputs))
+    if not files:
+        return "no input files recorded"
+    folder = os.path.commonpath([os.path.dirname(f) or "." for f in files]) if len(files) > 1 else ""
+    if folder in (".", os.sep) or os.path.dirname(folder) == folder:
+        folder = ""  # nothing shared but the working folder or the root: the paths as recorded
+    names = [os.path.relpath(f, folder) if folder else f for f in files]
+    where = f" in {folder}" if folder else ""
+    return f"{len(files)} file{'s' if len(files) != 1 else ''}{where}: {', '.join(names)}"

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from csc_metrics.errors import InputError
-from csc_metrics.io import limits
+from csc_metrics.io import known_files, limits
 from csc_metrics.io.normalise import column_letter
 
 SCAN_ROWS = 10  # rows searched for the header row
@@ -128,10 +128,11 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
     try:
         with path.open("rb") as f:
             head = f.read(HEAD_BYTES)
-            size = os.fstat(f.fileno()).st_size
+            st = os.fstat(f.fileno())
     except OSError as exc:
         raise InputError(f"{path}: cannot be opened ({exc.strerror or type(exc).__name__})", code="CSC254",
                          hint="check the file exists, is a file (not a folder or a link loop) and you may read it") from None
+    size, key = st.st_size, known_files.stamp(st)
     if not head.lstrip(BLANK_BYTES) and (size <= len(head) or not path.read_bytes().lstrip(BLANK_BYTES)):
         raise InputError(f"{path}: the file is empty", hint="export the list again; it has no header row or data",
                          code="CSC215")
@@ -143,11 +144,14 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
     data = None if is_csv else path.read_bytes()  # a workbook is read whole, and hashed from memory
     if data is not None:
         limits.check_xlsx(path, data)
-    hashed: Future[str] = _HASHER.submit(_sha256, path if data is None else data) if digest else Future()
-    if not digest:  # (hashed while polars parses)
-        hashed.set_result("")
+    known = known_files.recall(key, "sha256") if digest and data is None else None
+    if digest and known is None:  # hashed while polars parses
+        hashed: Future[str] = _HASHER.submit(_sha256, path if data is None else data, key)
+    else:  # an unchanged file hashed by an earlier run, or no hash asked for
+        hashed = Future()
+        hashed.set_result(known or "")
     if data is None:
-        yield _csv_sheet(path, head, size, hashed)
+        yield _csv_sheet(path, head, size, hashed, key)
     else:
         yield from _excel_sheets(path, data, hashed)
 
@@ -155,11 +159,14 @@ def open_path(path: Path, digest: bool = True) -> Iterator[RawSheet]:
 BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe,;"  # a file of only these is empty
 
 
-def _sha256(source: Path | bytes) -> str:
+def _sha256(source: Path | bytes, key: str | None = None) -> str:
+    """The SHA-256 of a workbook's bytes, or of a file (kept for its stamp `key`, see `known_files`)."""
     if isinstance(source, bytes):
         return hashlib.sha256(source).hexdigest()
     with source.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    known_files.record(source, key, "sha256", digest)
+    return digest
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -219,12 +226,16 @@ def _to_utf8(data: bytes, encoding: str) -> bytes:
     return text.removeprefix("\ufeff").encode("utf-8")
 
 
-def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str]) -> RawSheet:
+def _csv_sheet(path: Path, first: bytes, size: int, digest: Future[str], key: str | None = None) -> RawSheet:
     """A CSV file; plain UTF-8 (the usual case) is parsed by polars from the file itself, other encodings
-    from UTF-8 bytes converted here. Either is checked (`limits.check_csv`) before polars sees it."""
+    from UTF-8 bytes converted here. Either is checked (`limits.check_csv`) before polars sees it, unless the
+    same file (stamp `key`, see `known_files`) passed the same checks in an earlier run."""
     encoding = detect_encoding(first, size)
     utf8: Path | bytes = path if encoding == "utf-8" else _to_utf8(path.read_bytes(), encoding)
-    _check_csv(path, utf8)
+    checked = f"{encoding}|{limits.active().csv_max_line_bytes}"  # what the checks' verdict depends on
+    if known_files.recall(key, "csv_checked") != checked:
+        _check_csv(path, utf8)
+        known_files.record(path, key, "csv_checked", checked)
     head_text = (first if isinstance(utf8, Path) else utf8[:HEAD_BYTES]).decode("utf-8", errors="ignore")
     head: list[list[str | None]] = []
     try:

@@ -81,7 +81,7 @@ def benchmarked(results: list[Result], columns: list[str]) -> list[Result]:
     """The figure of each report row that is compared with published figures: its latest column with a value
     (else its latest column with a result). The compare service compares exactly these."""
     out = []
-    for cells in _by_indicator(results).values():
+    for cells in _by_row(results).values():
         shown = [cells.get(p) for p in columns]
         if not any(has_figure(c) for c in shown):
             continue
@@ -92,9 +92,9 @@ def benchmarked(results: list[Result], columns: list[str]) -> list[Result]:
     return out
 
 
-def _levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
-    """England and SN levels, band, rank, target, measure and notes of a row, from its comparisons (in order;
-    the first band and measure win, the last rank). Counts get no England or SN level."""
+def levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
+    """England, region and SN levels, band, rank, target, measure and notes of a row, from its comparisons (in
+    order; the first band and measure win, the last rank). Counts get no England, region or SN level."""
     got: dict[str, Any] = {"notes": []}
     for c in comparisons:
         if c.benchmark == "target":
@@ -107,7 +107,7 @@ def _levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
         if c.benchmark_value is None or unit in ("count", "children"):
             continue
         level = Level(float(c.benchmark_value), c.benchmark_year, c.benchmark_label or c.benchmark)
-        got["england" if c.benchmark == "england" else "sn"] = level
+        got[c.benchmark if c.benchmark in ("england", "region") else "sn"] = level
         if c.note and c.note not in got["notes"]:
             got["notes"].append(c.note)
     return got
@@ -116,44 +116,65 @@ def _levels(unit: str, comparisons: list[Comparison]) -> dict[str, Any]:
 # ---- rows ------------------------------------------------------------------------------------------------
 
 
-def _by_indicator(results: list[Result]) -> dict[str, dict[str, Result]]:
-    by_ind: dict[str, dict[str, Result]] = defaultdict(dict)
+def _by_row(results: list[Result]) -> dict[tuple[str, str], dict[str, Result]]:
+    """(indicator, source) -> period label -> figure: a row per source, so an Annex A figure and a return's
+    are never one row or one trend line."""
+    by_row: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
     for r in results:
         if r.category is None:
-            by_ind[r.indicator][r.period.label] = r
-    return by_ind
+            by_row[(r.indicator, r.source.value)][r.period.label] = r
+    return by_row
 
 
 def build_rows(results: list[Result], comparisons: list[Comparison], layout: Layout,
                info: dict[str, IndicatorInfo], opts: ReportOptions) -> tuple[list[Row], list[Breakdown]]:
-    compared: dict[tuple[str, str], list[Comparison]] = defaultdict(list)
-    for c in comparisons:
-        if c.category is None:
-            compared[(c.indicator, c.period)].append(c)
-    latest = {r.indicator: r.period.label for r in benchmarked(results, layout.columns)}
+    compared = comparisons_by_row(comparisons)
+    latest = {(r.indicator, r.source.value): r.period.label for r in benchmarked(results, layout.columns)}
     rows: list[Row] = []
-    for ind, cells in _by_indicator(results).items():
+    for (ind, src), cells in _by_row(results).items():
         if not any(has_figure(cells.get(p)) for p in layout.columns):
             continue
         first = next(iter(cells.values()))
-        about = info.get(ind)
+        recipe = info[ind].recipe(src) if ind in info else None
         base, note = baseline(first, cells, layout.baseline, opts.runs) if layout.baseline else (None, None)
         rows.append(Row(
             indicator=ind, title=first.title or ind, section=first.section or "outputs", unit=first.unit.value,
-            polarity=first.polarity or "none", kind=first.kind.value,
-            description=about.description if about else "", sources=list(about.sources) if about else [],
+            polarity=first.polarity or "none", kind=first.kind.value, source=src,
+            description=recipe.description if recipe else "", sources=list(recipe.tables) if recipe else [],
             cells=[cells.get(p) for p in layout.columns], trend=[(p, cells.get(p)) for p in layout.trend],
             by_period=cells, baseline=base, baseline_note=note, min_base=opts.min_base,
-            **_levels(first.unit.value, compared.get((ind, latest.get(ind, "")), []))))
-    order = {k: v.order for k, v in info.items()}
-    rows.sort(key=lambda r: (order.get(r.indicator, len(order)), r.indicator))
-    cats: dict[str, list[Result]] = defaultdict(list)
+            **levels(first.unit.value, compared.get((ind, src, latest.get((ind, src), "")), []))))
+    rows.sort(key=lambda r: catalogue_order(info, r.indicator, r.source))
+    breakdowns = [b for rs in categories_by_row(results).values() if (b := breakdown(rs, layout.columns, info))]
+    breakdowns.sort(key=lambda b: catalogue_order(info, b.indicator, b.source))
+    return rows, breakdowns
+
+
+SOURCE_ORDER = ("annex_a", "cin_census", "ssda903")
+
+
+def catalogue_order(info: dict[str, IndicatorInfo], indicator: str, source: str) -> tuple[int, str, int]:
+    """Catalogue order, then the source (Annex A first: the rows of one indicator stay together)."""
+    order = info[indicator].order if indicator in info else len(info)
+    return order, indicator, SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
+
+
+def comparisons_by_row(comparisons: list[Comparison]) -> dict[tuple[str, str, str], list[Comparison]]:
+    """(indicator, source, period) -> the comparisons of that figure (categories left out)."""
+    compared: dict[tuple[str, str, str], list[Comparison]] = defaultdict(list)
+    for c in comparisons:
+        if c.category is None:
+            compared[(c.indicator, c.source, c.period)].append(c)
+    return compared
+
+
+def categories_by_row(results: list[Result]) -> dict[tuple[str, str], list[Result]]:
+    """(indicator, source) -> the category figures of a breakdown."""
+    cats: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
         if r.category is not None:
-            cats[r.indicator].append(r)
-    breakdowns = [b for ind, rs in cats.items() if (b := _breakdown(rs, layout.columns, info.get(ind)))]
-    breakdowns.sort(key=lambda b: (order.get(b.indicator, len(order)), b.indicator))
-    return rows, breakdowns
+            cats[(r.indicator, r.source.value)].append(r)
+    return cats
 
 
 def category_name(r: Result) -> str:
@@ -162,8 +183,9 @@ def category_name(r: Result) -> str:
     return f"{r.category}: {label}" if label and str(label) != str(r.category) else str(r.category)
 
 
-def _breakdown(rows: list[Result], columns: list[str], info: IndicatorInfo | None) -> Breakdown | None:
-    """The latest report column with figures, its categories largest first, and the column before it."""
+def breakdown(rows: list[Result], columns: list[str], info: dict[str, IndicatorInfo]) -> Breakdown | None:
+    """The latest of these columns with figures, its categories largest first, and the column before it (the
+    figures of one indicator and one source)."""
     by_period: dict[str, list[Result]] = defaultdict(list)
     for r in rows:
         by_period[r.period.label].append(r)
@@ -187,10 +209,13 @@ def _breakdown(rows: list[Result], columns: list[str], info: IndicatorInfo | Non
         return None
     first = current[0]
     total = next((r.denominator for r in current if r.denominator is not None), None)
+    src = first.source.value
+    recipe = info[first.indicator].recipe(src) if first.indicator in info else None
     return Breakdown(indicator=first.indicator, title=first.title or first.indicator,
                      section=first.section or "outputs", period=period,
                      categories=[(category_name(r), r) for r in current], previous_period=prev,
-                     previous=before, total=total, sources=list(info.sources) if info else [])
+                     previous=before, total=total, sources=list(recipe.tables) if recipe else [], source=src,
+                     multiple=bool(recipe and recipe.multiple))
 
 
 # ---- headlines -------------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def _trend_desc(row: Row, points: list[tuple[str, Result | None]], refs: list[tu
         note = " (period not fully covered)" if r.status is Status.incomplete else ""
         note = " (suppressed: small number)" if is_suppressed(r.value) else note
         said.append(f"{label}: {value_text(r.value, row.unit)}{note}")
-    text = f"{la_label}, {row.title}, {UNIT_NAMES.get(row.unit, row.unit).lower()}. " + "; ".join(said) + "."
+    text = f"{la_label}, {row.title} ({row.source_label}), {UNIT_NAMES.get(row.unit, row.unit).lower()}. " + "; ".join(said) + "."
     for name, lv, _, _ in refs:
         year = f" ({lv.year})" if lv.year else ""
         text += f" {name if name == 'England' else lv.label}{year}: {value_text(lv.value, row.unit)}."
@@ -221,9 +221,11 @@ def breakdown_chart(b: Breakdown, chart_id: str) -> str:
     desc_bits = []
     for cat, r in b.categories:
         desc_bits.append(f"{cat}: {number_text(r.numerator)} ({value_text(r.value, 'percent')})")
-    desc = f"{b.title}, {b.period}, share of {number_text(b.total) or 'the total'}: " + "; ".join(desc_bits) + "."
+    desc = f"{b.title} ({b.source_label}), {b.period}, share of {number_text(b.total) or 'the total'}: " + "; ".join(desc_bits) + "."
     if b.previous_period:
         desc += f" Diamonds mark the {b.previous_period} share."
+    if b.multiple:
+        desc += " One case can have several categories: the shares can add up to more than 100%."
     parts = [*_svg_open("bars", w, h, chart_id, f"{b.title}, {b.period}", desc),
              f'<text x="{left}" y="12" class="axis-label">Share of the total, % ({_e(b.period)})</text>']
     for frac in (0, 0.5, 1):

@@ -94,6 +94,9 @@ table.small { font-size: 12px; }
 dl.defs dt { font-weight: 600; margin-top: 8px; } dl.defs dd { margin: 2px 0 0 0; color: var(--text); font-size: 13px; }
 table.meta th { text-align: left; width: 28%; background: var(--band); color: var(--text); font-weight: 600; }
 .notes { font-size: 12.5px; color: var(--muted); }
+.status { font-weight: 600; color: var(--worse); }
+h2 .sub { font-size: 14px; font-weight: 400; display: inline; }
+table.annual td.ind { width: 22%; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 footer { margin-top: 30px; font-size: 12px; color: var(--muted); border-top: 1px solid var(--rule); padding-top: 8px; }
 @media (max-width: 800px) { .charts { grid-template-columns: 1fr 1fr; } .breakdown { grid-template-columns: 1fr; } }
@@ -183,8 +186,8 @@ def section_table(section: Section, report: Report) -> str:
             cells.append(_baseline_cells(row))
         cells += [_cell(r, row) for r in row.cells]
         cells += [_bench(row.england, row, years), _bench(row.sn, row, years), _band(row),
-                  f'<td><span class="sub">{_e(", ".join(row.sources) or "–")}</span></td>']
-        body.append(f'<tr id="row-{_e(row.indicator)}">' + "".join(cells) + "</tr>")
+                  source_cell(row.source_label, row.sources if row.source == "annex_a" else [])]
+        body.append(f'<tr id="row-{_e(row.key)}" data-source="{_e(row.source)}">' + "".join(cells) + "</tr>")
     caption = f"{section.title}: figures by quarter, change from the previous quarter, and published comparators"
     return (f'<table class="cabinet" id="table-{section.key}"><caption>{_e(caption)}</caption><thead><tr>'
             + "".join(head1) + "</tr><tr>" + "".join(head2) + "</tr></thead><tbody>" + "".join(body)
@@ -195,7 +198,7 @@ def _headline(h: Headline) -> str:
     r = h.result
     prev = value_text(r.previous_value, h.row.unit)
     now = value_text(r.value, h.row.unit)
-    return (f"<li><b>{_e(h.row.title)}</b>: {_e(prev)} → {_e(now)} ({_e(change_text(r))}, "
+    return (f"<li><b>{_e(h.row.title)}</b> ({_e(h.row.source_label)}): {_e(prev)} → {_e(now)} ({_e(change_text(r))}, "
             f"{_e(r.period.label)})</li>")
 
 
@@ -230,6 +233,8 @@ def _breakdown_table(b: Breakdown) -> str:
     shares = [r.value for _, r in b.categories if isinstance(r.value, int | float)]
     if sum(shares) > 100.05:  # several categories per case (`once_per`); a suppressed share (`c`) adds nothing
         total += ". Shares add up to more than 100%: one case can have several"
+    elif b.multiple:
+        total += ". Shares can add up to more than 100%: one case can have several"
     return (f'<table class="small breakdown-table"><caption>{_e(b.title)}, {_e(b.period)}. {_e(total)}</caption>'
             f'<thead><tr><th class="ind" scope="col">Category</th><th scope="col">No.</th>'
             f'<th scope="col">%</th><th scope="col">{prev_head} %</th></tr></thead><tbody>'
@@ -242,18 +247,34 @@ def charts_block(section: Section, report: Report) -> str:
     for row in section.rows:
         latest = row.latest
         sub = f"Latest: {result_text(latest)} ({latest.period.label})" if latest else "No figure yet"
-        figs.append(f'<figure id="chart-{_e(row.indicator)}"><figcaption>{_e(row.title)}'
-                    f'<span class="sub">{_e(sub)}</span></figcaption>'
-                    f"{trend_chart(row, f'c-{row.indicator}', la_label)}</figure>")
+        figs.append(f'<figure id="chart-{_e(row.key)}"><figcaption>{_e(row.title)}'
+                    f'<span class="sub">{_e(row.source_label)} · {_e(sub)}</span></figcaption>'
+                    f"{trend_chart(row, f'c-{row.key}', la_label)}</figure>")
     out = ""
     if figs:
         out += f'<h3>Trends</h3><div class="charts">{"".join(figs)}</div>'
     for b in section.breakdowns:
-        src = f" ({', '.join(b.sources)})" if b.sources else ""
-        out += (f'<h3>{_e(b.title)}{_e(src)}</h3><div class="breakdown">'
-                f'<figure id="chart-{_e(b.indicator)}"><figcaption>{_e(b.title)}, {_e(b.period)}</figcaption>'
-                f"{breakdown_chart(b, f'c-{b.indicator}')}</figure>{_breakdown_table(b)}</div>")
+        out += f"<h3>{_e(b.title)} ({_e(breakdown_source(b))})</h3>" + breakdown_block(b, "chart-")
     return out
+
+
+def breakdown_source(b: Breakdown) -> str:
+    """`Annex A: List 3`, `CIN census`: where a breakdown's figures come from."""
+    return b.source_label + (f": {', '.join(b.sources)}" if b.source == "annex_a" and b.sources else "")
+
+
+def breakdown_block(b: Breakdown, prefix: str) -> str:
+    """A breakdown's chart beside its table; `prefix` keeps the figure's id unique in the page."""
+    several = " · one case can have several categories: shares can add up to more than 100%" if b.multiple else ""
+    return (f'<div class="breakdown"><figure id="{_e(prefix + b.key)}"><figcaption>{_e(b.title)}, '
+            f'{_e(b.period)}<span class="sub">{_e(breakdown_source(b) + several)}</span></figcaption>'
+            f"{breakdown_chart(b, f'c-{prefix}{b.key}')}</figure>{_breakdown_table(b)}</div>")
+
+
+def source_cell(label: str, tables: list[str]) -> str:
+    """The Source cell: the source's name, then the Annex A lists read."""
+    lists = f'<span class="sub">{_e(", ".join(tables))}</span>' if tables else ""
+    return f'<td class="src">{_e(label)}{lists}</td>'
 
 
 def key_block(report: Report) -> str:
@@ -312,8 +333,8 @@ def about_block(report: Report) -> str:
         f"<td>{_e(i.get('table', ''))}</td><td class=\"num\">{_e(number_text(i.get('rows')))}</td>"
         f"<td>{_e(' to '.join(i.get('coverage') or []))}</td><td><code>{_e(str(i.get('sha256', ''))[:12])}</code></td>"
         "</tr>" for i in report.metadata.get("inputs") or [])
-    defs = "".join(f"<dt>{_e(r.title)} <span class=\"sub\">({_e(r.indicator)})</span></dt><dd>{_e(r.description)}</dd>"
-                   for r in report.rows if r.description)
+    defs = "".join(f"<dt>{_e(r.title)} <span class=\"sub\">({_e(r.indicator)}, {_e(r.source_label)})</span></dt>"
+                   f"<dd>{_e(r.description)}</dd>" for r in report.rows if r.description)
     notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
     row_notes = "".join(f"<li><b>{_e(r.title)}</b>: {_e('; '.join(r.notes))}</li>" for r in report.rows if r.notes)
     out = ('<section id="about"><h2>About this report</h2>'
@@ -344,6 +365,7 @@ def summary_block(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """The whole page."""
+    from csc_metrics.report.annual_html import page_section
     facts = [("Year", report.year or ", ".join(report.columns)), ("Data as at", report.metadata.get("as_at") or "–")]
     if report.benchmark_source:
         facts.append(("Benchmarks", report.benchmark_source))
@@ -352,6 +374,7 @@ def render_html(report: Report) -> str:
     facts_html = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
     toc = ['<li><a href="#summary">Summary</a></li>']
     toc += [f'<li><a href="#{s.key}">{_e(s.title)}</a></li>' for s in report.sections]
+    toc += [f'<li><a href="#{_e(p.key)}">{_e(p.title)} ({_e(p.source_label)})</a></li>' for p in report.pages]
     toc.append('<li><a href="#about">About this report</a></li>')
     sections = []
     for s in report.sections:
@@ -365,7 +388,8 @@ def render_html(report: Report) -> str:
             f'<header class="cover"><p class="kicker">Performance report</p><h1>{_e(report.title)}</h1>'
             f'<p class="subtitle">{_e(report.subtitle)}</p><dl class="facts">{facts_html}</dl></header>'
             f'<nav class="toc" aria-label="Contents"><b>Contents</b><ol>{"".join(toc)}</ol></nav>'
-            + summary_block(report) + "".join(sections) + about_block(report)
+            + summary_block(report) + "".join(sections) + "".join(page_section(p, report) for p in report.pages)
+            + about_block(report)
             + f"<footer>Produced by csc-metrics {_e(report.metadata.get('tool_version') or '')} from the case-level "
             "extract; published figures: DfE, Open Government Licence v3.0.</footer></main></body></html>\n")
 

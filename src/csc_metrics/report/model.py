@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csc_metrics.results import DEFAULT_MIN_BASE, Result
+
+if TYPE_CHECKING:
+    from csc_metrics.report.annual import AnnualPage
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,39 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """What the definitions say of one recipe (one source) of an indicator."""
+
+    description: str = ""
+    tables: list[str] = field(default_factory=list)  # the lists or return tables it reads
+    multiple: bool = False  # a breakdown whose case may fall in several categories (`once_per`)
+
+
+@dataclass(frozen=True)
 class IndicatorInfo:
-    """What the definitions say of an indicator, for the report: catalogue order, description, source lists."""
+    """What the definitions say of an indicator, for the report: catalogue order, description, source lists
+    (of the first recipe), and each recipe by source (`annex_a`, `ssda903`, `cin_census`)."""
 
     order: int
     description: str = ""
     sources: list[str] = field(default_factory=list)
+    recipes: dict[str, Recipe] = field(default_factory=dict)
+
+    def recipe(self, source: str) -> Recipe:
+        return self.recipes.get(source) or Recipe(self.description, list(self.sources))
+
+
+def source_label(source: str) -> str:
+    """`Annex A`, `SSDA903`, `CIN census`: the name every row and figure of the report gives its source."""
+    from csc_metrics.compare.core import SOURCE_LABELS
+
+    return SOURCE_LABELS.get(source, source)
+
+
+def row_key(indicator: str, source: str) -> str:
+    """The row's id in the page: the indicator for an Annex A figure, `indicator-source` for a return's (an
+    indicator may have a row per source; they are never one row)."""
+    return indicator if source == "annex_a" else f"{indicator}-{source}"
 
 
 @dataclass(frozen=True)
@@ -46,15 +76,25 @@ class Row:
     trend: list[tuple[str, Result | None]] = field(default_factory=list)  # chart points
     england: Level | None = None
     sn: Level | None = None
+    region: Level | None = None
     target: float | None = None
     band: str | None = None
     rank: int | None = None
     ranked_of: int | None = None
     measure: str | None = None
-    sources: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the lists or return tables read
     notes: list[str] = field(default_factory=list)
     by_period: dict[str, Result] = field(default_factory=dict)  # every stored figure, by period label
     min_base: int = DEFAULT_MIN_BASE
+    source: str = "annex_a"  # every figure of the row comes from this one source
+
+    @property
+    def key(self) -> str:
+        return row_key(self.indicator, self.source)
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
 
     @property
     def annualised(self) -> bool:
@@ -93,6 +133,16 @@ class Breakdown:
     previous: dict[str, Result] = field(default_factory=dict)
     total: Any = None
     sources: list[str] = field(default_factory=list)
+    source: str = "annex_a"
+    multiple: bool = False  # one case may fall in several categories: the shares can add to more than 100%
+
+    @property
+    def key(self) -> str:
+        return row_key(self.indicator, self.source)
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
 
 
 @dataclass(frozen=True)
@@ -133,10 +183,20 @@ class Report:
     min_base: int = DEFAULT_MIN_BASE
     notes: list[str] = field(default_factory=list)
     generated: str = field(default_factory=lambda: date.today().isoformat())
+    pages: list[AnnualPage] = field(default_factory=list)  # the returns' DfE-comparable annual pages
 
     @property
     def rows(self) -> list[Row]:
         return [r for s in self.sections for r in s.rows]
+
+    @property
+    def run_ids(self) -> set[str]:
+        """The stored runs whose figures the report shows."""
+        shown: list[Result | None] = [c for row in self.rows for c in [*row.cells, row.baseline]]
+        shown += [r for s in self.sections for b in s.breakdowns for _, r in b.categories]
+        shown += [r for p in self.pages for row in p.rows for r in (row.result, row.previous)]
+        shown += [r for p in self.pages for b in p.breakdowns for _, r in b.categories]
+        return {str(r.run_id) for r in shown if r is not None and r.run_id}
 
 
 @dataclass

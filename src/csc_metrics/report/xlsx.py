@@ -63,6 +63,11 @@ def _headers(report: Report) -> tuple[list[tuple[str, int]], list[str]]:
     return groups, sub
 
 
+def source_text(label: str, tables: list[str]) -> str:
+    """`Annex A: List 3`, `SSDA903`: where a row's figures come from."""
+    return label + (f": {', '.join(tables)}" if tables else "")
+
+
 def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) -> None:
     vf = VALUE_FORMATS.get(row.unit, "#,##0.0")
     cf = CHANGE_FORMATS.get(row.unit, CHANGE_DEFAULT)
@@ -111,14 +116,21 @@ def _write_row(ws: Worksheet, r_i: int, row: Row, report: Report, st: Styles) ->
     put(ws, r_i, col + 1, row.band, st)
     put(ws, r_i, col + 2, row.rank, st, "0")
     put(ws, r_i, col + 3, row.target, st, vf)
-    ws.write_string(r_i, col + 4, ", ".join(row.sources), st.muted)
+    ws.write_string(r_i, col + 4, source_text(row.source_label, row.sources if row.source == "annex_a" else []),
+                    st.muted)
     if notes:
         ws.write_string(r_i, col + 5, "; ".join(notes), st.muted)
 
 
-def _breakdown(ws: Worksheet, r_i: int, b: Breakdown, report: Report, st: Styles) -> int:
-    ws.write_string(r_i, 0, f"{b.title} ({', '.join(b.sources)})" if b.sources else b.title, st.section)
+def write_breakdown(ws: Worksheet, r_i: int, b: Breakdown, st: Styles) -> int:
+    """A breakdown's categories from row `r_i` (the column before it, then its own): No. and %."""
+    ws.write_string(r_i, 0, f"{b.title} ({source_text(b.source_label, b.sources if b.source == 'annex_a' else [])})",
+                    st.section)
     r_i += 1
+    if b.multiple:
+        ws.write_string(r_i, 0, "One case can have several categories: the shares can add up to more than 100%.",
+                        st.muted)
+        r_i += 1
     periods = [p for p in (b.previous_period, b.period) if p]
     ws.write_string(r_i, 0, "Category", st.head_left)
     for j, p in enumerate(periods):
@@ -166,7 +178,7 @@ def section_sheet(wb: xlsxwriter.Workbook, report: Report, section: Any, st: Sty
         r_i += 1
     r_i += 1
     for b in section.breakdowns:
-        r_i = _breakdown(ws, r_i, b, report, st)
+        r_i = write_breakdown(ws, r_i, b, st)
     if section.commentary:
         ws.write_string(r_i, 0, "Commentary", st.section)
         ws.write_string(r_i + 1, 0, section.commentary, st.text)
@@ -188,6 +200,10 @@ def write_workbook(report: Report, out: Path) -> None:
     st = Styles(wb)
     for section in report.sections:
         section_sheet(wb, report, section, st)
+    from csc_metrics.report.annual_xlsx import page_sheet
+
+    for page in report.pages:
+        page_sheet(wb, report, page, st)
     metadata_sheet(wb, report, st)
     wb.close()
 

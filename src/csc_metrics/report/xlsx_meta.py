@@ -65,7 +65,8 @@ def metadata_sheet(wb: xlsxwriter.Workbook, report: Report, st: Styles) -> None:
     for row in report.rows:
         r += 1
         for j, v in enumerate([row.title, row.indicator, row.section, UNIT_NAMES.get(row.unit, row.unit),
-                               POLARITY_TEXT.get(row.polarity, row.polarity), ", ".join(row.sources),
+                               POLARITY_TEXT.get(row.polarity, row.polarity),
+                               ": ".join([row.source_label, ", ".join(row.sources)]),
                                row.measure or "", row.description]):
             ws.write_string(r, j, str(v), st.text)
     ws.set_column(0, 0, 32)

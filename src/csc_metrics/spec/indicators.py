@@ -510,12 +510,6 @@ Indicator = Annotated[
     ),
 ]
 
-Exclusion.model_rebuild()
 AnyIndicator = (CountIndicator | ProportionIndicator | RateIndicator | DurationIndicator | BreakdownIndicator
                 | AverageIndicator)
 
-Related.model_rebuild()
-Active.model_rebuild()
-AllCondition.model_rebuild()
-AnyCondition.model_rebuild()
-NotCondition.model_rebuild()
