@@ -5,7 +5,9 @@
 
 Cases: a clean mid-sized sample (45,079 children, seed 2025, 2 years) computed by quarter, month and year with an
 LA (rates); a messy sample (every defect the generator makes: BOM, cp1252, serial dates, footers, duplicates...)
-by quarter; and a messy xlsx workbook. Compared: the full `compute --strict` payload (JSON: every column read),
+by quarter; a messy xlsx workbook; and the DfE returns (SSDA903 CSV and XML, CIN census XML) of a clean and a messy
+sample, computed by year and quarter (`returns`, `returns_messy`: their 903 CSV folder with their CIN censuses,
+and their 903 XML alone). Compared: the full `compute --strict` payload (JSON: every column read),
 every read diagnostic (with values) and every typed frame (exact equality). `compute` without --strict reads only
 the columns its indicators and checks use: its payload must equal the strict one except that its diagnostics
 may leave out some (those of columns not read). Not a test: run by hand around optimisations.
@@ -32,7 +34,12 @@ SAMPLES = {
     "clean": dict(children=45079, seed=2025, years=2),
     "messy": dict(children=45079, seed=7, years=2, messy=True),
     "messy_xlsx": dict(children=6000, seed=3, years=2, messy=True, fmt="xlsx"),
+    "returns": dict(children=45079, seed=2030, years=3, ssda903=True, cin=True),
+    "returns_messy": dict(children=20000, seed=7, years=3, ssda903=True, cin=True, messy=True),
 }
+# the returns samples: what is read of their folder (the 903 is written twice, as CSV and XML: one at a time)
+RETURNS = {"returns", "returns_messy"}
+PARTS = {"csv": ("ssda903", "cin_census_*.xml"), "xml": ("ssda903_xml",)}
 RUNS = [  # (sample, la, periods)
     ("clean", "808", ["quarter"]),
     ("clean", None, ["month"]),
@@ -40,7 +47,22 @@ RUNS = [  # (sample, la, periods)
     ("clean", "808", ["2023-24", "2024-25 Q3", "2024-02"]),
     ("messy", "808", ["quarter"]),
     ("messy_xlsx", None, ["quarter"]),
+    ("returns", "808", ["year"]),
+    ("returns", "808", ["quarter"]),
+    ("returns_messy", "808", ["year"]),
+    ("returns:xml", "808", ["year"]),
+    ("returns_messy:xml", "808", ["year"]),
 ]
+
+
+def inputs(name: str) -> list[Path]:
+    """The paths read for a case: an Annex A sample's folder, or a part of a returns sample (`returns:xml`;
+    `returns` alone is its 903 CSV folder and CIN censuses)."""
+    sample, _, part = name.partition(":")
+    folder = OUT / "samples" / sample
+    if sample not in RETURNS:
+        return [folder]
+    return sorted(p for pattern in PARTS[part or "csv"] for p in folder.glob(pattern))
 
 
 def snapshot() -> dict:
@@ -50,7 +72,8 @@ def snapshot() -> dict:
         folder = OUT / "samples" / name
         if not folder.exists():
             generate_sample(folder, **kw)
-        read = read_inputs([folder], defs)
+    for name in [*[n for n in SAMPLES if n not in RETURNS], *[f"{n}:{p}" for n in sorted(RETURNS) for p in PARTS]]:
+        read = read_inputs(inputs(name), defs)
         out[f"read:{name}:diags"] = [d.model_dump(mode="json") for d in read.diagnostics]
         # the typed columns (the child key `__child` is an internal join column; its own tests cover it)
         out[f"read:{name}:frames"] = {t: td.frame.drop("__child", strict=False) for t, td in read.tables.items()}
@@ -58,7 +81,7 @@ def snapshot() -> dict:
     strict = "strict" in ComputeOptions.__dataclass_fields__  # (older versions read every column anyway)
     for name, la, periods in RUNS:
         for projected in (False, True) if strict else (False,):
-            opts = ComputeOptions(paths=[OUT / "samples" / name], definitions=ROOT / "definitions", la=la,
+            opts = ComputeOptions(paths=inputs(name), definitions=ROOT / "definitions", la=la,
                                   period=periods, use_store=False, **({"strict": not projected} if strict else {}))
             payload = compute(opts).payload
             key = f"compute{'-projected' if projected else ''}:{name}:{la}:{'+'.join(periods)}"

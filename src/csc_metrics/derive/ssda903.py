@@ -99,7 +99,7 @@ def _latest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """One row per key: the latest return's, then the first in file order."""
     key = [k for k in key if k in frame.columns]
     ordered = frame.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    return ordered.filter(pl.int_range(pl.len()).over(key) == 0)
+    return ordered.unique(key, keep="first", maintain_order=True)  # the first row of each key, in order
 
 
 def _stack_episodes(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -126,16 +126,15 @@ def _stack_header(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if "child" not in h.columns:
         return h, empty_findings()
     h = h.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    rank = pl.int_range(pl.len()).over("child")
     keyed = pl.col("child").is_not_null()
-    h = h.with_columns(_rank=pl.when(keyed).then(rank))
+    h = h.with_columns(_later=pl.when(keyed).then(~pl.col("child").is_first_distinct()))  # not the child's first
     if "dob" in h.columns:
         latest_dob = pl.col("dob").first().over("child")
-        differs = keyed & (pl.col("_rank") > 0) & (pl.col("dob") != latest_dob).fill_null(False)
+        differs = keyed & pl.col("_later") & (pl.col("dob") != latest_dob).fill_null(False)
         found = notes(h.filter(differs), "dob", table=HEADER, field="dob")
     else:
         found = empty_findings()
-    return h.filter(pl.col("_rank").is_null() | (pl.col("_rank") == 0)).drop("_rank"), found
+    return h.filter(pl.col("_later").is_null() | ~pl.col("_later")).drop("_later"), found
 
 
 def findings_to_diagnostics(

@@ -17,8 +17,12 @@ from csc_metrics.derive.ssda903_common import (
     SHORT_BREAKS,
     TEMPORARY,
     X1,
+    cum_sum_in,
     episode_order,
+    first_of,
+    forward_fill_in,
     prepare,
+    prev_in,
     text,
 )
 from csc_metrics.io.model import ROW, SRC
@@ -45,10 +49,11 @@ def with_periods(episodes: pl.DataFrame) -> pl.DataFrame:
 
     A period of care starts at an episode with RNE S, at a child's first episode, or where the link from the
     previous episode is broken (the previous one did not end with X1 on this episode's DECOM)."""
-    ep = episode_order(prepare(episodes))
-    linked = ((pl.col("rec").shift(1) == X1) & (pl.col("dec").shift(1) == pl.col("decom"))).over("child")
+    ep = episode_order(prepare(episodes)).with_columns(_first=first_of("child"))
+    first = pl.col("_first")
+    linked = prev_in(pl.col("rec") == X1, first) & (prev_in(pl.col("dec"), first) == pl.col("decom"))
     new = ~linked.fill_null(False) | (pl.col("rne") == "S").fill_null(False)
-    ep = ep.with_columns(poc=new.cast(pl.Int32).cum_sum().over("child"))
+    ep = ep.with_columns(poc=cum_sum_in(new.cast(pl.Int32), first)).drop("_first")
     return ep.with_columns(
         poc_start=pl.col("decom").first().over(["child", "poc"]),
         poc_start_known=(pl.col("rne").first() == "S").fill_null(False).over(["child", "poc"]),
@@ -91,14 +96,15 @@ def _with_carer_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     ep = with_periods(episodes)
     temp = text("place").is_in(TEMPORARY).fill_null(False)
     group = ["child", "poc"]
-    ep = ep.with_columns(_temp=temp, _loc=_location())
-    before = {f"_prev_{c}": pl.when(~pl.col("_temp")).then(pl.col(c)).shift(1).forward_fill().over(group)
+    ep = ep.with_columns(_temp=temp, _loc=_location(), _first=first_of(*group))
+    first, kept = pl.col("_first"), ~pl.col("_temp")
+    before = {f"_prev_{c}": forward_fill_in(prev_in(pl.when(kept).then(pl.col(c)), first), first)
               for c in ("place", "place_provider", "_loc")}
     ep = ep.with_columns(
-        _prior=((~pl.col("_temp")).cast(pl.Int32).cum_sum() - (~pl.col("_temp")).cast(pl.Int32)).over(group),
-        _after_temp=pl.col("_temp").shift(1).over(group).fill_null(False),
+        _prior=cum_sum_in(kept.cast(pl.Int32), first) - kept.cast(pl.Int32),
+        _after_temp=prev_in(pl.col("_temp"), first).fill_null(False),
         **before,
-    )
+    ).drop("_first")
     returns = (text("place").eq_missing(pl.col("_prev_place"))
                & text("place_provider").eq_missing(pl.col("_prev_place_provider"))
                & pl.col("_loc").eq_missing(pl.col("_prev__loc")))
@@ -120,7 +126,7 @@ def placements(episodes: pl.DataFrame) -> pl.DataFrame:
     Pass episodes without short breaks. Temporary placements (T0-T4) belong to no placement: a return to the
     same carer continues the placement before the excursion; a move on from one opens a new placement."""
     ep = _with_carer_breaks(episodes).filter(~pl.col("_temp"))
-    ep = ep.with_columns(placement=pl.col("_opens").cast(pl.Int32).cum_sum().over("child"))
+    ep = ep.with_columns(placement=cum_sum_in(pl.col("_opens").cast(pl.Int32), first_of("child")))
     return (
         ep.group_by(["child", "placement"], maintain_order=True)
         .agg(
@@ -155,14 +161,16 @@ def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     care; otherwise `carer_start`). A temporary (T0-T4) episode stays in the spell it interrupts; one that opens
     a period of care starts a spell of its own."""
     ep = _with_carer_breaks(episodes)
-    first_in_poc = pl.col("poc") != pl.col("poc").shift(1).over("child")
+    ep = ep.with_columns(_first=first_of("child"))
+    first = pl.col("_first")
+    first_in_poc = pl.col("poc") != prev_in(pl.col("poc"), first)
     breaks = pl.col("_opens") | (pl.col("_temp") & first_in_poc.fill_null(True))
-    ep = ep.with_columns(carer_spell=breaks.cast(pl.Int32).cum_sum().over("child"))
+    ep = ep.with_columns(carer_spell=cum_sum_in(breaks.cast(pl.Int32), first)).drop("_first")
     ep = ep.with_columns(carer_start=pl.col("decom").first().over(["child", "carer_spell"]))
     spells = (
         ep.group_by(["child", "carer_spell"], maintain_order=True)
         .agg(poc=pl.col("poc").first(), _start=pl.col("carer_start").first())
-        .with_columns(_before=pl.col("_start").shift(1).over(["child", "poc"]))
+        .with_columns(_before=prev_in(pl.col("_start"), first_of("child", "poc")))
         .select("child", "carer_spell", "_before")
     )
     adoptive = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)

@@ -109,3 +109,35 @@ def concat_findings(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def episode_order(frame: pl.DataFrame) -> pl.DataFrame:
     """A child's episodes in time order: by DECOM, a zero-length episode before one starting the same day."""
     return frame.sort(["child", "decom", "dec"], nulls_last=True, maintain_order=True)
+
+
+# ---- windows over a frame sorted by its group key: a shift, cumulative sum or fill that stops at the group's
+# first row. The same values as `.over(key)`, which on ~100,000 small groups is 10-100 times slower (and
+# nested inside another `.over` evaluates once per group).
+
+
+def first_of(*keys: str) -> pl.Expr:
+    """True on the first row of each run of equal `keys` (nulls equal), the frame sorted by them."""
+    new = pl.int_range(pl.len()) == 0
+    for k in keys:
+        new = new | pl.col(k).ne_missing(pl.col(k).shift(1))
+    return new
+
+
+def prev_in(e: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """`e` on the previous row of the same group (null on a group's first row): `e.shift(1).over(key)`."""
+    return pl.when(~first).then(e.shift(1))
+
+
+def cum_sum_in(e: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """The running sum of `e` (an Int32 without nulls) within the group: `e.cum_sum().over(key)`."""
+    total = e.cum_sum()
+    return (total - pl.when(first).then(total - e).forward_fill()).cast(pl.Int32)
+
+
+def forward_fill_in(e: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """`e` with each null taken from the last non-null before it in the same group: `e.forward_fill().over(key)`."""
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    last = pl.when(e.is_not_null()).then(row).forward_fill()
+    start = pl.when(first).then(row).forward_fill()
+    return pl.when(last >= start).then(e.gather(last.fill_null(0)))

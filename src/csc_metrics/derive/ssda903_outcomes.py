@@ -19,7 +19,14 @@ from csc_metrics.derive.ssda903_care import (
     remove_short_breaks,
     with_periods,
 )
-from csc_metrics.derive.ssda903_common import ADOPTION_PLACEMENTS, episode_order, prepare, text
+from csc_metrics.derive.ssda903_common import (
+    ADOPTION_PLACEMENTS,
+    cum_sum_in,
+    episode_order,
+    first_of,
+    prepare,
+    text,
+)
 from csc_metrics.io.model import ROW, SRC
 
 OC2_ANSWERS = ["health_assessment", "immunisations", "teeth_check", "health_check", "convicted",
@@ -109,7 +116,7 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
     spells = carer_spells(episodes).select("child", "decom", "carer_start")
     is_a = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)
     group = ["child", "poc"]
-    ep = ep.with_columns(_a=is_a, _run=(~is_a).cast(pl.Int32).cum_sum().over(group))
+    ep = ep.with_columns(_a=is_a, _run=cum_sum_in((~is_a).cast(pl.Int32), first_of(*group)))
     per = ep.group_by(group, maintain_order=True).agg(
         adopted=pl.col("dec").last(),
         rec=text("rec").last(),

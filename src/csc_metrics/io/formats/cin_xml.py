@@ -171,17 +171,17 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
     buffers = {t: _Buffer([c.name for c in schemas[t].columns if c.name in set(fields[t].values())]) for t in TABLES}
     stack: list[str] = []  # element names open
     records: list[_Record] = []
+    current: _Record | None = None  # the innermost open record (records[-1])
+    current_fields: dict[str, str] = {}  # its leaves: element name -> column
+    det = 0  # the ordinal of the open CINdetails (0: none open)
     skip_depth = 0  # > 0: inside an unknown element's subtree
     text: list[str] | None = None  # collecting a leaf's text
     leaf: str | None = None
     skipped: dict[str, Skipped] = {}
     elements: set[str] = set()
-    state = {"pos": 0}
+    pos = 0  # the Child's position in the file
     parser = expat.ParserCreate()
     parser.buffer_text = True
-
-    def details() -> int:
-        return next((r.ord for r in reversed(records) if r.name == "CINdetails"), 0)
 
     def skip(name: str, repeated: bool = False) -> None:
         nonlocal skip_depth
@@ -190,37 +190,34 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             skipped[generic].count += 1
         else:
             where = generic
-            if records:
-                rec = records[-1]
+            if current is not None:
                 par = records[-2].ord if len(records) > 1 else 0
-                where = element_path(rec.table, state["pos"], details(), par, rec.ord) + "/" + name
+                where = element_path(current.table, pos, det, par, current.ord) + "/" + name
             skipped[generic] = Skipped(generic, where, parser.CurrentLineNumber, repeated=repeated)
         skip_depth = 1
 
-    def collect() -> None:  # a leaf's text goes straight to its list (a C-level call per text run)
-        nonlocal text
-        text = []
-        parser.CharacterDataHandler = text.append
-
+    # the handlers run once per element: the common case (a leaf of the open record) comes first, with as few
+    # Python operations as possible; a leaf's text goes straight to its list (a C-level call per text run)
     def start(name: str, attrs: object) -> None:
-        nonlocal skip_depth, leaf
-        if ":" in name:
-            name = name.rpartition(":")[2]
+        nonlocal skip_depth, leaf, text, current, current_fields, det, pos
         if skip_depth:
             skip_depth += 1
             return
+        if ":" in name:
+            name = name.rpartition(":")[2]
         if text is not None:  # an element inside a leaf: not a leaf after all
             parser.CharacterDataHandler = None
             skip(name)
             return
-        current = records[-1] if records else None
-        if current is not None and name in current.fields:  # the common case: a leaf of the open record
+        column = current_fields.get(name)
+        if column is not None:  # the common case: a leaf of the open record
             elements.add(name)
-            if current.fields[name] in current.values:
+            if column in current.values:  # type: ignore[union-attr]
                 skip(name, repeated=True)
                 return
             leaf = name
-            collect()
+            text = []
+            parser.CharacterDataHandler = text.append
             stack.append(name)
             return
         elements.add(name)
@@ -228,18 +225,22 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             table, parent = RECORDS[name]
             if (current.name if current else None) == parent:
                 if current is not None:
-                    current.counts[name] = current.counts.get(name, 0) + 1
-                    ord_ = current.counts[name]
+                    current.counts[name] = ord_ = current.counts.get(name, 0) + 1
                 else:
                     ord_ = 1
                     if name == "Child":
-                        state["pos"] += 1
-                records.append(_Record(table, name, parser.CurrentLineNumber, ord_, fields[table]))
+                        pos += 1
+                current = _Record(table, name, parser.CurrentLineNumber, ord_, fields[table])
+                current_fields = current.fields
+                if name == "CINdetails":
+                    det = ord_
+                records.append(current)
                 stack.append(name)
                 return
         elif name in LISTS and current is not None and LISTS[name][1] == current.name:
             leaf = name
-            collect()
+            text = []
+            parser.CharacterDataHandler = text.append
             stack.append(name)
             return
         elif name in WRAPPERS:
@@ -248,9 +249,7 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
         skip(name)
 
     def end(name: str) -> None:
-        nonlocal skip_depth, text, leaf
-        if ":" in name:
-            name = name.rpartition(":")[2]
+        nonlocal skip_depth, text, leaf, current, current_fields, det
         if skip_depth:
             skip_depth -= 1
             return
@@ -258,21 +257,27 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
         if text is not None:
             parser.CharacterDataHandler = None
             value = "".join(text).strip() or None
-            current = records[-1]
             if leaf in LISTS:
                 table = LISTS[leaf][0]
-                n = current.counts[leaf] = current.counts.get(leaf, 0) + 1
-                par = current.ord if current.name != "Child" else 0
+                n = current.counts[leaf] = current.counts.get(leaf, 0) + 1  # type: ignore[union-attr]
+                par = current.ord if current.name != "Child" else 0  # type: ignore[union-attr]
                 buffers[table].add({list_columns[leaf]: value} if value else {}, parser.CurrentLineNumber,
-                                   state["pos"], details(), par, n)
+                                   pos, det, par, n)
             elif value is not None:
-                current.values[current.fields[leaf]] = value  # type: ignore[index]
+                current.values[current_fields[leaf]] = value  # type: ignore[union-attr, index]
             text, leaf = None, None
             return
-        if records and records[-1].name == name:
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if current is not None and current.name == name:
             rec = records.pop()
-            det = rec.ord if name == "CINdetails" else details()
-            buffers[rec.table].add(rec.values, rec.line, state["pos"] if name != "Header" else 0, det, 0, rec.ord)
+            current = records[-1] if records else None
+            current_fields = current.fields if current is not None else {}
+            if name == "CINdetails":
+                rec_det, det = det, 0
+            else:
+                rec_det = det
+            buffers[rec.table].add(rec.values, rec.line, pos if name != "Header" else 0, rec_det, 0, rec.ord)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end

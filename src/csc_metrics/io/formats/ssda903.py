@@ -104,7 +104,7 @@ class Ssda903Format:
             read = read_sheets(csvs, set(opts.named), definitions, schemas, digests=opts.digests)
             diags += read.diagnostics
             unrecognised += read.unrecognised
-            parts += [_split_source(td, i) for td in read.tables.values() for i in range(len(td.sources))]
+            parts += [part for td in read.tables.values() for part in _split_sources(td)]
         for path in xmls:
             from csc_metrics.io.formats.ssda903_xml import read_xml
 
@@ -139,10 +139,14 @@ class Ssda903Format:
         return out
 
 
-def _split_source(td: TableData, i: int) -> TableData:
-    """The rows of source `i` of a table, as a table of its own (`__src` 0)."""
-    rows = td.frame.filter(pl.col(SRC) == i).with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC))
-    return TableData(td.schema, rows, [td.sources[i]])
+def _split_sources(td: TableData) -> list[TableData]:
+    """The rows of each source of a table, as a table of its own (`__src` 0), in the order of the sources."""
+    parts = td.frame.partition_by(SRC, as_dict=True, maintain_order=True)
+    out = []
+    for i, source in enumerate(td.sources):
+        rows = parts.get((i,), td.frame.clear()).with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC))
+        out.append(TableData(td.schema, rows, [source]))
+    return out
 
 
 def _max_decom(td: TableData) -> date | None:
