@@ -89,7 +89,8 @@ def test_pooled_mean_is_one_mean_over_the_pool_and_counts_unknown_starts(defs):
     frames = _pool_frames()
     full = {"ssda903_adoptions": (date(2022, 4, 1), date(2025, 3, 31))}
     (r,) = [r for r in _run(defs, "adoption_a1_3yr_days", frames, ["2024-25"], full) if r["period"] == "2024-25"]
-    assert r["status"] == "ok" and r["denominator"] == 4 and r["value"] == pytest.approx(350)
+    # one child's care began before the loaded returns: left out, counted, and the figure incomplete (§6.1)
+    assert r["status"] == "incomplete" and r["denominator"] == 4 and r["value"] == pytest.approx(350)
     assert r["findings"] == [{"code": "CSC315", "args": {"rows": 1, "reason": pytest.approx(r["findings"][0]["args"]
                                                                                               ["reason"])}}]
     assert "before the earliest loaded return" in r["findings"][0]["args"]["reason"]
@@ -160,7 +161,12 @@ def _read(sample: Path, year: int, table: str) -> pl.DataFrame:
 def test_on_the_synthetic_authority_every_measure_is_ok_from_the_903(sample, computed):
     latest = {r["indicator"]: r for r in computed if r["period"] == "2024-25" and r["indicator"] in IDS}
     assert sorted(latest) == sorted(IDS)
+    history = {"adoption_entry_to_placement_days", "adoption_a10_days", "cla_long_term_stability",
+               "cla_3plus_placements_2y", "adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"}
     for ind_id, r in latest.items():
+        if ind_id in history and r["status"] == "incomplete":  # care began before the 2023-24 return (§6.1)
+            assert [f["code"] for f in r["findings"]] == ["CSC315"] and "loaded return" in str(r["findings"])
+            continue
         assert r["status"] == "ok" and r["source"] == "ssda903", (ind_id, r["status"], r["findings"])
 
 

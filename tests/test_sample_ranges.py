@@ -64,13 +64,8 @@ NO_RANGE = {
 # Not in range yet (the report of the generator branch says why); each must stay exactly as listed here, so a fix
 # shows up as a failure that asks for the entry to go.
 NOT_YET = {
-    # the 2-year window of 2023-24 starts a year before the first loaded return (2023-24): placements that
-    # ended before 1 April 2023 are not in the inputs, yet the engine reports the figure `ok`
-    ("cla_3plus_placements_2y", "2023-24"): "look-back before the loaded returns",
     # the generator's placement history before List 8's 12 months has too few moves (about 5% against 23%)
     ("cla_3plus_placements_2y", "2024-25"): "generator: too few moves 12-24 months back",
-    # the carer spells of 2023-24 reach back before the loaded returns (as above) and the history is too settled
-    ("cla_long_term_stability", "2023-24"): "look-back before the loaded returns; history too settled",
 }
 # on the sample: no PL_DISTANCE in the episodes and no --postcodes file, so `unavailable` (the reason says so)
 UNAVAILABLE = {"cla_placed_20_miles_out"}
@@ -104,7 +99,9 @@ def test_the_sample_falls_in_the_england_sanity_ranges(results):
         checked.add(r["indicator"])
         if not lo <= r["value"] <= hi:
             outside[(r["indicator"], r["period"])] = round(r["value"], 1)
-    assert checked == set(RANGES) - UNAVAILABLE  # every range checked in at least one year
+    # every range checked in at least one year, but for a measure incomplete in every year of the sample since
+    # children whose care began before the first loaded return are left out (returns.md §6.1)
+    assert checked == set(RANGES) - UNAVAILABLE - {"cla_long_term_stability"}
     assert set(outside) == set(NOT_YET), outside
 
 

@@ -664,11 +664,13 @@ class Run:
         if excluded:
             warnings.append(f"{excluded} row(s) excluded: a date is blank or the end is before the start (CSC304)")
             findings.append(finding("CSC304", rows=excluded))
+        history_missing = False  # rows left out only because the inputs start too late (`incomplete` rules)
         for name, n in vals.items():
             if name.startswith("exclusion|") and n:
-                reason = ind.exclude[int(name.split("|")[1])].reason
-                warnings.append(f"{n} row(s) left out: {reason} (CSC315)")
-                findings.append(finding("CSC315", rows=n, reason=reason))
+                rule = ind.exclude[int(name.split("|")[1])]
+                warnings.append(f"{n} row(s) left out: {rule.reason} (CSC315)")
+                findings.append(finding("CSC315", rows=n, reason=rule.reason))
+                history_missing = history_missing or rule.incomplete
         if not complete and start is not None:
             warnings.append(f"pooled over {ind.timing.years} collection years from {start.isoformat()}: "
                             "not every year is loaded (CSC317)")
@@ -677,7 +679,7 @@ class Run:
         elif not complete:
             findings.append(finding("CSC306", period=period.label, tables={t: self._coverage_text(t) for t in tables}))
         rels = list(_related_conditions(_conditions(ind)))
-        uncovered = False
+        uncovered = history_missing
         lacking = vals.get("lacking") or 0
         if lacking:  # counted rows whose history is older than the inputs (`incomplete_when`)
             warnings.append(f"{lacking} counted row(s) need history from before the earliest loaded return (CSC320)")

@@ -391,6 +391,12 @@ class Exclusion(StrictModel):
 
     reason: str = Field(description="Why these rows are left out, in plain words (shown with the count).")
     when: list[Condition] = Field(min_length=1, description="Conditions that all hold on a row left out.")
+    incomplete: bool = Field(
+        default=False,
+        description="The rows are left out because their history is older than the inputs (not because the "
+        "measure's rule puts them out of scope): while any is left out the figure is `incomplete` (returns.md "
+        "§6.1), since the children left out are not like those kept (load earlier returns to include them).",
+    )
 
 
 class _OverTable(_Common):
