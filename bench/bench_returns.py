@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from peer import machine  # noqa: E402
+from peer import machine, timed  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "returns"
 CHILDREN, SEED, COPIES = 1_352_370, 2030, 9
@@ -48,15 +46,7 @@ CLI = [sys.executable, "-m", "csc_metrics"]
 
 def run(cmd: list[str]) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak resident KB) of one process run to its exit; fails on a non-zero exit."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
-                                env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        if os.waitstatus_to_exitcode(status):
-            err.seek(0)
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read().decode()[-2000:]}")
+    wall, usage = timed(cmd)
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 

@@ -61,8 +61,9 @@ def peer_python(peer: Path | None) -> str:
     return str(python)
 
 
-def run(cmd: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak resident KB) of one process run to its exit; fails loudly on a non-zero exit."""
+def timed(cmd: list[str]) -> tuple[float, os.struct_rusage]:
+    """(wall seconds, the kernel's resource usage) of one process run to its exit; fails loudly on a non-zero
+    exit."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
@@ -73,6 +74,12 @@ def run(cmd: list[str]) -> tuple[float, int]:
         if proc.returncode:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
+    return seconds, usage
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak resident KB) of one process run to its exit."""
+    seconds, usage = timed(cmd)
     return seconds, usage.ru_maxrss  # KB on Linux
 
 

@@ -61,8 +61,23 @@ def row_key(indicator: str, source: str) -> str:
     return indicator if source == "annex_a" else f"{indicator}-{source}"
 
 
+class _FromOneSource:
+    """A row or breakdown of one indicator from one source: its id in the page and its source's name."""
+
+    indicator: str
+    source: str
+
+    @property
+    def key(self) -> str:
+        return row_key(self.indicator, self.source)
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(_FromOneSource):
     indicator: str
     title: str
     section: str
@@ -87,14 +102,6 @@ class Row:
     by_period: dict[str, Result] = field(default_factory=dict)  # every stored figure, by period label
     min_base: int = DEFAULT_MIN_BASE
     source: str = "annex_a"  # every figure of the row comes from this one source
-
-    @property
-    def key(self) -> str:
-        return row_key(self.indicator, self.source)
-
-    @property
-    def source_label(self) -> str:
-        return source_label(self.source)
 
     @property
     def annualised(self) -> bool:
@@ -123,7 +130,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Breakdown:
+class Breakdown(_FromOneSource):
     indicator: str
     title: str
     section: str
@@ -135,14 +142,6 @@ class Breakdown:
     sources: list[str] = field(default_factory=list)
     source: str = "annex_a"
     multiple: bool = False  # one case may fall in several categories: the shares can add to more than 100%
-
-    @property
-    def key(self) -> str:
-        return row_key(self.indicator, self.source)
-
-    @property
-    def source_label(self) -> str:
-        return source_label(self.source)
 
 
 @dataclass(frozen=True)
