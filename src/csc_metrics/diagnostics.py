@@ -170,6 +170,7 @@ CODES: dict[str, str] = {
     "CSC316": "cohort measure computed for collection years only",
     "CSC317": "pooled measure: not every pooled collection year is loaded",
     "CSC320": "counted rows need history from before the earliest loaded return: load the previous return",
+    "CSC321": "the inputs hold no day of the period for a table the figure needs: no figure (no_data, unavailable)",
     # comparison
     "CSC401": "unknown local authority code",
     "CSC402": "no statistical neighbours in this model",

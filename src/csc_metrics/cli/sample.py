@@ -44,6 +44,10 @@ def sample(
         "--ssda903-xml",
         help="Write the SSDA903 returns as XML instead of CSV: ssda903_xml/ (one EXPSSDA903 file per year, with "
              "truth.json; implies --ssda903).")] = False,
+    ssda903_history: Annotated[int, typer.Option(
+        "--ssda903-history",
+        help="Also the SSDA903 returns of this many collection years before the first year (0-10), for the "
+             "measures that look back to the start of a period of care (A1, A10, stability).")] = 0,
 ) -> None:
     """Write a **synthetic** Annex A extract (Lists 1-11) for a child population of a given size.
 
@@ -63,7 +67,9 @@ def sample(
     dd/mm/yyyy) and `ssda903/truth.json` (figures known by construction: children looked after at each 31
     March, starts, cessations by reason, the 12-month cohort, stability, outcomes); `--ssda903-xml` writes
     the same returns as XML instead, `sample_data/ssda903_xml/SSDA903_2024.xml` ... (one `EXPSSDA903` file
-    per year, with `truth.json`). The episodes follow the List 8 periods of care, and `--messy` adds the
+    per year, with `truth.json`). `--ssda903-history 4` adds the returns of the four years before (periods of
+    care over before the lists begin included), so that no child of the sample's years lacks the start of
+    their period of care. The episodes follow the List 8 periods of care, and `--messy` adds the
     SSDA903 defects too. England scale (`--children 12000000`) takes a few minutes; xlsx is limited to
     1,048,575 rows per list.
 
@@ -86,6 +92,6 @@ def sample(
         raise ConfigError(f"--end {end!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2025-03-31") from exc
     paths = generate_sample(out, children=children, years=years, seed=seed, end=end_date, messy=messy,
                             fmt=fmt.value, cin=cin, cin_csv=cin_csv, ssda903=ssda903 or ssda903_xml,
-                            ssda903_xml=ssda903_xml)
+                            ssda903_xml=ssda903_xml, ssda903_history=ssda903_history)
     size = sum(p.stat().st_size for p in paths)
     err_console.print(f"wrote {len(paths)} file(s) to {out} ({size / 1e6:.1f} MB)")

@@ -297,6 +297,15 @@ class Run:
                 return False
         return True
 
+    def not_held(self, tables: list[str], period: Period) -> list[str]:
+        """The tables that share no day with the period (none held, or held only for other periods)."""
+        out = []
+        for t in tables:
+            cov = self.s.coverage.get(t)
+            if cov is None or cov[1] < period.start or cov[0] > period.end:
+                out.append(t)
+        return out
+
     # -- base frames
     def lookups(self, table: TableSchema, inds: list[Any]) -> tuple[dict[str, str], list[tuple[str, pl.LazyFrame | None]]]:
         """The look-up flag columns a table's indicators need: lookup key -> column name, and per column the
@@ -646,6 +655,7 @@ class Run:
                category: str | None = None) -> dict[str, Any]:
         tables = [table.id, *(rel.id for c in _related_conditions(_conditions(ind))
                               if not isinstance(ind, BreakdownIndicator) and (rel := self.defs.table(c.related.table)))]
+        tables += [act.id for c in _active_conditions(_conditions(ind)) if (act := self.defs.table(c.active.table))]
         tables = list(dict.fromkeys(tables))
         pooled = ind.timing.basis == "cohort" and ind.timing.years > 1
         start = cohort_span(ind.timing, period.end)[0] if pooled else None
@@ -705,6 +715,14 @@ class Run:
             status = "incomplete"  # part of the period or of a look-up window is missing: never `ok`
         elif value is None:
             status = "empty"
+        if as_at is None and (absent := self.not_held(tables, period)):
+            # the inputs hold no day of the period (a year before the first loaded return: its stocks and flows
+            # are not published from later returns), or a table the figure needs is absent for it (SWEpisodes
+            # before 2023-24): nothing to show, whatever the rows give
+            status, num, den, value = ("no_data" if absent[0] == table.id else "unavailable"), None, None, None
+            cov = self._coverage_text(absent[0])
+            warnings, findings = [], [finding("CSC321", period=period.label, table=absent[0],
+                                              coverage=f"{cov[0]} to {cov[1]}" if cov else "no period")]
         return {
             "indicator": ind.id,
             "period": period.label,
@@ -732,6 +750,8 @@ class Run:
         period: Period = count["period_obj"]
         res = dict(count, indicator=ind.id, unit="rate_per_10k", warnings=list(count["warnings"]),
                    findings=list(count["findings"]))
+        if count["status"] in ("no_data", "unavailable"):
+            return res  # no count, no rate
         pop = self.s.population(period) if self.s.population else None
         flow = kind_of(ind, self.defs) == "flow"
         annualise = flow and ind.annualise and period.months < 12
@@ -833,7 +853,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
     for ind in needed.values():
         if not isinstance(ind, RateIndicator) and ind.timing.basis == "cohort":
             got = results.setdefault(ind.id, [])
-            if not got or got[0]["status"] != "no_data":
+            if not got or not all(r["status"] == "no_data" for r in got):
                 got.extend(run.not_collection_years(ind))
     for ind in needed.values():
         if isinstance(ind, RateIndicator):
@@ -843,7 +863,7 @@ def evaluate(defs: Definitions, indicators: list[AnyIndicator], frames: dict[str
                 # the count in use is another source's recipe (this rate has none for it): never mix sources
                 missing = next((t for t in source_tables(own, defs) if t not in frames), getattr(own, "table", ind.of))
                 counts = run.no_data(own, missing)
-            if counts and counts[0]["status"] in ("no_data", "unavailable"):
+            if counts and all(c["status"] in ("no_data", "unavailable") for c in counts):
                 results[ind.id] = [dict(c, indicator=ind.id, unit="rate_per_10k", findings=list(c["findings"]))
                                    for c in counts]
             else:

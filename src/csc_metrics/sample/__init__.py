@@ -65,6 +65,7 @@ def generate_sample(
     cin_csv: bool = False,
     ssda903: bool = False,
     ssda903_xml: bool = False,
+    ssda903_history: int = 0,
 ) -> list[Path]:
     """Write a synthetic Annex A extract into the folder `out`; return the files written.
 
@@ -74,11 +75,13 @@ def generate_sample(
     census as flattened VCIN-style CSVs instead of the XML.
 
     `ssda903`: also the SSDA903 returns of the same children (`sample.ssda903`), one per year, as CSV tables or,
-    with `ssda903_xml`, as XML. Every year of a return is written once, so the folder reads as it is."""
+    with `ssda903_xml`, as XML; `ssda903_history` more returns for the collection years before. Every year of a return is written once, so the folder reads as it is."""
     if children < 100:
         raise ConfigError(f"--children must be at least 100 (got {children})")
     if not 1 <= years <= 10:
         raise ConfigError(f"--years must be between 1 and 10 (got {years})")
+    if not 0 <= ssda903_history <= 10:
+        raise ConfigError(f"--ssda903-history must be between 0 and 10 (got {ssda903_history})")
     if fmt not in ("csv", "xlsx"):
         raise ConfigError(f"unknown format {fmt!r}", hint="use csv or xlsx")
     tables, code_sets = list_schemas()
@@ -100,7 +103,7 @@ def generate_sample(
     if ssda903 or ssda903_xml:
         from csc_metrics.sample.ssda903 import generate_903
 
-        extra += generate_903(out, frames, w, d, messy=messy, xml=ssda903_xml)
+        extra += generate_903(out, journeys, frames, w, d, history=ssda903_history, messy=messy, xml=ssda903_xml)
     if fmt == "xlsx":
         return [_write_xlsx(out, typed, tables, d, w.end, messy), *extra]
     texts = {n: as_text(df) for n, df in typed.items()}

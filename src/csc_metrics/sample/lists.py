@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -133,6 +133,24 @@ def build_lists(j: Journeys, w: jr.Window, d: Draw, hols: Sequence[date]) -> dic
         out[n] = joined.with_columns(age_years=age_at(pl.col("date_of_birth"), pl.lit(w.end)))
     out[11] = adopters
     return out
+
+
+def earlier_lists(j: Journeys, w: jr.Window, d: Draw, since: date) -> dict[int, pl.DataFrame]:
+    """Lists 8, 10 and 11 as if their history began at `since` (before `w.hist`): the rows of the lists plus
+    the periods of care, adoptions and adopters over between `since` and `w.hist`, drawn alike (every draw keys
+    on the row), for returns of earlier years. Filtered from `w.hist` on, each is its list."""
+    early = replace(w, hist=since)
+    adoption, adopters = _adoption(j.care, early, d)
+    frames = {8: _looked_after(j.care, early, d, j.workers), 10: adoption}
+    out = {n: df.join(j.people, on="cid", how="left") for n, df in frames.items()}
+    return {**out, 11: adopters}
+
+
+def care_leavers_at(j: Journeys, w: jr.Window, d: Draw, end: date) -> pl.DataFrame:
+    """List 9's young people as the list would have held them on `end` (aged 17-21 then), with the child-level
+    attributes; only who they are and their eligibility mean anything for an earlier year."""
+    care = j.care.filter(pl.col("cla_start") <= end)
+    return _care_leavers(care, replace(w, end=end), d, j.workers).join(j.people, on="cid", how="left")
 
 
 def _people(people: pl.DataFrame, w: jr.Window, d: Draw) -> pl.DataFrame:

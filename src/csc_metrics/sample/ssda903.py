@@ -29,7 +29,8 @@ import polars as pl
 from csc_metrics.errors import InputError
 from csc_metrics.sample.draw import Draw, age_at, days
 from csc_metrics.sample.journeys import Window
-from csc_metrics.sample.lists import EET, IN_TOUCH, NEET, SUPPORTED_REGISTERED
+from csc_metrics.sample.lists import (EET, IN_TOUCH, NEET, SUPPORTED_REGISTERED, Journeys, care_leavers_at,
+                                      earlier_lists)
 from csc_metrics.sample.ssda903_messy import make_messy_903
 
 # DfE CSV headers (returns.md §1.1), in order
@@ -61,14 +62,23 @@ def year_of(d: date) -> int:
     return d.year if d.month <= 3 else d.year + 1
 
 
-def generate_903(out: Path, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *, messy: bool = False,
-                 xml: bool = False) -> list[Path]:
-    """Write the SSDA903 returns for the financial years of `w` into `out` (CSV tables in `ssda903/`, or with
-    `xml` one XML file per year in `ssda903_xml/`); return the files written."""
-    years = list(range(year_of(w.start), w.end.year + 1 if w.end.month <= 3 else w.end.year + 2))
-    periods = _periods(lists[8], w)
+def generate_903(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Window, d: Draw, *,
+                 history: int = 0, messy: bool = False, xml: bool = False) -> list[Path]:
+    """Write the SSDA903 returns for the financial years of `w`, and for the `history` collection years before
+    them, into `out` (CSV tables in `ssda903/`, or with `xml` one XML file per year in `ssda903_xml/`); return
+    the files written. The earlier returns hold the same children's earlier episodes (periods of care over
+    before the lists begin included), so that measures reaching back to the start of a period of care (A1, A10,
+    the stability cohorts) find it."""
+    first = year_of(w.start) - history
+    years = list(range(first, w.end.year + 1 if w.end.month <= 3 else w.end.year + 2))
+    since = date(first - 1, 4, 1)
+    wide = earlier_lists(j, w, d, since) if since < w.hist else lists
+    periods = _periods(wide[8], w)
     eps = _episodes(periods, d)
-    returns = {y: _return(y, periods, eps, lists, w, d) for y in years}
+    returns = {}
+    for y in years:
+        leavers = lists[9] if y == w.end.year else care_leavers_at(j, w, d, date(y, 3, 31))
+        returns[y] = _return(y, periods, eps, {**wide, 9: leavers}, w, d)
     folder = out / ("ssda903_xml" if xml else "ssda903")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -133,27 +143,40 @@ def _placements(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
     """Each period's placements: `j` = 0 (from the start of care) to the List 8 one (from `placement_start`).
 
     Case A: the List 8 placement began with the period: one placement. Case B: it began more than 12 months
-    before: one or two earlier ones, all before the 12 months. Case C: `placements_last_12m - 2` placements
-    evenly spaced between max(start of care, 12 months ago) and `placement_start` (as many as the days allow)."""
+    before: earlier placements from the start of care to it. Case C: `placements_last_12m - 2` placements
+    evenly spaced between max(start of care, 12 months ago) and `placement_start` (as many as the days allow),
+    after the earlier placements up to 12 months ago. The earlier moves (`_history`) come at `MOVES` a year,
+    faster for an unsettled child (most of those whose List 8 placement began in the last 2 years), so List 8's count
+    of the last 12 months stays as it is and the two-year and long-term figures of every year are realistic."""
     rid = pl.col("pid") * 64
     one = pl.col("placement_start") == pl.col("cla_start")
     old = pl.col("placement_start") <= pl.col("year_ago")
     lo = pl.when(old).then(pl.col("cla_start")).otherwise(pl.max_horizontal("cla_start", "year_ago"))
     p = p.with_columns(rid=rid).with_columns(_lo=lo).with_columns(
         _gap=(pl.col("placement_start") - pl.col("_lo")).dt.total_days())
-    mid = (d.chance(9001, 0.4) & (pl.col("_gap") >= 3)).cast(pl.Int64)
     k = (
         pl.when(one).then(-1)
-        .when(old).then(pl.when(pl.col("placement_start") == pl.col("year_ago")).then(0).otherwise(mid))
+        .when(old).then(0)
         .otherwise(pl.min_horizontal(pl.col("placements_last_12m") - 2, pl.col("_gap") - 1).clip(lower_bound=0))
     )
-    p = p.with_columns(_k=k.cast(pl.Int64))
-    rows = p.with_columns(j=pl.int_ranges(0, pl.col("_k") + 2)).explode("j").with_columns(
-        n=pl.col("_k") + 2, rid=pl.col("pid") * 64 + pl.col("j"))
+    # the earlier moves: between the start of care and the placement open 12 months ago (Case C) or the List 8
+    # placement (Case B)
+    until = pl.when(one).then(pl.col("cla_start")).when(old).then(pl.col("placement_start")).otherwise(
+        pl.col("_lo"))
+    p = p.with_columns(_k=k.cast(pl.Int64), _span=(until - pl.col("cla_start")).dt.total_days())
+    recently = pl.col("placement_start") > pl.col("as_of").dt.offset_by("-24mo")
+    p = p.with_columns(_h=_history(d, pl.col("_span"), recently))
+    rows = p.with_columns(j=pl.int_ranges(0, pl.col("_h") + pl.col("_k") + 2)).explode("j").with_columns(
+        n=pl.col("_h") + pl.col("_k") + 2, rid=pl.col("pid") * 64 + pl.col("j"))
     last = pl.col("j") == pl.col("n") - 1
-    between = pl.col("_lo") + days((pl.col("j") * pl.col("_gap") / (pl.col("_k") + 1)).floor().cast(pl.Int64))
-    start = pl.when(pl.col("j") == 0).then(pl.col("cla_start")).when(last).then(pl.col("placement_start")).otherwise(
-        between)
+    # the i-th earlier move inside the i-th of `_h` equal parts of the span, a random day in it
+    width = (pl.col("_span") - 1) / pl.max_horizontal("_h", pl.lit(1))
+    before = pl.col("cla_start") + days(
+        1 + ((pl.col("j") - 1 + d.u(9016)) * width).floor().cast(pl.Int64))
+    recent = pl.col("j") - pl.col("_h")
+    between = pl.col("_lo") + days((recent * pl.col("_gap") / (pl.col("_k") + 1)).floor().cast(pl.Int64))
+    start = (pl.when(pl.col("j") == 0).then(pl.col("cla_start")).when(last).then(pl.col("placement_start"))
+             .when(pl.col("j") <= pl.col("_h")).then(before).otherwise(between))
     earlier = d.choice(9002, EARLIER)
     # placed for adoption with the current foster carers (A5) after an earlier placement
     same_carer = last & (pl.col("placement_type") == "A5") & (pl.col("n") >= 2)
@@ -187,6 +210,19 @@ def _placements(p: pl.DataFrame, d: Draw) -> pl.DataFrame:
         [pl.when(before_a5).then(pl.col(c).shift(-1).over("pid")).otherwise(pl.col(c)).alias(c)
          for c in ("provider", "postcode", "urn")])
     return rows.select("pid", "j", "p_start", "place", "provider", "postcode", "urn", "same_carer")
+
+
+MOVES = (0.1, 1.2)  # earlier placement moves a year: settled, unsettled child
+UNSETTLED = (0.06, 0.88)  # chance a child is unsettled: settled in List 8's placement for 2 years, or not
+
+
+def _history(d: Draw, span: pl.Expr, moved: pl.Expr) -> pl.Expr:
+    """How many moves a child had in `span` days before the recent placements: `MOVES` a year, rounded at
+    random, at most one every 3 days and 30 in all."""
+    rate = pl.when(d.chance(9015, pl.when(moved).then(UNSETTLED[1]).otherwise(UNSETTLED[0]))).then(
+        MOVES[1]).otherwise(MOVES[0])
+    n = (rate * span / 365.25 + d.u(9017)).floor().cast(pl.Int64)
+    return pl.min_horizontal(n, (span - 1) // 3, pl.lit(30)).clip(lower_bound=0)
 
 
 def _legal(p: pl.DataFrame) -> pl.DataFrame:
