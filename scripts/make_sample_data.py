@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 # 45,079: ONS mid-2024 children aged 0-17 in LA 808 (Stockton-on-Tees); seed 2030 gives an adoption order in
 # every quarter; two financial years, 2023-24 and 2024-25, ending on the default --end 2025-03-31
-OPTIONS = ["--children", "45079", "--seed", "2030", "--years", "2", "--ssda903", "--cin"]
+OPTIONS = ["--children", "45079", "--seed", "2030", "--years", "2", "--ssda903", "--ssda903-history", "4", "--cin"]
 COMMAND = " ".join(["csc-metrics", "sample", "--out", "sample_data", *OPTIONS])
 SHIPPED = ["list_*.csv", "ssda903/*.csv", "ssda903/truth.json", "cin_census_*.xml", "truth_cin_census.json"]
 HAND_WRITTEN = {"README.md", "csc-metrics.toml"}

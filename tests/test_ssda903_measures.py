@@ -14,6 +14,7 @@ from tests.ssda903_helpers import ep, episodes, header
 from typer.testing import CliRunner
 
 from csc_metrics.cli import app
+from csc_metrics.results import DEFAULT_MIN_BASE
 from csc_metrics.engine.calendar import WorkingCalendar
 from csc_metrics.engine.derive import build_derived
 from csc_metrics.engine.periods import parse_period
@@ -87,8 +88,10 @@ def test_every_id_from_the_903_with_its_source_and_a_sane_value(yearly: dict) ->
             else:
                 assert r["status"] == "ok", (ind, r["status"], r["findings"])
         lo, hi = SANITY.get(ind, (None, None))
-        if lo is not None:
+        if lo is not None and (rows[0]["denominator"] or 0) >= DEFAULT_MIN_BASE:
             assert lo <= rows[0]["value"] <= hi, (ind, rows[0]["value"])
+        elif lo is not None:  # a small base (5 of 9 children is 56%): the shipped sample checks the range
+            assert 0 <= rows[0]["value"] <= 100, (ind, rows[0]["value"])
     # cla_per_10k for the sample authority (45,079 children, ~20 looked after): a rate, not a count
     assert 1 < got[("cla_per_10k", "2024-25", None)]["value"] < 120
 
