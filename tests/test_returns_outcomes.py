@@ -143,7 +143,10 @@ def test_staying_put_uses_the_final_non_short_break_episode():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    run_cli(["sample", "--out", out, "--ssda903", "--years", "3", "--children", "20000", "--seed", "2025"])
+    # with the returns of the three years before (--ssda903-history 3): every adopted child's period of care
+    # starts in a loaded return, so A1 and A10 (single and pooled) leave no child out
+    run_cli(["sample", "--out", out, "--ssda903", "--years", "3", "--ssda903-history", "3", "--children", "20000",
+             "--seed", "2025"])
     return out / "ssda903"
 
 
@@ -161,13 +164,13 @@ def _read(sample: Path, year: int, table: str) -> pl.DataFrame:
 def test_on_the_synthetic_authority_every_measure_is_ok_from_the_903(sample, computed):
     latest = {r["indicator"]: r for r in computed if r["period"] == "2024-25" and r["indicator"] in IDS}
     assert sorted(latest) == sorted(IDS)
-    history = {"adoption_entry_to_placement_days", "adoption_a10_days", "cla_long_term_stability",
-               "cla_3plus_placements_2y", "adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"}
     for ind_id, r in latest.items():
-        if ind_id in history and r["status"] == "incomplete":  # care began before the 2023-24 return (§6.1)
-            assert [f["code"] for f in r["findings"]] == ["CSC315"] and "loaded return" in str(r["findings"])
-            continue
         assert r["status"] == "ok" and r["source"] == "ssda903", (ind_id, r["status"], r["findings"])
+    # the first loaded return (2019-20) cannot see where its adopted children's care began: incomplete, counted
+    first = {r["indicator"]: r for r in computed if r["period"] == "2019-20" and r["indicator"] in IDS}
+    for ind_id in ("adoption_entry_to_placement_days", "adoption_a10_days"):
+        if first[ind_id]["denominator"] or any(f["code"] == "CSC315" for f in first[ind_id]["findings"]):
+            assert first[ind_id]["status"] == "incomplete", (ind_id, first[ind_id])
 
 
 def test_on_the_synthetic_authority_the_figures_equal_the_truth(sample, computed):
@@ -185,7 +188,8 @@ def test_on_the_synthetic_authority_the_figures_equal_the_truth(sample, computed
         "cla12_sdq_received": ("sdq_scores", "sdq_5_16"),
         "care_leavers_eet": ("care_leavers_19_21_eet", "care_leavers_19_21"),
     }
-    for y in (2023, 2024, 2025):
+    assert sorted(truth) == [str(y) for y in range(2020, 2026)]  # 2022-23 to 2024-25, and 3 years before
+    for y in range(2020, 2026):
         label = f"{y - 1}-{str(y)[2:]}"
         t = truth[str(y)]
         assert t["oc2_cohort"] == t["continuously_12_months"]
@@ -198,21 +202,17 @@ def test_on_the_synthetic_authority_the_figures_equal_the_truth(sample, computed
         assert by[("adoption_order_to_match_days", label)]["denominator"] == t["adopted"] == _read(sample, y, "ad1").height
 
 
-SANITY = {  # England 2024-25 LA 10th-90th percentiles (returns.md §3.5-3.7), widened for a small LA
-    "cla12_health_assessment": (75, 100), "cla12_immunisations": (60, 100), "cla12_dental": (55, 100),
-    "cla12_development_check": (50, 100), "cla12_convicted": (0, 8), "cla12_substance_misuse": (0, 12),
-    "cla12_sdq_mean": (12, 18), "cla12_sdq_received": (60, 95), "cla12_sdq_concern": (30, 55),
-    "care_leavers_eet": (40, 70), "care_leavers_17_18_eet": (45, 85), "care_leavers_neet": (25, 55),
-    "care_leavers_higher_education": (2, 15), "care_leavers_suitable_accommodation": (75, 100),
-    "care_leavers_17_18_suitable_accommodation": (75, 100), "care_leavers_not_in_touch": (0, 12),
-    "care_leavers_staying_put": (15, 55),
+# The England sanity ranges of §3.5-3.7 are checked on the shipped sample (tests/test_sample_ranges.py RANGES,
+# as printed); the catalogue prints none for adoption, so these bounds only catch a wrong recipe (a mean of
+# days far from England's 450-500 for A1, ~190 for A2).
+ADOPTION_PLAUSIBLE = {
     "adoption_entry_to_placement_days": (250, 800), "adoption_a1_3yr_days": (250, 800),
     "adoption_a10_days": (100, 800), "adoption_a10_3yr_days": (100, 800),
     "adoption_order_to_match_days": (0, 400), "adoption_a2_3yr_days": (0, 400),
 }
 
 
-def test_sample_values_fall_in_the_england_sanity_ranges(computed):
+def test_sample_adoption_means_are_plausible(computed):
     latest = {r["indicator"]: r for r in computed if r["period"] == "2024-25"}
-    for ind_id, (lo, hi) in SANITY.items():
+    for ind_id, (lo, hi) in ADOPTION_PLAUSIBLE.items():
         assert lo <= latest[ind_id]["value"] <= hi, (ind_id, latest[ind_id]["value"])

@@ -5,6 +5,7 @@ scripts/make_sample_data.py writes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -84,7 +85,7 @@ def test_2024_25_figures_inside_england_sanity_ranges(quarterly):
     assert outside == {}
 
 
-# -- the returns: SSDA903 (2023-24, 2024-25) and CIN census (2022-23 to 2024-25) of the same children ----------
+# -- the returns: SSDA903 (2019-20 to 2024-25) and CIN census (2022-23 to 2024-25) of the same children ----------
 
 @pytest.fixture(scope="module")
 def yearly_all():
@@ -102,54 +103,65 @@ def _codes(r):
     return [f["code"] for f in r["findings"]]
 
 
-def test_the_main_command_gives_each_return_recipe_with_its_source(yearly_all):
-    """2024-25: §3.3-3.7 from the SSDA903, §3.1-3.2 from the CIN census, the rest from Annex A, each `ok`
-    except where the inputs cannot give the figure, with the reason."""
+@pytest.mark.parametrize("year", ["2023-24", "2024-25"])
+def test_the_main_command_gives_each_return_recipe_with_its_source(yearly_all, year):
+    """The sample's two years: §3.3-3.7 from the SSDA903, §3.1-3.2 from the CIN census, the rest from Annex A,
+    each `ok` except where the inputs cannot give the figure, with the reason. The SSDA903 returns from 2019-20
+    hold the start of every period of care of a child of these years, and the two earlier years the three-year
+    pooled adoption figures need, so no §3.3-3.7 figure but distance is short of history."""
     recipes = standard().recipes
     ssda903 = {i for i, src in recipes if src == "ssda903"}
     cin = {i for i, src in recipes if src == "cin_census"}
     assert len(ssda903) >= 40 and len(cin) >= 25 and not ssda903 & cin
-    got = _headline(yearly_all, "2024-25")
-    sources = {(r["indicator"], r["source"]) for r in yearly_all["results"] if r["period"] == "2024-25"}  # breakdowns too
+    got = _headline(yearly_all, year)
+    sources = {(r["indicator"], r["source"]) for r in yearly_all["results"] if r["period"] == year}  # breakdowns too
     assert {i for i, src in sources if src == "ssda903"} == ssda903
     assert {i for i, src in sources if src == "cin_census"} == cin
     assert {src for i, src in sources if i not in ssda903 | cin} == {"annex_a"}
     assert len({i for i, _ in sources}) == len(sources)  # one source per id
-    truth = json.loads((SAMPLE / "truth_cin_census.json").read_text())["2025"]
+    truth = json.loads((SAMPLE / "truth_cin_census.json").read_text())[f"20{year[-2:]}"]
     not_ok = {
         # no PL_DISTANCE in the episodes and no --postcodes file: unavailable, saying what to pass
         "cla_placed_20_miles_out": ("unavailable", ["CSC311"]),
-        # three-year pooled adoption over two loaded 903 years: incomplete (CSC317), and the adoptions whose
-        # period of care began before the 2023-24 return left out and counted (CSC315)
-        "adoption_a1_3yr_days": ("incomplete", ["CSC315", "CSC317"]),
-        "adoption_a10_3yr_days": ("incomplete", ["CSC315", "CSC317"]),
-        "adoption_a2_3yr_days": ("incomplete", ["CSC317"]),
-        # children whose period of care began before the 2023-24 return: left out, counted (CSC315), and the
-        # figure incomplete while any is (returns.md §6.1: the children left out are not like those kept)
-        "adoption_entry_to_placement_days": ("incomplete", ["CSC315"]),
-        "adoption_a10_days": ("incomplete", ["CSC315"]),
-        "cla_long_term_stability": ("incomplete", ["CSC315"]),
-        # the Annex A extract ends on 31 March 2025: March's contacts and referrals lack their 30 days
-        "contacts_to_referral": ("incomplete", ["CSC301"]),
-        "referrals_to_assessment": ("incomplete", ["CSC301"]),
-        "referrals_to_s47": ("incomplete", ["CSC301"]),
     }
+    if year == "2024-25":  # the Annex A extract ends on 31 March 2025: March's contacts and referrals lack 30 days
+        not_ok |= dict.fromkeys(["contacts_to_referral", "referrals_to_assessment", "referrals_to_s47"],
+                                ("incomplete", ["CSC301"]))
     # a review chain anchored before the 2022-23 census (the generator counts them): incomplete, CSC320
     if truth["cp_reviews_unanchored"]:
         not_ok["cp_reviews_on_time"] = ("incomplete", ["CSC320"])
     assert {i: (r["status"], _codes(r)) for i, r in got.items() if r["status"] != "ok"} == not_ok
     assert "--postcodes" in got["cla_placed_20_miles_out"]["findings"][0]["args"]["reason"]
-    for ind in ("adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"):
-        [pooled] = [f["args"] for f in got[ind]["findings"] if f["code"] == "CSC317"]
-        assert pooled["years"] == 3 and pooled["tables"]["ssda903_adoptions"][0] == "2023-04-01"  # one year short
     if truth["cp_reviews_unanchored"]:
         assert got["cp_reviews_on_time"]["findings"][0]["args"]["rows"] == truth["cp_reviews_unanchored"]
     assert all(r["value"] is not None for r in got.values() if r["status"] in ("ok", "incomplete"))
 
 
+def test_the_look_back_years_say_what_they_lack(yearly_all):
+    """2019-20 to 2022-23 hold the earlier returns (and, from 2022-23, the lists' 12 months of history and the
+    first CIN census). A figure of a year no input of its kind covers is `no_data` (CSC321: not built from
+    another year's rows), one that needs a table not collected that year `unavailable` (SWEpisodes, from
+    2023-24); the first return's measures reaching back before it are `incomplete` (returns.md §6.1)."""
+    first = _headline(yearly_all, "2019-20")
+    assert {r["source"] for r in first.values() if r["status"] == "no_data"} >= {"annex_a", "cin_census"}
+    assert {i for i, r in first.items() if r["source"] == "ssda903" and r["status"] == "incomplete"} == {
+        "cla_3plus_placements_2y", "cla_long_term_stability", "adoption_entry_to_placement_days",
+        "adoption_a10_days", "adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"}
+    for year in ("2019-20", "2020-21", "2021-22", "2022-23"):
+        got = _headline(yearly_all, year)
+        sw = got["cla_3plus_social_workers"]
+        assert (sw["status"], sw["value"], _codes(sw)) == ("unavailable", None, ["CSC321"])
+        assert sw["findings"][0]["args"]["table"] == "ssda903_sw_episodes"
+        for r in got.values():
+            if r["status"] in ("no_data", "unavailable") and r["indicator"] != "cla_placed_20_miles_out":
+                assert r["value"] is None and r["numerator"] is None, r
+    contacts = _headline(yearly_all, "2021-22")["contacts"]
+    assert (contacts["status"], contacts["value"], _codes(contacts)) == ("no_data", None, ["CSC321"])
+
+
 def test_the_903_figures_equal_the_generator_truth_for_each_year(yearly_all):
     truth = json.loads((SAMPLE / "ssda903" / "truth.json").read_text())["years"]
-    assert sorted(truth) == ["2024", "2025"]
+    assert sorted(truth) == ["2020", "2021", "2022", "2023", "2024", "2025"]
     # children, not periods of care: a child who ceases (or starts) twice in a year counts once
     counts = {"cla_at_end": "looked_after_at_31_march", "cla_started": "children_started",
               "cla_ceased": "children_ceased"}
@@ -167,7 +179,7 @@ def test_the_903_figures_equal_the_generator_truth_for_each_year(yearly_all):
     for year, t in truth.items():
         got = _headline(yearly_all, f"{int(year) - 1}-{year[2:]}")
         assert {i: got[i]["source"] for i in [*counts, *shares]} == dict.fromkeys([*counts, *shares], "ssda903")
-        for ind, key in counts.items():
+        for ind, key in counts.items():  # every return year, the first too: counts need no look-back
             assert (got[ind]["value"], got[ind]["status"]) == (t[key], "ok"), (ind, year)
         for ind, (num, den) in shares.items():
             assert (got[ind]["numerator"], got[ind]["denominator"]) == (t[num], t[den]), (ind, year)
@@ -200,7 +212,7 @@ def test_the_shipped_files_are_what_the_script_writes():
         sys.path.remove(str(ROOT / "scripts"))
     readme = (SAMPLE / "README.md").read_text()
     assert COMMAND in readme and "scripts/make_sample_data.py" in readme
-    # every file is listed: `name`, or a table row `| name |`, the 903's two years as SSDA903_{2024,2025}_...
-    names = {p.relative_to(SAMPLE).as_posix().replace("_2024_", "_{2024,2025}_").replace("_2025_", "_{2024,2025}_")
+    # every file is listed: `name`, or a table row `| name |`, the 903's years as SSDA903_{2020..2025}_...
+    names = {re.sub(r"SSDA903_20(2[0-5])_", "SSDA903_{2020..2025}_", p.relative_to(SAMPLE).as_posix())
              for p in SAMPLE.rglob("*") if p.is_file()}
     assert [n for n in sorted(names) if f"`{n}`" not in readme and f"| {n} |" not in readme] == []
