@@ -14,11 +14,11 @@ from tests.ssda903_helpers import ep, episodes, header
 from typer.testing import CliRunner
 
 from csc_metrics.cli import app
-from csc_metrics.results import DEFAULT_MIN_BASE
 from csc_metrics.engine.calendar import WorkingCalendar
 from csc_metrics.engine.derive import build_derived
 from csc_metrics.engine.periods import parse_period
 from csc_metrics.engine.run import Settings, evaluate
+from csc_metrics.results import DEFAULT_MIN_BASE
 from csc_metrics.spec.loader import load_definitions, standard_definitions_path
 
 IDS_33_34 = [

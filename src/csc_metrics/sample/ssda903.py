@@ -29,8 +29,15 @@ import polars as pl
 from csc_metrics.errors import InputError
 from csc_metrics.sample.draw import Draw, age_at, days
 from csc_metrics.sample.journeys import Window
-from csc_metrics.sample.lists import (EET, IN_TOUCH, NEET, SUPPORTED_REGISTERED, Journeys, care_leavers_at,
-                                      earlier_lists)
+from csc_metrics.sample.lists import (
+    EET,
+    IN_TOUCH,
+    NEET,
+    SUPPORTED_REGISTERED,
+    Journeys,
+    care_leavers_at,
+    earlier_lists,
+)
 from csc_metrics.sample.ssda903_messy import make_messy_903
 
 # DfE CSV headers (returns.md §1.1), in order
