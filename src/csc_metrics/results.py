@@ -91,8 +91,8 @@ TEMPLATES: dict[str, str] = {
     "CSC315": "{rows} row(s) left out: {reason}",
     "CSC316": "a cohort defined at 31 March is computed for collection years only: use --period year",
     "CSC317": "pooled over {years} collection years ({start} to {end}): not every year is loaded",
-    "CSC321": "no `{table}` for {period}: the inputs hold it for {coverage} only (no figure is built from other "
-              "periods' rows: load the {period} return, or the table was not collected that year)",
+    "CSC321": "`{table}` is held for {coverage} only, no day of the period: no figure is built from another "
+              "period's rows (a year with no return of its own, or a table not collected that year)",
     "CSC320": "{rows} counted row(s) need history from before the earliest loaded return: load the previous return to complete them",
 }
 

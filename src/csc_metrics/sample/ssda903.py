@@ -8,7 +8,8 @@ List 8's `placements_last_12m` under the counting rule of returns.md §2.5 (exce
 adoption with the current foster carers, which that rule does not count as a move). Care leavers (OC3) of the
 last year are List 9's young people (not those still in care), AD1 and PlacedAdoption come from List 10.
 
-One return per financial year of the sample: `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) or,
+One return per financial year of the sample (and, with `history`, of the years before it, from the periods of
+care the lists no longer hold too, drawn alike): `ssda903/SSDA903_<year>_<table>.csv` (DfE headers, dd/mm/yyyy) or,
 with `xml`, `ssda903_xml/SSDA903_<year>.xml` (`EXPSSDA903`, returns.md §1.2); never both, so that the folder
 reads as it is. `truth.json` beside them holds figures known by construction (children looked after at each 31
 March, starts, cessations by reason, the 12-month cohort, adoptions), counted from the periods of care, not from
