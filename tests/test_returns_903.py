@@ -415,3 +415,43 @@ def test_validate_recognises_a_mix_of_annex_a_903_csv_and_xml_and_cin_xml(tmp_pa
     assert {"annex_a_list_8", "ssda903_episodes", "ssda903_header", "cin_details"} <= tables
     xml_tables = [t for t in out["tables"] if t["path"].endswith(".xml") and t["format"] == "ssda903"]
     assert xml_tables and all(t["collection_years"] for t in xml_tables)
+
+
+def test_a_year_no_return_covers_is_no_data_and_a_table_not_collected_that_year_unavailable(tmp_path):
+    """Returns 2023-24 and 2024-25; SWEpisodes only in 2024-25 (as if collected from then). 2023-24: child 1 in
+    care from 01/05/2023, so looked after at 31 March 2024 = 1 (ok), but its social workers have no table that
+    year: unavailable (CSC321), not 0 of 1. 2024-25: children 1 and 2 at 31 March 2025 = 2; child 1 has 3
+    workers (SW1, SW2, SW3 overlap the year), child 2 one: 1 of 2 = 50%. A 2022-23 period (asked for by name
+    with an Annex A list of referrals from 2022) shares no day with the returns: no_data, not a stock of
+    episodes open on 1 April 2023."""
+    eps, head = TABLES["ssda903_episodes"][0], TABLES["ssda903_header"][0]
+    sw = TABLES["ssda903_sw_episodes"][0]
+    write(tmp_path, "SSDA903_2024_episodes.csv", eps, "1,01/05/2023,S,C2,N1,U1,PR1,,,,,,")
+    write(tmp_path, "SSDA903_2025_episodes.csv", eps, "1,01/05/2023,S,C2,N1,U1,PR1,,,,,,",
+          "2,01/02/2025,S,C2,N4,U4,PR4,,,,,,")
+    write(tmp_path, "SSDA903_2024_header.csv", head, "1,1,01/02/2010,WBRI,,0,")
+    write(tmp_path, "SSDA903_2025_header.csv", head, "1,M,01/02/2010,WBRI,,0,", "2,F,01/02/2012,WBRI,,0,")
+    write(tmp_path, "SSDA903_2025_swepisodes.csv", sw, "1,01/02/2010,SW1,01/04/2023,01/06/2024,LEFTRL",
+          "1,01/02/2010,SW2,01/06/2024,01/09/2024,LEFTRL", "1,01/02/2010,SW3,01/09/2024,,",
+          "2,01/02/2012,SW4,01/02/2025,,")
+    out = json.loads(run_cli(["compute", tmp_path, "--period", "year", "--format", "json", "--no-store",
+                              "-i", "cla_at_end", "-i", "cla_3plus_social_workers"]).stdout)
+    got = {(r["indicator"], r["period"]): r for r in out["results"] if r["category"] is None}
+    assert (got[("cla_at_end", "2023-24")]["status"], got[("cla_at_end", "2023-24")]["value"]) == ("ok", 1)
+    sw23 = got[("cla_3plus_social_workers", "2023-24")]
+    assert (sw23["status"], sw23["value"], sw23["numerator"]) == ("unavailable", None, None)
+    assert [(f["code"], f["args"]["table"], f["args"]["coverage"]) for f in sw23["findings"]] == [
+        ("CSC321", "ssda903_sw_episodes", "2024-04-01 to 2025-03-31")]
+    sw24 = got[("cla_3plus_social_workers", "2024-25")]
+    assert (sw24["status"], sw24["numerator"], sw24["denominator"], sw24["value"]) == ("ok", 1, 2, 50.0)
+    # a list of referrals from April 2022 makes 2022-23 a period of the run: the returns hold no day of it
+    write(tmp_path, "list_03_referrals.csv", "Child Unique ID,Gender,Ethnicity,Date of Birth,Age of Child (Years),"
+          "Date of referral,Referral Source,Referral NFA?,Number of Referrals in Last 12 Months,Allocated Team,"
+          "Allocated Worker", "9,a) Male,a) WBRI,03/02/2012,13,15/06/2022,m) 4: Housing,b) No,0,Team A,SW0001")
+    out = json.loads(run_cli(["compute", tmp_path, "--period", "year", "--format", "json", "--no-store",
+                              "-i", "cla_at_end", "-i", "cla_started"]).stdout)
+    got = {(r["indicator"], r["period"]): r for r in out["results"] if r["category"] is None}
+    for ind in ("cla_at_end", "cla_started"):
+        r = got[(ind, "2022-23")]
+        assert (r["status"], r["value"], [f["code"] for f in r["findings"]]) == ("no_data", None, ["CSC321"]), r
+        assert got[(ind, "2023-24")]["status"] == "ok"
