@@ -104,7 +104,7 @@ def generate_903(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Wind
         for name, df in tables.items():
             bom, crlf = styles.get((y, name), (False, False))
             paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
-    truth = truth_counts(periods, years, returns)
+    truth = truth_counts(periods, years, returns, placements=_placements(periods, d))
     paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2, sort_keys=True) + "\n").encode("utf-8")))
     return paths
 
@@ -647,9 +647,24 @@ def _outcome_truth(y: int, tables: dict[str, pl.DataFrame], p: pl.DataFrame) -> 
     }
 
 
-def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str, pl.DataFrame]] | None = None) -> dict:
+def _placements_3plus_2y(p: pl.DataFrame, plc: pl.DataFrame, e: date) -> list[int]:
+    """[with 3+ placements in the 2 years to `e`, in care at `e` since 2 years before]: the placements as drawn
+    (a move to A5 with the same carers and the short temporary stays are not new placements, §2.5)."""
+    s = e.replace(year=e.year - 2) + timedelta(days=1)
+    cohort = p.filter((pl.col("cla_start") <= e.replace(year=e.year - 2))
+                      & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e))).select("pid", "cid", "cla_end")
+    spells = plc.filter(~pl.col("same_carer")).sort("pid", "p_start").with_columns(
+        p_end=pl.col("p_start").shift(-1).over("pid")).join(cohort, on="pid")
+    spells = spells.with_columns(p_end=pl.col("p_end").fill_null(pl.col("cla_end")))
+    held = spells.filter((pl.col("p_start") <= e) & (pl.col("p_end").is_null() | (pl.col("p_end") >= s)))
+    per = held.group_by("cid").len()
+    return [per.filter(pl.col("len") >= 3).height, cohort.select(pl.col("cid").n_unique()).item()]
+
+
+def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str, pl.DataFrame]] | None = None,
+                 placements: pl.DataFrame | None = None) -> dict:
     """Figures known by construction, per collection year, counted from the periods of care (and, given the
-    returns as drawn, the OC2 and care-leaver figures, `_outcome_truth`)."""
+    returns as drawn, the OC2 and care-leaver figures, `_outcome_truth`; given the placements, 3+ in 2 years)."""
     out: dict[str, dict] = {}
     for y in years:
         s, e = date(y - 1, 4, 1), date(y, 3, 31)
@@ -670,6 +685,8 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
             ).select(pl.col("cid").n_unique()).item(),
             "continuously_12_months": p.filter(in_cohort(s, e)).select(pl.col("cid").n_unique()).item(),
         }
+        if placements is not None:
+            out[str(y)]["placements_3plus_2y"] = _placements_3plus_2y(p, placements, e)
         if returns is not None:
             out[str(y)].update(_outcome_truth(y, returns[y], p))
             if "swepisodes" in returns[y]:  # distinct workers in the year of the children in care at 31 March
