@@ -19,7 +19,8 @@ of any handler design); `xml.etree` iterparse touching every element 2.0 s but n
 1.7 s but its `sourceline` is wrong past line 65,535 (libxml2 keeps 16-bit lines on elements and then takes
 the line of the first child text node: a `Child` on line 161,208 reads 161,209). Every row's line is its
 provenance (`__line` becomes the row number), not only a diagnostic's, so a second pass for lines would cost
-a parse again. Lines stay expat's, exact at any size.
+a parse again; a prototype of `xml.etree` rows plus a regex scan of the raw bytes for the record tags' lines
+took 3.8 s against this parse's 4.0 s. Lines stay expat's, exact at any size.
 """
 
 from __future__ import annotations
