@@ -62,6 +62,8 @@ def inputs(name: str) -> list[Path]:
     folder = OUT / "samples" / sample
     if sample not in RETURNS:
         return [folder]
+    if part == "xml":  # a sample writes each return year once: its XML 903 is a second sample's
+        folder = OUT / "samples" / f"{sample}_xml"
     return sorted(p for pattern in PARTS[part or "csv"] for p in folder.glob(pattern))
 
 
@@ -72,6 +74,8 @@ def snapshot() -> dict:
         folder = OUT / "samples" / name
         if not folder.exists():
             generate_sample(folder, **kw)
+        if name in RETURNS and not (xml := OUT / "samples" / f"{name}_xml").exists():
+            generate_sample(xml, **{**kw, "cin": False, "ssda903_xml": True})
     for name in [*[n for n in SAMPLES if n not in RETURNS], *[f"{n}:{p}" for n in sorted(RETURNS) for p in PARTS]]:
         read = read_inputs(inputs(name), defs)
         out[f"read:{name}:diags"] = [d.model_dump(mode="json") for d in read.diagnostics]
