@@ -23,6 +23,7 @@ from csc_metrics.derive.ssda903_common import (
     forward_fill_in,
     prepare,
     prev_in,
+    remember_last,
     text,
 )
 from csc_metrics.io.model import ROW, SRC
@@ -32,6 +33,7 @@ def _window(year_ending: int) -> tuple[date, date]:
     return date(year_ending - 1, 4, 1), date(year_ending, 3, 31)
 
 
+@remember_last
 def remove_short_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes without the short-break ones (`LS` V3/V4, §2.4): every CLA measure but the OC2 cohort test."""
     return prepare(episodes).filter(~text("ls").is_in(SHORT_BREAKS).fill_null(False))
@@ -44,6 +46,7 @@ def open_at(episodes: pl.DataFrame, when: date) -> pl.DataFrame:
     )
 
 
+@remember_last
 def with_periods(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with `poc` (1, 2, ... within the child), `poc_start` and `poc_start_known` (§2.3).
 
@@ -85,6 +88,7 @@ def _location() -> pl.Expr:
     return pl.coalesce(text("urn"), text("pl_post").str.replace_all(r"\s+", "").str.to_uppercase())
 
 
+@remember_last
 def _with_carer_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with periods of care, `_temp` (a T0-T4 episode) and `_opens`: this episode starts a new
     placement / carer (§2.5 rules 1-2, §2.6).
@@ -154,6 +158,7 @@ def count_placements(placement_rows: pl.DataFrame, start: date, end: date) -> pl
     )
 
 
+@remember_last
 def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with `carer_spell` (1, 2, ... within the child), `carer_start` (§2.6: DECOM of the earliest
     episode reached walking back while the carer does not change) and `carer_start_adoption` (for an A3-A6

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import polars as pl
 
 from csc_metrics.io.model import ROW, SRC
@@ -67,6 +71,28 @@ RULES: dict[str, tuple[str, str, str]] = {
                       "first row) is used",
             "correct DOB in the Header so that every return gives one date of birth"),
 }
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def remember_last(fn: F) -> F:
+    """`fn` that returns its last result again when called with the very same first argument (`is`, not
+    equality; any further arguments must not change the result): a run derives several tables from one
+    Episodes frame, and each step (repair, short breaks, periods of care, carer breaks) is then worked out
+    once, not once per table. The frame is held, so `is` cannot match a new one; frames are immutable, so
+    sharing the result is safe."""
+    last: list[tuple[Any, Any]] = []
+
+    @functools.wraps(fn)
+    def wrapper(frame: Any, *args: Any) -> Any:
+        if last and last[0][0] is frame:
+            return last[0][1]
+        result = fn(frame, *args)
+        last[:] = [(frame, result)]
+        return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 def empty_findings() -> pl.DataFrame:
