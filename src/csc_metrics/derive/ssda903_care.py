@@ -187,6 +187,7 @@ def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@remember_last
 def _dobs(header: pl.DataFrame | None) -> pl.DataFrame:
     """`child, dob`: one date of birth per child, from the latest return (header as stacked)."""
     if header is None or header.height == 0:
@@ -225,6 +226,14 @@ def _birthday(dob: pl.Expr, year: pl.Expr) -> pl.Expr:
     return pl.date(year, dob.dt.month(), day)
 
 
+@remember_last
+def final_episodes(episodes: pl.DataFrame) -> pl.DataFrame:
+    """`child, final_rec, final_place, final_dec`: REC, PLACE and DEC of each child's final episode, short
+    breaks left out (pass repaired episodes)."""
+    return (episode_order(remove_short_breaks(episodes)).group_by("child", maintain_order=True)
+            .agg(final_rec=pl.col("rec").last(), final_place=text("place").last(), final_dec=pl.col("dec").last()))
+
+
 def care_leaver_cohort(episodes: pl.DataFrame, header: pl.DataFrame | None, oc3: pl.DataFrame,
                        year_ending: int) -> pl.DataFrame:
     """OC3 rows of return `year_ending` (§2.8, §6.14) with `dob` (Header, else OC3), `age` (the k with the k-th
@@ -235,8 +244,7 @@ def care_leaver_cohort(episodes: pl.DataFrame, header: pl.DataFrame | None, oc3:
     rows = prepare(oc3, ["child", "in_touch", "activ", "accom"])
     if rows["year"].is_not_null().any():
         rows = rows.filter(pl.col("year") == year_ending)
-    last = (episode_order(remove_short_breaks(episodes)).group_by("child", maintain_order=True)
-            .agg(_final_rec=pl.col("rec").last()))
+    last = final_episodes(episodes).select("child", _final_rec="final_rec")
     dobs = _dobs(header).rename({"dob": "_header_dob"})
     rows = rows.join(dobs, on="child", how="left", maintain_order="left").join(
         last, on="child", how="left", maintain_order="left")
