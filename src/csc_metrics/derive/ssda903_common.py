@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from csc_metrics.io.model import ROW, SRC
+from csc_metrics.io.model import KEY, ROW, SRC
 
 EPISODES = "ssda903_episodes"
 HEADER = "ssda903_header"
@@ -93,6 +93,16 @@ def remember_last(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def child_key(frame: pl.DataFrame) -> str:
+    """The column to group, deduplicate and join children by: the reader's Int64 `KEY` when every row with a
+    child id has it (the ids are plain whole numbers: equal keys are equal ids), else `child` (text). Only
+    for grouping: sorting by it would not order as the text does."""
+    if frame.schema.get(KEY) != pl.Int64 or "child" not in frame.columns:
+        return "child"
+    same = frame.select((pl.col(KEY).is_null() == pl.col("child").is_null()).all()).item()
+    return KEY if same else "child"
 
 
 def empty_findings() -> pl.DataFrame:
