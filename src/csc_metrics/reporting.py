@@ -108,13 +108,13 @@ def _annual_pages(results: list[Result], year: str | None, la_code: str | None, 
     (`reconcile_one`, as `csc-metrics reconcile` computes it)."""
     if not year:
         return []
-    from csc_metrics.compare.core import _measure_code, indicator_meta_from_definitions
+    from csc_metrics.compare.core import indicator_meta_from_definitions, measure_code
 
     meta = indicator_meta_from_definitions(opts.definitions)
     fy = parse_period(year)
     measured: set[tuple[str, str, str | None]] = {
         (r.indicator, r.source.value, r.category) for r in results if r.category is not None
-                and r.period == fy and _measure_code(r, meta.get(r.indicator, {})) is not None}
+                and r.period == fy and measure_code(r, meta.get(r.indicator, {})) is not None}
     figures = year_figures(results, fy.label, measured)
     if not figures:
         return []

@@ -155,7 +155,7 @@ class _Subject:
         return self.result.polarity if self.result.polarity in ("low", "high") else "none"
 
 
-def _measure_code(result: Result, meta: dict[str, Any]) -> str | None:
+def measure_code(result: Result, meta: dict[str, Any]) -> str | None:
     bench = result.benchmark
     if isinstance(bench, dict) and bench.get("measure") and bench.get("source", "lait") == "lait":
         return str(bench["measure"])
@@ -246,7 +246,7 @@ def unit_mismatch_reason(result: Result, measure: Measure) -> str:
 
 
 def _subject(result: Result, meta: dict[str, Any], la: LocalAuthority, year: int | None) -> _Subject:
-    code = _measure_code(result, meta)
+    code = measure_code(result, meta)
     s = _Subject(result, code, result.value if isinstance(result.value, int | float) else None)
     if code is None:
         return s

@@ -24,11 +24,11 @@ from typing import Any
 from csc_metrics.compare.core import (
     SCHEMA_VERSION,
     SOURCE_LABELS,
-    _measure_code,
     _results,
     _subject,
     benchmark_source,
     indicator_meta_from_definitions,
+    measure_code,
     unit_mismatch_reason,
     units_match,
 )
@@ -135,7 +135,7 @@ def recipe_note(indicator: str, source: str, definitions: Path | None = None) ->
 
 def _published(row: Reconciled, result: Result, meta: dict[str, Any], la: LocalAuthority, year: int) -> None:
     """The published value of the figure's measure for the LA and year, or the reason there is none."""
-    if _measure_code(result, meta) is None:
+    if measure_code(result, meta) is None:
         row.reason_code, row.reason = "no_measure", "no LAIT measure mapped to this indicator"
         return
     s = _subject(result, meta, la, year)
@@ -214,7 +214,7 @@ def reconcile_results(payload: dict[str, Any], *, la_code: str | None, period: s
     chosen = sorted((r for r in results if r.source in RETURNS), key=lambda r: order[r.source])
     rows: list[Reconciled] = []
     for r in chosen:
-        if r.category is not None and _measure_code(r, meta.get(r.indicator, {})) is None:
+        if r.category is not None and measure_code(r, meta.get(r.indicator, {})) is None:
             continue  # a breakdown's categories: only one mapped to a measure of its own is reconciled
         row = reconcile_one(r, meta.get(r.indicator, {}), la, year, tolerance)
         proxy = proxies.get((r.indicator, r.category))

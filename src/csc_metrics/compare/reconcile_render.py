@@ -29,13 +29,13 @@ def _value(r: dict[str, Any]) -> str:
     return fmt(r["value"], r["unit"]) + mark
 
 
-def _published(r: dict[str, Any]) -> str:
+def published_text(r: dict[str, Any]) -> str:
     if r.get("published_value") is None:
         return "–"
     return fmt(r["published_value"], r.get("published_unit") or r["unit"], decimals=r.get("published_decimals"))
 
 
-def _difference(r: dict[str, Any]) -> str:
+def difference_text(r: dict[str, Any]) -> str:
     if r.get("difference") is None:
         return ""
     decimals = max(r.get("published_decimals") or 0, 1 if r.get("unit") not in ("count", "children") else 0)
@@ -109,7 +109,7 @@ def reconcile_rich(rec: dict[str, Any]) -> Group:
         refs = _refs(r, notes)
         if refs:
             verdict.append(" " + refs)
-        table.add_row(_title(r), _source(r), _value(r), _published(r), _difference(r), verdict, _proxy(r))
+        table.add_row(_title(r), _source(r), _value(r), published_text(r), difference_text(r), verdict, _proxy(r))
     if rows:
         parts.append(table)
     parts.append(Text(_counts(rec)))
@@ -144,7 +144,7 @@ def reconcile_markdown(rec: dict[str, Any]) -> str:
                   "|---|---|---:|---:|---:|---|---:|---|"]
         for r in rows:
             notes = "; ".join(t for t in (r.get("reason"), r.get("proxy_note")) if t)
-            cells = [_title(r), _source(r), _value(r), _published(r), _difference(r), _verdict(r), _proxy(r), notes]
+            cells = [_title(r), _source(r), _value(r), published_text(r), difference_text(r), _verdict(r), _proxy(r), notes]
             lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
         lines.append("")
     lines.append(_md(_counts(rec)))

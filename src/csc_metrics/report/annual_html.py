@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from csc_metrics.compare.reconcile_render import VERDICT_TEXT
-from csc_metrics.compare.reconcile_render import _difference as difference_text
-from csc_metrics.compare.reconcile_render import _published as published_text
+from csc_metrics.compare.reconcile_render import VERDICT_TEXT, difference_text, published_text
 from csc_metrics.engine.periods import parse_period
 from csc_metrics.report.annual import STATUS_WORDS, AnnualPage, AnnualRow
 from csc_metrics.report.format import STATUS_TEXT

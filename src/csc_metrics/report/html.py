@@ -329,13 +329,24 @@ def _meta_rows(report: Report) -> list[tuple[str, str]]:
     return rows
 
 
+def _input_files(inputs: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str, Any]], list[str], str]]:
+    """One line per file (a CIN census or SSDA903 XML holds several tables): its tables with their rows, the
+    dates they cover together and the file's SHA-256. The xlsx Metadata sheet keeps a line per table."""
+    files: dict[str, tuple[list[tuple[str, Any]], list[str], str]] = {}
+    for i in inputs:
+        path = f"{i.get('path', '')}{(' [' + i['sheet'] + ']') if i.get('sheet') else ''}"
+        tables, cover, _ = files.setdefault(path, ([], [], str(i.get("sha256", ""))))
+        tables.append((str(i.get("table", "")), i.get("rows")))
+        cover.extend(c for c in i.get("coverage") or [] if c)
+    return [(p, t, [min(c), max(c)] if c else [], sha) for p, (t, c, sha) in files.items()]
+
+
 def about_block(report: Report) -> str:
     meta = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in _meta_rows(report))
     inputs = "".join(
-        f"<tr><td>{_e(i.get('path', ''))}{(' [' + _e(i['sheet']) + ']') if i.get('sheet') else ''}</td>"
-        f"<td>{_e(i.get('table', ''))}</td><td class=\"num\">{_e(number_text(i.get('rows')))}</td>"
-        f"<td>{_e(' to '.join(i.get('coverage') or []))}</td><td><code>{_e(str(i.get('sha256', ''))[:12])}</code></td>"
-        "</tr>" for i in report.metadata.get("inputs") or [])
+        f"<tr><td>{_e(path)}</td><td>{_e('; '.join(f'{t} ({number_text(n)})' for t, n in tables))}</td>"
+        f"<td>{_e(' to '.join(cover))}</td><td><code>{_e(sha[:12])}</code></td></tr>"
+        for path, tables, cover, sha in _input_files(report.metadata.get("inputs") or []))
     defs = "".join(f"<dt>{_e(r.title)} <span class=\"sub\">({_e(r.indicator)}, {_e(r.source_label)})</span></dt>"
                    f"<dd>{_e(r.description)}</dd>" for r in report.rows if r.description)
     notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
@@ -344,7 +355,7 @@ def about_block(report: Report) -> str:
            f'<h3>Data and sources</h3><table class="meta small">{meta}</table>')
     if inputs:
         out += ('<h3>Input files</h3><table class="small"><thead><tr><th class="ind" scope="col">File</th>'
-                '<th scope="col">List</th><th scope="col">Rows</th><th scope="col">Covers</th>'
+                '<th scope="col">Lists or tables (rows)</th><th scope="col">Covers</th>'
                 f'<th scope="col">SHA-256</th></tr></thead><tbody>{inputs}</tbody></table>')
     if notes or row_notes:
         out += f'<h3>Notes</h3><ul class="notes">{notes}{row_notes}</ul>'
