@@ -216,7 +216,8 @@ def _over_25(table: TableData) -> list[Diagnostic]:
 
 
 def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
-    """(`__i`, `__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth."""
+    """(`__cid`, `__dob`, `__src`, `__row`, `__t`) of every row with a child id and a date of birth, in table
+    order (`_birth_findings` numbers them; the screen needs no row index, which would slow its concat)."""
     parts = []
     columns = {i: (dob, cid) for i, t in enumerate(tables)
                if (dob := _present(t, t.schema.date_of_birth)) and (cid := _present(t, t.schema.child_id))}
@@ -228,7 +229,7 @@ def _birth_rows(tables: list[TableData]) -> pl.LazyFrame | None:
             parts.append(t.frame.lazy().select(child.alias("__cid"), pl.col(dob).alias("__dob"), SRC, ROW,
                                                 pl.lit(t_index, dtype=pl.UInt16).alias("__t"))
                          .filter(pl.col("__cid").is_not_null() & pl.col("__dob").is_not_null()))
-    return pl.concat(parts).with_row_index("__i") if parts else None
+    return pl.concat(parts) if parts else None
 
 
 def _birth_conflicts(births: pl.LazyFrame) -> pl.LazyFrame:
@@ -243,7 +244,8 @@ def _birth_findings(tables: list[TableData], births: pl.LazyFrame, conflicting: 
     order, is the reference; every row that disagrees with it is reported."""
     if conflicting.is_empty():
         return []
-    allrows = births.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode())).collect()
+    numbered = births.with_row_index("__i")  # numbered before the filter: `__i` is the row's place in table order
+    allrows = numbered.filter(pl.col("__cid").hash().is_in(conflicting["h"].implode())).collect()
     allrows = allrows.filter(pl.col("__dob").n_unique().over("__cid") > 1)
     if allrows.is_empty():
         return []

@@ -414,11 +414,16 @@ def _register_derived(defs: Definitions, diags: list[Diagnostic]) -> None:
 
 
 def _plain(node: Any) -> Any:
-    """ruamel containers -> plain dicts/lists (dates stay dates)."""
+    """ruamel containers -> plain dicts/lists, ruamel's scalars (`ScalarInt`, ...) -> int, float, str, bool
+    (dates stay dates), so a cached load unpickles without importing ruamel."""
     if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
+    if type(node).__module__.startswith("ruamel.") and isinstance(node, (int, float, str)):
+        if type(node).__name__ == "ScalarBoolean":
+            return bool(node)
+        return next(base(node) for base in (int, float, str) if isinstance(node, base))
     return node
 
 
