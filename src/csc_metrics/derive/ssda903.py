@@ -30,6 +30,7 @@ from csc_metrics.derive.ssda903_common import (
     FINDING_SCHEMA,
     HEADER,
     RULES,
+    child_key,
     concat_findings,
     empty_findings,
     notes,
@@ -97,22 +98,24 @@ def stack_returns(
 
 def _latest(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """One row per key: the latest return's, then the first in file order."""
-    key = [k for k in key if k in frame.columns]
+    by = child_key(frame)
+    key = [by if k == "child" else k for k in key if k in frame.columns]
     ordered = frame.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
-    return ordered.unique(key, keep="first", maintain_order=True)  # the first row of each key, in order
+    return ordered.filter(pl.struct(key).is_first_distinct())  # the first row of each key, in order
 
 
 def _stack_episodes(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ep = prepare(frame, ["child"]).with_row_index("_i")
+    by = child_key(ep)
     keyed = pl.col("child").is_not_null() & pl.col("decom").is_not_null()
     zero = (pl.col("dec") == pl.col("decom")).fill_null(False)
-    superseded = keyed & (pl.col("year") < pl.col("year").max().over(["child", "decom", zero]))
+    superseded = keyed & (pl.col("year") < pl.col("year").max().over([by, "decom", zero]))
     ep = ep.filter(~superseded.fill_null(False))
-    firsts = (ep.filter(keyed).group_by(["child", "year"])
+    firsts = (ep.filter(keyed).group_by([by, "year"])
               .agg(_first=pl.col("decom").min()).rename({"year": "_later"}))
     dropped = (
-        ep.filter(keyed).select("_i", "child", "year", "decom")
-        .join(firsts, on="child")
+        ep.filter(keyed).select("_i", by, "year", "decom")
+        .join(firsts, on=by)
         .filter((pl.col("_later") > pl.col("year")) & (pl.col("_first") <= pl.col("decom")))
         .select("_i").unique()
     )
@@ -126,10 +129,11 @@ def _stack_header(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if "child" not in h.columns:
         return h, empty_findings()
     h = h.sort(["year", SRC, ROW], descending=[True, False, False], nulls_last=True, maintain_order=True)
+    by = child_key(h)
     keyed = pl.col("child").is_not_null()
-    h = h.with_columns(_later=pl.when(keyed).then(~pl.col("child").is_first_distinct()))  # not the child's first
+    h = h.with_columns(_later=pl.when(keyed).then(~pl.col(by).is_first_distinct()))  # not the child's first
     if "dob" in h.columns:
-        latest_dob = pl.col("dob").first().over("child")
+        latest_dob = pl.col("dob").first().over(by)
         differs = keyed & pl.col("_later") & (pl.col("dob") != latest_dob).fill_null(False)
         found = notes(h.filter(differs), "dob", table=HEADER, field="dob")
     else:

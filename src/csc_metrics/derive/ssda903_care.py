@@ -23,6 +23,7 @@ from csc_metrics.derive.ssda903_common import (
     forward_fill_in,
     prepare,
     prev_in,
+    remember_last,
     text,
 )
 from csc_metrics.io.model import ROW, SRC
@@ -32,6 +33,7 @@ def _window(year_ending: int) -> tuple[date, date]:
     return date(year_ending - 1, 4, 1), date(year_ending, 3, 31)
 
 
+@remember_last
 def remove_short_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes without the short-break ones (`LS` V3/V4, §2.4): every CLA measure but the OC2 cohort test."""
     return prepare(episodes).filter(~text("ls").is_in(SHORT_BREAKS).fill_null(False))
@@ -44,6 +46,7 @@ def open_at(episodes: pl.DataFrame, when: date) -> pl.DataFrame:
     )
 
 
+@remember_last
 def with_periods(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with `poc` (1, 2, ... within the child), `poc_start` and `poc_start_known` (§2.3).
 
@@ -85,6 +88,7 @@ def _location() -> pl.Expr:
     return pl.coalesce(text("urn"), text("pl_post").str.replace_all(r"\s+", "").str.to_uppercase())
 
 
+@remember_last
 def _with_carer_breaks(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with periods of care, `_temp` (a T0-T4 episode) and `_opens`: this episode starts a new
     placement / carer (§2.5 rules 1-2, §2.6).
@@ -154,6 +158,7 @@ def count_placements(placement_rows: pl.DataFrame, start: date, end: date) -> pl
     )
 
 
+@remember_last
 def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     """Episodes with `carer_spell` (1, 2, ... within the child), `carer_start` (§2.6: DECOM of the earliest
     episode reached walking back while the carer does not change) and `carer_start_adoption` (for an A3-A6
@@ -182,6 +187,7 @@ def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@remember_last
 def _dobs(header: pl.DataFrame | None) -> pl.DataFrame:
     """`child, dob`: one date of birth per child, from the latest return (header as stacked)."""
     if header is None or header.height == 0:
@@ -220,6 +226,14 @@ def _birthday(dob: pl.Expr, year: pl.Expr) -> pl.Expr:
     return pl.date(year, dob.dt.month(), day)
 
 
+@remember_last
+def final_episodes(episodes: pl.DataFrame) -> pl.DataFrame:
+    """`child, final_rec, final_place, final_dec`: REC, PLACE and DEC of each child's final episode, short
+    breaks left out (pass repaired episodes)."""
+    return (episode_order(remove_short_breaks(episodes)).group_by("child", maintain_order=True)
+            .agg(final_rec=pl.col("rec").last(), final_place=text("place").last(), final_dec=pl.col("dec").last()))
+
+
 def care_leaver_cohort(episodes: pl.DataFrame, header: pl.DataFrame | None, oc3: pl.DataFrame,
                        year_ending: int) -> pl.DataFrame:
     """OC3 rows of return `year_ending` (§2.8, §6.14) with `dob` (Header, else OC3), `age` (the k with the k-th
@@ -230,8 +244,7 @@ def care_leaver_cohort(episodes: pl.DataFrame, header: pl.DataFrame | None, oc3:
     rows = prepare(oc3, ["child", "in_touch", "activ", "accom"])
     if rows["year"].is_not_null().any():
         rows = rows.filter(pl.col("year") == year_ending)
-    last = (episode_order(remove_short_breaks(episodes)).group_by("child", maintain_order=True)
-            .agg(_final_rec=pl.col("rec").last()))
+    last = final_episodes(episodes).select("child", _final_rec="final_rec")
     dobs = _dobs(header).rename({"dob": "_header_dob"})
     rows = rows.join(dobs, on="child", how="left", maintain_order="left").join(
         last, on="child", how="left", maintain_order="left")

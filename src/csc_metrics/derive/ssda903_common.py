@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import polars as pl
 
-from csc_metrics.io.model import ROW, SRC
+from csc_metrics.io.model import KEY, ROW, SRC
 
 EPISODES = "ssda903_episodes"
 HEADER = "ssda903_header"
@@ -67,6 +71,38 @@ RULES: dict[str, tuple[str, str, str]] = {
                       "first row) is used",
             "correct DOB in the Header so that every return gives one date of birth"),
 }
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def remember_last(fn: F) -> F:
+    """`fn` that returns its last result again when called with the very same first argument (`is`, not
+    equality; any further arguments must not change the result): a run derives several tables from one
+    Episodes frame, and each step (repair, short breaks, periods of care, carer breaks) is then worked out
+    once, not once per table. The frame is held, so `is` cannot match a new one; frames are immutable, so
+    sharing the result is safe."""
+    last: list[tuple[Any, Any]] = []
+
+    @functools.wraps(fn)
+    def wrapper(frame: Any, *args: Any) -> Any:
+        if last and last[0][0] is frame:
+            return last[0][1]
+        result = fn(frame, *args)
+        last[:] = [(frame, result)]
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def child_key(frame: pl.DataFrame) -> str:
+    """The column to group, deduplicate and join children by: the reader's Int64 `KEY` when every row with a
+    child id has it (the ids are plain whole numbers: equal keys are equal ids), else `child` (text). Only
+    for grouping: sorting by it would not order as the text does."""
+    if frame.schema.get(KEY) != pl.Int64 or "child" not in frame.columns:
+        return "child"
+    same = frame.select((pl.col(KEY).is_null() == pl.col("child").is_null()).all()).item()
+    return KEY if same else "child"
 
 
 def empty_findings() -> pl.DataFrame:

@@ -15,14 +15,13 @@ from csc_metrics.derive.ssda903_care import (
     _birthday,
     care_leaver_cohort,
     carer_spells,
+    final_episodes,
     oc2_cohort,
-    remove_short_breaks,
     with_periods,
 )
 from csc_metrics.derive.ssda903_common import (
     ADOPTION_PLACEMENTS,
     cum_sum_in,
-    episode_order,
     first_of,
     prepare,
     text,
@@ -87,8 +86,7 @@ def care_leaver_outcomes(episodes: pl.DataFrame, header: pl.DataFrame | None, oc
     `cohort_date` (31 March Y), `final_place`/`final_dec` (the child's final non-short-break episode in the
     stacked history) and `left_foster_at_18`: that episode was a foster placement (U1-U6) ending within one day
     of the 18th birthday (29 February: 28 February in a year that is not a leap year) — the staying-put test."""
-    final = (episode_order(remove_short_breaks(episodes)).group_by("child", maintain_order=True)
-             .agg(final_place=text("place").last(), final_dec=pl.col("dec").last()))
+    final = final_episodes(episodes).select("child", "final_place", "final_dec")
     parts = []
     for y in years:
         rows = care_leaver_cohort(episodes, header, oc3, y)

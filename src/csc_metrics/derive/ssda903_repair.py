@@ -18,6 +18,7 @@ from csc_metrics.derive.ssda903_common import (
     episode_order,
     notes,
     prepare,
+    remember_last,
     text,
 )
 from csc_metrics.io.model import ROW, SRC
@@ -50,11 +51,7 @@ def _ensure(ep: pl.DataFrame) -> pl.DataFrame:
     return ep.with_columns(absent) if absent else ep
 
 
-# the last frame repaired and its result: a run repairs its Episodes once (for the read's diagnostics and then
-# for each derived table), not once per use; the frame is held, so `is` cannot match a new one
-_LAST: list[tuple[pl.DataFrame, tuple[pl.DataFrame, pl.DataFrame]]] = []
-
-
+@remember_last  # a run repairs its Episodes once (for the read's diagnostics, then for each derived table)
 def repair_episodes(episodes: pl.DataFrame, header: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Repaired episodes (same columns, sorted by child and DECOM) and one finding per repair (R0-R12).
 
@@ -64,11 +61,7 @@ def repair_episodes(episodes: pl.DataFrame, header: pl.DataFrame | None = None) 
     of the agreed signature; R0-R12 do not need it (children missing from Header are reported by `validate`).
     Repairing the frame of the call before again returns that result."""
     del header
-    if _LAST and _LAST[0][0] is episodes:
-        return _LAST[0][1]
-    result = _repair(episodes)
-    _LAST[:] = [(episodes, result)]
-    return result
+    return _repair(episodes)
 
 
 def _repair(episodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -7,7 +7,8 @@ a blank fails a comparison, satisfies `ne`/`not_in`/`not_yes`, and fails a times
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 import polars as pl
@@ -141,14 +142,54 @@ def duration(from_: pl.Expr, to: pl.Expr, unit: str, ctx: Ctx) -> pl.Expr:
     return (to - from_).dt.total_days()
 
 
+def _literal_date(e: pl.Expr) -> date | None:
+    """The date a literal expression (a period end, say) stands for; None for a column."""
+    if not e.meta.is_literal():
+        return None
+    value = pl.select(e).item()
+    return value if isinstance(value, date) else None
+
+
+def _shift(d: date, months: int) -> date:
+    return pl.select(add_months(pl.lit(d), months)).item()
+
+
+@cache
+def last_start_within(day: date, months: int) -> date:
+    """The latest start with start + `months` (calendar addition, `add_months`) on or before `day`: as the
+    addition never decreases with the start, `start + months <= day` holds exactly for the starts up to it."""
+    d = _shift(day, -months)
+    while _shift(d, months) > day:
+        d -= timedelta(days=1)
+    while _shift(d + timedelta(days=1), months) <= day:
+        d += timedelta(days=1)
+    return d
+
+
+@cache
+def first_start_reaching(day: date, months: int) -> date:
+    """The earliest start with start + `months` on or after `day` (`day <= start + months` exactly from it)."""
+    d = _shift(day, -months)
+    while _shift(d, months) < day:
+        d += timedelta(days=1)
+    while _shift(d - timedelta(days=1), months) >= day:
+        d -= timedelta(days=1)
+    return d
+
+
 def timescale(ts: Timescale, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
     """(holds, valid): `valid` is false when a date is blank or `to` is before `from`."""
     start, end = ctx.date(ts.from_), ctx.date(ts.to)
     valid = (start.is_not_null() & end.is_not_null() & (end >= start)).fill_null(False)
     if ts.unit in (TimeUnit.months, TimeUnit.years):
         months = ts.bound * (12 if ts.unit == TimeUnit.years else 1)
-        shifted = add_months(start, months)
-        holds = end <= shifted if ts.within is not None else shifted <= end
+        day = _literal_date(end)
+        if day is not None:  # one bound date instead of a calendar addition on every row
+            holds = (start >= pl.lit(first_start_reaching(day, months)) if ts.within is not None
+                     else start <= pl.lit(last_start_within(day, months)))
+        else:
+            shifted = add_months(start, months)
+            holds = end <= shifted if ts.within is not None else shifted <= end
     else:
         days = duration(start, end, ts.unit, ctx)
         holds = days <= ts.within if ts.within is not None else days >= ts.at_least

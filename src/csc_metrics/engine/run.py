@@ -368,7 +368,9 @@ class Run:
     def _active_counts(self, lf: pl.LazyFrame, table: TableSchema, inds: list[Any],
                        related: dict[str, str]) -> pl.LazyFrame:
         """For each `active` condition and snapshot period: the number of the child's active rows, joined to
-        the rows by child (0 when none, or when the table is absent); named in `related` by key and period."""
+        the rows by child (0 when none, or when the table is absent); named in `related` by key and period.
+        The counts over one table are one `group_by` and one join, whatever their number."""
+        counts: dict[str, list[pl.Expr]] = defaultdict(list)  # other table id -> its named counts
         for ind in inds:
             if isinstance(ind, RateIndicator) or ind.timing.basis == "flow":
                 continue
@@ -387,17 +389,24 @@ class Run:
                         continue
                     lo, hi, strict = active_window(a, p)
                     ctx = self.ctx(other_schema, pl.lit(p.start), pl.lit(p.end), pl.lit(p.end), {})
-                    mask = all_of(a.filters, ctx, None)
+                    mask = pl.col("__ak").is_null() | pl.col("__ak").is_not_null()  # true on every row
+                    mask = mask & all_of(a.filters, ctx, None)
                     if a.start:
                         mask = mask & (pl.col(a.start) <= pl.lit(hi)).fill_null(False)
                     if a.end:
                         after = pl.col(a.end) > pl.lit(lo) if strict else pl.col(a.end) >= pl.lit(lo)
                         mask = mask & (pl.col(a.end).is_null() | after).fill_null(False)
-                    counted = pl.col(a.distinct).drop_nulls().n_unique() if a.distinct else pl.len()
-                    counts = (other.lazy().with_columns(self.key(other_schema).alias("__ak")).filter(mask)
-                              .group_by("__ak").agg(counted.cast(pl.UInt32).alias(name)))
-                    lf = (lf.with_columns(self.key(table).alias("__ak")).join(counts, on="__ak", how="left")
-                          .with_columns(pl.col(name).fill_null(0)).drop("__ak"))
+                    counted = (pl.col(a.distinct).filter(mask).drop_nulls().n_unique() if a.distinct
+                               else mask.fill_null(False).sum())
+                    counts[other_schema.id].append(counted.cast(pl.UInt32).alias(name))
+        for other_id, named in counts.items():
+            other_schema = self.defs.tables[other_id]
+            per_child = (self.frames[other_id].lazy().with_columns(self.key(other_schema).alias("__ak"))
+                         .group_by("__ak").agg(named))
+            names = [e.meta.output_name() for e in named]
+            lf = (lf.with_columns(self.key(table).alias("__ak"))
+                  .join(per_child, on="__ak", how="left", maintain_order="left")
+                  .with_columns(pl.col(names).fill_null(0)).drop("__ak"))
         return lf
 
     def _keys(self, lf: pl.LazyFrame, inds: list[Any]) -> pl.LazyFrame:

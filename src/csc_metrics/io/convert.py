@@ -133,7 +133,7 @@ def typed_query(lf: pl.LazyFrame, schema: TableSchema, columns: dict[str, str], 
                 exprs.append(_plain_ids(cell).alias(col.name + ID_PLAIN))
             if numeric:
                 key = cell.cast(pl.Int64, strict=False)
-                exprs += [key.alias(KEY), _numeric_ids(cell, key).alias(col.name + ID_NUMERIC)]
+                exprs += [key.alias(KEY), plain_number_ids(cell, key).alias(col.name + ID_NUMERIC)]
         elif col.type in QUICK_TYPES:
             fmt = (date_formats or {}).get(col.name, QUICK_FORMAT)
             parsed.append(_quick_parse(col, cell, fmt).alias(col.name + "|parsed"))
@@ -162,7 +162,7 @@ def looks_numeric(ids: list[str | None]) -> bool:
     return all(i.isascii() and i.isdigit() and (i == "0" or not i.startswith("0")) for i in seen)
 
 
-def _numeric_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
+def plain_number_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
     """Every id is a whole number in its plain form (the number written back is the id: no leading zero,
     sign or space), so distinct ids are distinct numbers."""
     return ((key.cast(pl.String) == cell).fill_null(False) | cell.is_null()).all()
@@ -276,7 +276,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
     if cleaned_child:
         cid = pl.col(schema.child_id)
         key = cid.cast(pl.Int64, strict=False)
-        if typed.select(_numeric_ids(cid, key)).item():  # cleaned, every id is a plain whole number
+        if typed.select(plain_number_ids(cid, key)).item():  # cleaned, every id is a plain whole number
             typed = typed.with_columns(key.alias(KEY))
     ids = [c for c in schema.columns if c.type is ColumnType.ID and c.name in read.columns]
     for col in ids:
