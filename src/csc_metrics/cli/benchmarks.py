@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from csc_metrics.cli import app
-from csc_metrics.cli.common import ConfigOpt, DefinitionsOpt, Format, LaOpt, OutputOpt, console, write_output
+from csc_metrics.cli.common import (
+    ConfigOpt,
+    DefinitionsOpt,
+    Format,
+    LaOpt,
+    OutputOpt,
+    write_formatted,
+)
 from csc_metrics.cli.compare import SnModel
 from csc_metrics.errors import ConfigError
 
@@ -58,11 +64,4 @@ def benchmarks(
                               "check the id, or use --measure CODE to show a LAIT measure directly")
     series = benchmark_series(str(la_code), str(measure), (sn_model.value if sn_model else None) or cfg.sn_model
                               or "2025")
-    if fmt is Format.json:
-        write_output(json.dumps(series, indent=2, ensure_ascii=False), output)
-    elif fmt is Format.csv:
-        write_output(series_csv(series), output)
-    elif fmt is Format.markdown:
-        write_output(series_markdown(series), output)
-    else:
-        console.print(series_rich(series))
+    write_formatted(series, fmt.value, output, csv=series_csv, markdown=series_markdown, rich=series_rich)

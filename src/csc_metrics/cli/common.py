@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -114,6 +115,22 @@ def write_rich(renderable: object, output: Path | None) -> None:
     buf = io.StringIO()
     Console(file=buf, width=160, no_color=True, highlight=False).print(renderable)
     write_output(buf.getvalue(), output)
+
+
+def write_formatted(payload: dict[str, Any], fmt: str, output: Path | None, *, csv: Callable[[Any], str],
+                    markdown: Callable[[Any], str], rich: Callable[[Any], object]) -> None:
+    """A command's payload in the chosen format (json, csv, markdown; else the rich table) to stdout or
+    `--output`: the one place the text formats are dispatched."""
+    if fmt == "json":
+        import json
+
+        write_output(json.dumps(payload, indent=2, ensure_ascii=False), output)
+    elif fmt == "csv":
+        write_output(csv(payload), output)
+    elif fmt == "markdown":
+        write_output(markdown(payload), output)
+    else:
+        write_rich(rich(payload), output)
 
 
 def sys_stdout_write(text: str) -> None:

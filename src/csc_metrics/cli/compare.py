@@ -20,8 +20,7 @@ from csc_metrics.cli.common import (
     SourceChoice,
     StoreOpt,
     err_console,
-    write_output,
-    write_rich,
+    write_formatted,
 )
 from csc_metrics.errors import ConfigError, CscError, InputError
 
@@ -201,13 +200,7 @@ def compare(
 
         write_compare_report(compared, output, fmt.value)
         err_console.print(f"wrote {output}")
-    elif fmt is Format.json:
-        write_output(json.dumps(compared, indent=2, ensure_ascii=False), output)
-    elif fmt is Format.csv:
-        write_output(compare_csv(compared), output)
-    elif fmt is Format.markdown:
-        write_output(compare_markdown(compared), output)
     else:
-        write_rich(compare_rich(compared), output)
+        write_formatted(compared, fmt.value, output, csv=compare_csv, markdown=compare_markdown, rich=compare_rich)
     if fail_on is FailOn.worse and any_worse(compared):
         raise typer.Exit(code=1)

@@ -3,7 +3,6 @@ published LAIT values and the Annex A proxy (library: `csc_metrics.compare.recon
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,8 +17,7 @@ from csc_metrics.cli.common import (
     OutputOpt,
     StoreOpt,
     err_console,
-    write_output,
-    write_rich,
+    write_formatted,
 )
 from csc_metrics.errors import InputError
 
@@ -122,13 +120,6 @@ def reconcile(
                             definitions=definitions or cfg.definitions)
     for message in rec["metadata"]["messages"]:
         err_console.print(f"warning: {message}", highlight=False, markup=False)
-    if fmt is ReconcileFormat.json:
-        write_output(json.dumps(rec, indent=2, ensure_ascii=False), output)
-    elif fmt is ReconcileFormat.csv:
-        write_output(reconcile_csv(rec), output)
-    elif fmt is ReconcileFormat.markdown:
-        write_output(reconcile_markdown(rec), output)
-    else:
-        write_rich(reconcile_rich(rec), output)
+    write_formatted(rec, fmt.value, output, csv=reconcile_csv, markdown=reconcile_markdown, rich=reconcile_rich)
     if fail_on is FailOnDifference.difference and any_difference(rec):
         raise typer.Exit(code=1)
