@@ -3,7 +3,6 @@
     python bench/peer.py                       # the ~157 MB extract (--children 1400000 --years 2), best of 5
     python bench/peer.py --england --repeat 2  # England scale: ~1.4 GB (--children 12000000 --years 2)
     python bench/peer.py --reuse               # time an extract already written to bench/out/
-    python bench/peer.py --returns --england   # also: reading 3 years of SSDA903 and one CIN census XML
 
 Writes the extract with `csc-metrics sample` (once; `--reuse` keeps it), then times, each as its own process
 (wall time from start to exit, peak resident memory from the kernel's `wait4` accounting of that process):
@@ -17,9 +16,7 @@ rounds, and the ratios are taken within the run. Before timing, the peer's 12 fi
 csc-metrics' for every quarter (numerators and denominators equal). Then prints each target
 of issue 18 / spec/performance.md with its measured ratio.
 
-With `--returns`, also writes the DfE returns of the same children (`csc-metrics sample --years 3 --ssda903
---cin`, in bench/out/r<children>) and times reading them as `csc-metrics validate` does (the engine computes no
-indicator from them yet): three collection years of SSDA903 CSV, and one CIN census XML (streaming parser: MB/s).
+The DfE returns (SSDA903, CIN census XML) have their own benchmark, `bench/bench_returns.py` (no peer).
 
 The peer runs from its shared folder (never copied here) in a bench-only virtualenv, `bench/.venv-peer`
 (created with duckdb and holidays when missing; git ignores it): DuckDB is never a csc-metrics dependency.
@@ -118,7 +115,6 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse an extract already written to --out")
     ap.add_argument("--repeat", type=int, default=5, help="rounds; each figure is the best round")
     ap.add_argument("--tasks", default="peer,cm12,cmall,help,check")
-    ap.add_argument("--returns", action="store_true", help="also time reading SSDA903 (3 years) and a CIN census XML")
     ap.add_argument("--peer-python", type=Path, default=None, help="a Python with duckdb and holidays")
     ap.add_argument("--peer", type=Path, default=next((p for p in PEERS if p.exists()), PEERS[0]),
                     help="the peer script (default ../shared/peers/duckdb_peer.py)")
@@ -157,25 +153,6 @@ def main() -> None:
         "check": [*CLI, "check", str(ROOT / "definitions")],
     }
     tasks = {t: tasks[t] for t in args.tasks.split(",") if t}
-    returns: dict[str, tuple[list[str], int]] = {}  # task -> (command, bytes read)
-    if args.returns:
-        folder = out.parent / f"r{children}"
-        if not (args.reuse and folder.exists()):
-            seconds, kb = run([*CLI, "sample", "--out", str(folder), "--children", str(children), "--years", "3",
-                               "--seed", str(args.seed), "--ssda903", "--cin"])
-            os.sync()
-            print(f"wrote `csc-metrics sample --children {children} --years 3 --ssda903 --cin` in {seconds:.0f} s "
-                  f"(peak {kb / 1e6:.1f} GB)")
-        s903 = sorted((folder / "ssda903").glob("*.csv"))
-        xml = sorted(folder.glob("cin_census_*.xml"))[-1]
-        validate = [*CLI, "validate", "--format", "json", "--output", os.devnull, "--definitions",
-                    str(ROOT / "definitions")]
-        returns = {"ssda903": ([*validate, str(folder / "ssda903")], sum(f.stat().st_size for f in s903)),
-                   "cin_xml": ([*validate, str(xml)], xml.stat().st_size)}
-        years = sorted({f.name.split("_")[1] for f in s903})
-        print(f"returns: {folder}: SSDA903 {', '.join(years)} ({len(s903)} CSV files, "
-              f"{returns['ssda903'][1] / 1e6:.0f} MB); CIN census {xml.name} ({returns['cin_xml'][1] / 1e6:.0f} MB)")
-        tasks.update({t: cmd for t, (cmd, _) in returns.items()})
     if "peer" in tasks:
         run(tasks["peer"])
         ok, n, bad = same_figures(scratch / "peer.json", scratch / "cm12.json")
@@ -193,15 +170,13 @@ def main() -> None:
     best = {t: min(v) for t, v in times.items()}
     labels = {"peer": "DuckDB peer, 12 indicators", "cm12": "csc-metrics compute -i (the same 12)",
               "cmall": "csc-metrics compute, every indicator + checks", "help": "csc-metrics --help",
-              "check": "csc-metrics check (shipped definitions)",
-              "ssda903": "csc-metrics validate: SSDA903, 3 years (CSV)", "cin_xml": "csc-metrics validate: CIN census XML"}
+              "check": "csc-metrics check (shipped definitions)"}
     print(f"\nbest of {args.repeat} interleaved rounds (median in brackets); peak memory = resident high-water mark")
     for t in tasks:
         med = sorted(times[t])[len(times[t]) // 2]
         ratio = f"{best[t] / best['peer']:.2f}x the peer" if "peer" in best and t in ("cm12", "cmall") else ""
-        own = returns[t][1] if t in returns else size
         print(f"  {labels[t]:<48} {best[t]:6.2f} s ({med:.2f}) {ratio:>16}   {peaks[t] / 1e6:5.2f} GB "
-              f"({peaks[t] * 1e3 / own:.2f}x the {'input' if t in returns else 'CSV'})")
+              f"({peaks[t] * 1e3 / size:.2f}x the CSV)")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
@@ -220,8 +195,6 @@ def main() -> None:
         print(f"  --help under 0.3 s: {best['help']:.2f} s, {verdict(best['help'] < 0.3)}")
     if "check" in best:
         print(f"  check under 1.5 s: {best['check']:.2f} s, {verdict(best['check'] < 1.5)}")
-    for t, (_, nbytes) in returns.items():
-        print(f"  {t}: read in {best[t]:.2f} s, {nbytes / 1e6 / best[t]:.0f} MB/s of input (process start included)")
     if "cmall" in best:
         print(f"  rate: compute, every indicator: {best['cmall'] / rows * 1e6:.3f} s per million rows "
               f"(linear in rows: compare the two sizes)")
