@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from csc_metrics.errors import CscError
-from csc_metrics.io.model import KEY, ROW, SRC
+from csc_metrics.io.model import ROW, SRC
 
 if TYPE_CHECKING:
     from csc_metrics.spec.derived import DerivedTable
@@ -132,18 +132,9 @@ def build_one(d: DerivedTable, builders: dict[str, Derivation], frames: dict[str
         raise CscError(f"derived table `{d.id}` (builder `{d.builder}`) does not match its declaration: "
                        + ", ".join(wrong), "fix the `columns` of the derived table or the builder")
     extra = [c for c in (SRC, ROW) if c in frame.columns]
-    return _with_number_key(frame.select(*(c.name for c in d.columns), *extra), d.child_id)
+    from csc_metrics.io.convert import with_number_key
 
-
-def _with_number_key(frame: pl.DataFrame, child_id: str) -> pl.DataFrame:
-    """The frame with the reader's Int64 child key `KEY` when every child id is a whole number in plain form
-    (as the reader makes it: equal keys are equal ids), so the engine joins and counts children by number."""
-    from csc_metrics.io.convert import plain_number_ids
-
-    if child_id not in frame.columns or frame.schema[child_id] != pl.String:
-        return frame
-    key = pl.col(child_id).cast(pl.Int64, strict=False)
-    return frame.with_columns(key.alias(KEY)) if frame.select(plain_number_ids(pl.col(child_id), key)).item() else frame
+    return with_number_key(frame.select(*(c.name for c in d.columns), *extra), d.child_id)
 
 
 def _typed(frame: pl.DataFrame, d: DerivedTable) -> pl.DataFrame:

@@ -168,6 +168,15 @@ def plain_number_ids(cell: pl.Expr, key: pl.Expr) -> pl.Expr:
     return ((key.cast(pl.String) == cell).fill_null(False) | cell.is_null()).all()
 
 
+def with_number_key(frame: pl.DataFrame, child_id: str) -> pl.DataFrame:
+    """The frame with the Int64 child key `KEY` when every child id (text) is a whole number in plain form
+    (equal keys are equal ids), so children are joined and counted by number; else the frame as it is."""
+    if frame.schema.get(child_id) != pl.String:
+        return frame
+    key = pl.col(child_id).cast(pl.Int64, strict=False)
+    return frame.with_columns(key.alias(KEY)) if frame.select(plain_number_ids(pl.col(child_id), key)).item() else frame
+
+
 @dataclass
 class _Text:
     """One column's texts awaiting conversion: its distinct texts and each cell's code into them."""
@@ -274,10 +283,7 @@ def _assemble(read: pl.DataFrame, schema: TableSchema,
             problems.append(found)
     typed = pl.DataFrame(inputs).lazy().select(*exprs, ROW, *extra).collect()
     if cleaned_child:
-        cid = pl.col(schema.child_id)
-        key = cid.cast(pl.Int64, strict=False)
-        if typed.select(plain_number_ids(cid, key)).item():  # cleaned, every id is a plain whole number
-            typed = typed.with_columns(key.alias(KEY))
+        typed = with_number_key(typed, schema.child_id)
     ids = [c for c in schema.columns if c.type is ColumnType.ID and c.name in read.columns]
     for col in ids:
         if col.required and typed[col.name].null_count():
