@@ -389,25 +389,33 @@ class Run:
                         continue
                     lo, hi, strict = active_window(a, p)
                     ctx = self.ctx(other_schema, pl.lit(p.start), pl.lit(p.end), pl.lit(p.end), {})
-                    mask = pl.col("__ak").is_null() | pl.col("__ak").is_not_null()  # true on every row
-                    mask = mask & all_of(a.filters, ctx, None)
+                    parts = [all_of(a.filters, ctx, None)] if a.filters else []
                     if a.start:
-                        mask = mask & (pl.col(a.start) <= pl.lit(hi)).fill_null(False)
+                        parts.append((pl.col(a.start) <= pl.lit(hi)).fill_null(False))
                     if a.end:
                         after = pl.col(a.end) > pl.lit(lo) if strict else pl.col(a.end) >= pl.lit(lo)
-                        mask = mask & (pl.col(a.end).is_null() | after).fill_null(False)
-                    counted = (pl.col(a.distinct).filter(mask).drop_nulls().n_unique() if a.distinct
-                               else mask.fill_null(False).sum())
+                        parts.append((pl.col(a.end).is_null() | after).fill_null(False))
+                    mask = pl.all_horizontal(parts) if parts else None  # None: every row of the child
+                    if a.distinct:
+                        values = pl.col(a.distinct) if mask is None else pl.col(a.distinct).filter(mask)
+                        counted = values.drop_nulls().n_unique()
+                    else:
+                        counted = pl.len() if mask is None else mask.fill_null(False).sum()
                     counts[other_schema.id].append(counted.cast(pl.UInt32).alias(name))
+        if not counts:
+            return lf
+        # the counts joined to the child key alone, then set beside the rows (a join of the whole base would
+        # copy every column of it once per table counted); each `per_child` has one row per key, so the
+        # joined keys keep the rows' number and order
+        keys = lf.select(self.key(table).alias("__ak"))
+        names: list[str] = []
         for other_id, named in counts.items():
             other_schema = self.defs.tables[other_id]
             per_child = (self.frames[other_id].lazy().with_columns(self.key(other_schema).alias("__ak"))
                          .group_by("__ak").agg(named))
-            names = [e.meta.output_name() for e in named]
-            lf = (lf.with_columns(self.key(table).alias("__ak"))
-                  .join(per_child, on="__ak", how="left", maintain_order="left")
-                  .with_columns(pl.col(names).fill_null(0)).drop("__ak"))
-        return lf
+            names += [e.meta.output_name() for e in named]
+            keys = keys.join(per_child, on="__ak", how="left", maintain_order="left")
+        return pl.concat([lf, keys.select(pl.col(names).fill_null(0))], how="horizontal")
 
     def _keys(self, lf: pl.LazyFrame, inds: list[Any]) -> pl.LazyFrame:
         """Period keys and ends of flow dates, and a row order per event date."""
