@@ -114,14 +114,21 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
     spells = carer_spells(episodes).select("child", "decom", "carer_start")
     is_a = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)
     group = ["child", "poc"]
-    ep = ep.with_columns(_a=is_a, _run=cum_sum_in((~is_a).cast(pl.Int32), first_of(*group)))
+    first = first_of(*group)
+    ep = ep.with_columns(_a=is_a, _run=cum_sum_in((~is_a).cast(pl.Int32), first), _last=first.shift(-1, fill_value=True))
+    # the period's final run of A3-A6 episodes: `_run` (never null) on the period's last row, carried back
+    final_run = pl.col("_run") == pl.when(pl.col("_last")).then(pl.col("_run")).backward_fill()
+    # a period's episodes are in DECOM order (blank DECOMs last), so the first DECOM of some rows is their least
+    ep = ep.with_columns(_placed=pl.when(pl.col("_a") & final_run).then(pl.col("decom")),
+                         _authority=pl.when(text("ls").is_in(["E1", "D1"]).fill_null(False)).then(pl.col("decom")),
+                         _rec=text("rec"))
     per = ep.group_by(group, maintain_order=True).agg(
         adopted=pl.col("dec").last(),
-        rec=text("rec").last(),
+        rec=pl.col("_rec").last(),
         entry=pl.col("poc_start").first(),
         poc_start_known=pl.col("poc_start_known").first(),
-        placed=pl.col("decom").filter(pl.col("_a") & (pl.col("_run") == pl.col("_run").last())).first(),
-        authority=pl.col("decom").filter(text("ls").is_in(["E1", "D1"]).fill_null(False)).first(),
+        placed=pl.col("_placed").min(),
+        authority=pl.col("_authority").min(),
         **{SRC: pl.col(SRC).last(), ROW: pl.col(ROW).last()} if SRC in ep.columns else {},
     )
     per = per.filter(pl.col("rec").is_in(ADOPTED).fill_null(False) & pl.col("adopted").is_not_null())
