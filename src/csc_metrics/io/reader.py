@@ -179,10 +179,36 @@ class _Block:
     diags: list[Diagnostic]
 
 
+BATCH_BYTES = 256 * 2**20  # CSV text parsed together (`_collect`)
+
+
 def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
-    """Parse and convert each block in turn (polars parses one file on every core; one at a time, only one
-    file's text is in memory at once); a CSV found not to be UTF-8 past its first 256 KB is read again as
-    Windows-1252. A file polars cannot parse is an InputError naming it (CSC255)."""
+    """Parse and convert the blocks in batches of up to `BATCH_BYTES` of CSV (one `collect_all`: small files
+    keep every core busy, and only a batch's text is in memory at once). A batch polars cannot parse is read
+    again block by block (`_collect_each`), which says which file failed."""
+    batch: list[_Block] = []
+    size = 0
+    for b in blocks:
+        batch.append(b)
+        size += _size(b.path) if b.sheet is None else 0
+        if size >= BATCH_BYTES or b is blocks[-1]:
+            try:
+                yield from pl.collect_all([x.query for x in batch])
+            except pl.exceptions.PolarsError:
+                yield from _collect_each(batch)
+            batch, size = [], 0
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _collect_each(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
+    """Parse and convert each block in turn; a CSV found not to be UTF-8 past its first 256 KB is read again
+    as Windows-1252. A file polars cannot parse is an InputError naming it (CSC255)."""
     for b in blocks:
         try:
             yield b.query.collect()
