@@ -179,11 +179,11 @@ class _Block:
     diags: list[Diagnostic]
 
 
-BATCH_BYTES = 256 * 2**20  # CSV text parsed together (`_collect`)
+BATCH_BYTES = 64 * 2**20  # CSV text parsed together (`_collect`): small files together, a large one about alone
 
 
 def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
-    """Parse and convert the blocks in batches of up to `BATCH_BYTES` of CSV (one `collect_all`: small files
+    """Parse and convert the blocks in batches of about `BATCH_BYTES` of CSV (one `collect_all`: small files
     keep every core busy, and only a batch's text is in memory at once). A batch polars cannot parse is read
     again block by block (`_collect_each`), which says which file failed."""
     batch: list[_Block] = []
