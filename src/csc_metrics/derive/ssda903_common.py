@@ -142,9 +142,30 @@ def concat_findings(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(parts, how="vertical") if parts else empty_findings()
 
 
+ORDER = ["child", "decom", "dec"]
+
+
 def episode_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """A child's episodes in time order: by DECOM, a zero-length episode before one starting the same day."""
-    return frame.sort(["child", "decom", "dec"], nulls_last=True, maintain_order=True)
+    """A child's episodes in time order: by DECOM, a zero-length episode before one starting the same day.
+    A frame already in that order is returned as it is (what the stable sort would return)."""
+    if _in_order(frame, ORDER):
+        return frame
+    return frame.sort(ORDER, nulls_last=True, maintain_order=True)
+
+
+def _in_order(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Every row at or before the next by `keys` (ascending, nulls last), text keys compared as the sort does."""
+    if frame.height < 2:
+        return True
+    if not all(k in frame.columns and (frame.schema[k] == pl.String or frame.schema[k].is_temporal()
+                                       or frame.schema[k].is_numeric()) for k in keys):
+        return False
+    ok: pl.Expr = pl.lit(True)  # every key equal: in order (a stable sort keeps them)
+    for k in reversed(keys):
+        here, nxt = pl.col(k), pl.col(k).shift(-1)
+        after = (here.is_not_null() & nxt.is_null()) | (nxt > here).fill_null(False)
+        ok = after | (here.eq_missing(nxt) & ok)
+    return bool(frame.select(ok.head(frame.height - 1).all()).item())
 
 
 # ---- windows over a frame sorted by its group key: a shift, cumulative sum or fill that stops at the group's
