@@ -116,8 +116,9 @@ class Ssda903Format:
         unrecognised += refused
         returns: dict[int, dict[str, list[TableData]]] = defaultdict(lambda: defaultdict(list))
         for td in dated:
-            for y in td.frame[YEAR].unique().sort().to_list():
-                rows = td.frame.filter(pl.col(YEAR) == y)
+            years = td.frame[YEAR].unique().sort().to_list()
+            for y in years:
+                rows = td.frame if years == [y] and y is not None else td.frame.filter(pl.col(YEAR) == y)
                 returns[y][td.schema.id].append(TableData(td.schema, rows, td.sources))
         out: list[Return] = []
         codes = definitions.code_sets
@@ -141,7 +142,14 @@ class Ssda903Format:
 
 def _split_sources(td: TableData) -> list[TableData]:
     """The rows of each source of a table, as a table of its own (`__src` 0), in the order of the sources."""
-    parts = td.frame.partition_by(SRC, as_dict=True, maintain_order=True)
+    src = td.frame[SRC]
+    if src.is_sorted():  # the reader's order (source by source): slices, no copy
+        runs = src.rle()
+        starts = [0, *runs.struct.field("len").cum_sum().to_list()]
+        values = runs.struct.field("value").to_list()
+        parts = {(v,): td.frame.slice(a, b - a) for v, a, b in zip(values, starts, starts[1:], strict=False)}
+    else:
+        parts = td.frame.partition_by(SRC, as_dict=True, maintain_order=True)
     out = []
     for i, source in enumerate(td.sources):
         rows = parts.get((i,), td.frame.clear()).with_columns(pl.lit(0, dtype=pl.UInt16).alias(SRC))
