@@ -21,6 +21,7 @@ from csc_metrics.derive.ssda903_common import (
     episode_order,
     first_of,
     forward_fill_in,
+    per_run,
     prepare,
     prev_in,
     remember_last,
@@ -69,18 +70,11 @@ def periods_of_care(episodes: pl.DataFrame) -> pl.DataFrame:
     the earliest date the child is known to have been in care), `rec` (how it ended), `episodes`, and the
     `__src`/`__row`/`year` of its first episode."""
     ep = with_periods(episodes)
-    return (
-        ep.group_by(["child", "poc"], maintain_order=True)
-        .agg(
-            poc_start=pl.col("decom").first(),
-            poc_end=pl.col("dec").last(),
-            poc_start_known=pl.col("poc_start_known").first(),
-            rec=pl.col("rec").last(),
-            episodes=pl.len().cast(pl.UInt32),
-            **{SRC: pl.col(SRC).first(), ROW: pl.col(ROW).first(), "year": pl.col("year").first()},
-        )
-        .with_columns(rec=pl.when(pl.col("poc_end").is_not_null()).then(pl.col("rec")))
-    )
+    return per_run(ep, ["child", "poc"], {  # in episode order, a period's episodes are together
+        "poc_start": ("first", pl.col("decom")), "poc_end": ("last", pl.col("dec")),
+        "poc_start_known": ("first", pl.col("poc_start_known")), "rec": ("last", pl.col("rec")),
+        "episodes": ("len", None), **{c: ("first", pl.col(c)) for c in (SRC, ROW, "year")},
+    }).with_columns(rec=pl.when(pl.col("poc_end").is_not_null()).then(pl.col("rec")))
 
 
 def _location() -> pl.Expr:
@@ -131,19 +125,12 @@ def placements(episodes: pl.DataFrame) -> pl.DataFrame:
     same carer continues the placement before the excursion; a move on from one opens a new placement."""
     ep = _with_carer_breaks(episodes).filter(~pl.col("_temp"))
     ep = ep.with_columns(placement=cum_sum_in(pl.col("_opens").cast(pl.Int32), first_of("child")))
-    return (
-        ep.group_by(["child", "placement"], maintain_order=True)
-        .agg(
-            poc=pl.col("poc").first(),
-            start=pl.col("decom").first(),
-            end=pl.col("dec").last(),
-            place=pl.col("place").first(),
-            place_last=pl.col("place").last(),
-            episodes=pl.len().cast(pl.UInt32),
-            **{SRC: pl.col(SRC).first(), ROW: pl.col(ROW).first(), "year": pl.col("year").first()},
-        )
-        .with_columns(zero_day=(pl.col("end") == pl.col("start")).fill_null(False))
-    )
+    # a child's placements are numbered in episode order: each one's rows are together
+    return per_run(ep, ["child", "placement"], {
+        "poc": ("first", pl.col("poc")), "start": ("first", pl.col("decom")), "end": ("last", pl.col("dec")),
+        "place": ("first", pl.col("place")), "place_last": ("last", pl.col("place")), "episodes": ("len", None),
+        **{c: ("first", pl.col(c)) for c in (SRC, ROW, "year")},
+    }).with_columns(zero_day=(pl.col("end") == pl.col("start")).fill_null(False))
 
 
 def count_placements(placement_rows: pl.DataFrame, start: date, end: date) -> pl.DataFrame:

@@ -181,6 +181,25 @@ def first_of(*keys: str) -> pl.Expr:
     return new
 
 
+def per_run(frame: pl.DataFrame, keys: list[str], aggs: dict[str, tuple[str, pl.Expr | None]]) -> pl.DataFrame:
+    """One row per run of equal `keys` (nulls equal) in a frame sorted by them: the keys, then each named
+    aggregate, `("first", e)` / `("last", e)` (`e` on the run's first / last row) or `("len", ...)` (its rows,
+    UInt32). The rows of `group_by(keys, maintain_order=True)` when each key's rows are together, without
+    hashing the keys."""
+    start = first_of(*keys)
+    marked = frame.with_columns(_start=start, _end=start.shift(-1, fill_value=True),
+                                _i=pl.int_range(pl.len(), dtype=pl.UInt32))
+    def on(row: str) -> list[pl.Expr]:
+        return [e.alias(n) for n, (how, e) in aggs.items() if how == row and e is not None]
+
+    head = marked.filter("_start").select(*keys, *on("first"), _i0="_i")
+    tail = marked.filter("_end").select(*on("last"), _i1="_i")
+    out = pl.concat([head, tail], how="horizontal")
+    lens = {n: (pl.col("_i1") - pl.col("_i0") + 1).cast(pl.UInt32).alias(n) for n, (how, _) in aggs.items()
+            if how == "len"}
+    return out.select(*keys, *(lens.get(n, pl.col(n)) for n in aggs))
+
+
 def prev_in(e: pl.Expr, first: pl.Expr) -> pl.Expr:
     """`e` on the previous row of the same group (null on a group's first row): `e.shift(1).over(key)`."""
     return pl.when(~first).then(e.shift(1))
