@@ -17,6 +17,7 @@ from csc_metrics.derive.ssda903_common import (
     SHORT_BREAKS,
     TEMPORARY,
     X1,
+    at_start,
     cum_sum_in,
     episode_order,
     first_of,
@@ -58,9 +59,10 @@ def with_periods(episodes: pl.DataFrame) -> pl.DataFrame:
     linked = prev_in(pl.col("rec") == X1, first) & (prev_in(pl.col("dec"), first) == pl.col("decom"))
     new = ~linked.fill_null(False) | (pl.col("rne") == "S").fill_null(False)
     ep = ep.with_columns(poc=cum_sum_in(new.cast(pl.Int32), first)).drop("_first")
+    poc_first = first_of("child", "poc")  # a child's periods are numbered in episode order: each is a run
     return ep.with_columns(
-        poc_start=pl.col("decom").first().over(["child", "poc"]),
-        poc_start_known=(pl.col("rne").first() == "S").fill_null(False).over(["child", "poc"]),
+        poc_start=at_start(pl.col("decom"), poc_first),
+        poc_start_known=at_start((pl.col("rne") == "S").fill_null(False), poc_first),
     )
 
 
@@ -158,19 +160,19 @@ def carer_spells(episodes: pl.DataFrame) -> pl.DataFrame:
     first_in_poc = pl.col("poc") != prev_in(pl.col("poc"), first)
     breaks = pl.col("_opens") | (pl.col("_temp") & first_in_poc.fill_null(True))
     ep = ep.with_columns(carer_spell=cum_sum_in(breaks.cast(pl.Int32), first)).drop("_first")
-    ep = ep.with_columns(carer_start=pl.col("decom").first().over(["child", "carer_spell"]))
-    spells = (
-        ep.group_by(["child", "carer_spell"], maintain_order=True)
-        .agg(poc=pl.col("poc").first(), _start=pl.col("carer_start").first())
-        .with_columns(_before=prev_in(pl.col("_start"), first_of("child", "poc")))
-        .select("child", "carer_spell", "_before")
-    )
+    # a child's spells are numbered in episode order: each spell's rows are together (a run)
+    spell_start = first_of("child", "carer_spell")
+    ep = ep.with_columns(carer_start=at_start(pl.col("decom"), spell_start),
+                         _spell=(spell_start.cum_sum() - 1).cast(pl.UInt32))
+    spells = per_run(ep, ["child", "carer_spell"], {"poc": ("first", pl.col("poc")),
+                                                     "_start": ("first", pl.col("carer_start"))})
+    before = spells.select(prev_in(pl.col("_start"), first_of("child", "poc")))
     adoptive = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)
     return (
-        ep.join(spells, on=["child", "carer_spell"], how="left", maintain_order="left")
+        ep.with_columns(_before=before.to_series().gather(ep["_spell"]))
         .with_columns(carer_start_adoption=pl.when(adoptive).then(pl.coalesce("_before", "carer_start"))
                       .otherwise(pl.col("carer_start")))
-        .drop("_before", "_temp", "_loc", "_opens")
+        .drop("_spell", "_before", "_temp", "_loc", "_opens")
     )
 
 

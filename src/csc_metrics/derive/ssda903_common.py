@@ -200,6 +200,11 @@ def per_run(frame: pl.DataFrame, keys: list[str], aggs: dict[str, tuple[str, pl.
     return out.select(*keys, *(lens.get(n, pl.col(n)) for n in aggs))
 
 
+def at_start(e: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """`e` on the first row of the group, on every row of it: `e.first().over(key)`."""
+    return e.gather(pl.when(first).then(pl.int_range(pl.len(), dtype=pl.UInt32)).forward_fill())
+
+
 def prev_in(e: pl.Expr, first: pl.Expr) -> pl.Expr:
     """`e` on the previous row of the same group (null on a group's first row): `e.shift(1).over(key)`."""
     return pl.when(~first).then(e.shift(1))
