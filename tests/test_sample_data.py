@@ -216,3 +216,13 @@ def test_the_shipped_files_are_what_the_script_writes():
     names = {re.sub(r"SSDA903_20(2[0-5])_", "SSDA903_{2020..2025}_", p.relative_to(SAMPLE).as_posix())
              for p in SAMPLE.rglob("*") if p.is_file()}
     assert [n for n in sorted(names) if f"`{n}`" not in readme and f"| {n} |" not in readme] == []
+
+
+def test_the_shipped_sample_validates_without_a_finding():
+    """Every list and return is clean: each year's return uses that year's code lists (the 2019-20 and 2020-21
+    OC3 rows give F3/P3, not the F4/P4/F5/P5 of 2021-22 on), so a first `validate` shows no warning to explain."""
+    report = json.loads(run_cli(["validate", SAMPLE, "--format", "json"]).stdout)
+    assert report["summary"]["errors"] == report["summary"]["warnings"] == 0, report["issues"][:3]
+    assert report["issues"] == []
+    oc3 = {y: (SAMPLE / "ssda903" / f"SSDA903_{y}_oc3.csv").read_text() for y in (2020, 2021, 2022)}
+    assert ",F3," in oc3[2020] + oc3[2021] and ",F3," not in oc3[2022]

@@ -435,7 +435,7 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     in_touch = pl.col("in_touch") if last else d.choice(9060, earlier_touch)
     eet_share = pl.when(pl.col("age") >= 19).then(0.60).otherwise(0.66)
     activ = pl.col("activity").fill_null("0") if last else pl.when(d.u(9061) < eet_share).then(
-        d.choice(9064, EET)).otherwise(d.choice(9065, NEET))
+        d.choice(9064, eet_codes(y))).otherwise(d.choice(9065, NEET))
     # staying put: a third of those who left foster care on their 18th birthday still live with those carers
     final = p.sort("cla_start").unique("cid", keep="last").select("cid", _ptype="placement_type", _end="cla_end")
     rows = rows.join(final, on="cid", how="left")
@@ -450,6 +450,15 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     )
     return out.select("cid", child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
                       accom="accom").sort("child")
+
+
+def eet_codes(y: int) -> dict[str, float]:
+    """The EET activity codes of collection year `y` with their shares: F3/P3 (training or employment) up to
+    2020-21, split into F4/P4 (apprenticeships) and F5/P5 from 2021-22 (code set `activity`)."""
+    if y >= 2022:
+        return EET
+    old = {k: v for k, v in EET.items() if k[1] not in "45"}
+    return old | {"F3": EET["F4"] + EET["F5"], "P3": EET["P4"] + EET["P5"]}
 
 
 def _adoption(lists: dict[int, pl.DataFrame], p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date,
@@ -661,6 +670,21 @@ def _placements_3plus_2y(p: pl.DataFrame, plc: pl.DataFrame, e: date) -> list[in
     return [per.filter(pl.col("len") >= 3).height, cohort.select(pl.col("cid").n_unique()).item()]
 
 
+def _long_term_stable(p: pl.DataFrame, plc: pl.DataFrame, e: date) -> list[int]:
+    """[with the same carers for 2 years or more, looked after at `e`, under 16 and in care for 2.5 years or more]
+    (§3.4, §2.6): the carers' start is the start of the placement held at `e`, or of the one before it when that
+    placement is adoptive (A3-A6: the placement just before the adoptive one is part of the spell)."""
+    cohort = p.filter((pl.col("cla_start").dt.offset_by("30mo") <= e)
+                      & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e))
+                      & (age_at(pl.col("date_of_birth"), pl.lit(e)) < 16)).select("pid")
+    held = plc.filter(pl.col("p_start") <= e).sort("pid", "j").with_columns(
+        before=pl.col("p_start").shift(1).over("pid")).unique("pid", keep="last")
+    carers = pl.when(pl.col("place").is_in(["A3", "A4", "A5", "A6"])).then(
+        pl.coalesce("before", "p_start")).otherwise(pl.col("p_start"))
+    stable = cohort.join(held, on="pid").filter(carers.dt.offset_by("24mo") <= e)
+    return [stable.height, cohort.height]
+
+
 def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str, pl.DataFrame]] | None = None,
                  placements: pl.DataFrame | None = None) -> dict:
     """Figures known by construction, per collection year, counted from the periods of care (and, given the
@@ -687,6 +711,7 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
         }
         if placements is not None:
             out[str(y)]["placements_3plus_2y"] = _placements_3plus_2y(p, placements, e)
+            out[str(y)]["long_term_stable"] = _long_term_stable(p, placements, e)
         if returns is not None:
             out[str(y)].update(_outcome_truth(y, returns[y], p))
             if "swepisodes" in returns[y]:  # distinct workers in the year of the children in care at 31 March
