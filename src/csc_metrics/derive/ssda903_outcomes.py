@@ -21,6 +21,7 @@ from csc_metrics.derive.ssda903_care import (
 )
 from csc_metrics.derive.ssda903_common import (
     ADOPTION_PLACEMENTS,
+    TEMPORARY,
     cum_sum_in,
     first_of,
     prepare,
@@ -106,22 +107,25 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
     """One row per adoption (§3.7: a period of care ending with REC E11 or E12; pass repaired episodes
     without short breaks): `child, adopted` (the DEC), `year` (its collection year), `entry` (`poc_start`),
     `poc_start_known`, `placed` (DECOM of the first episode of the final unbroken run of A3-A6 episodes ending
-    at adoption; blank if the last episode is not one), `authority` (DECOM of the first E1/D1 episode of the
-    period), `match` and `foster_care` (AD1 of the adoption's return, else the child's latest AD1 row) and
+    at adoption, a temporary T0-T4 stay inside the run not breaking it (§2.5); blank if the run holds no A3-A6
+    episode), `authority` (DECOM of the first E1/D1 episode of the period) and `authority_known` (false when the
+    period's start is unknown and its earliest loaded episode is already E1/D1: the authority may be older),
+    `match` and `foster_care` (AD1 of the adoption's return, else the child's latest AD1 row) and
     `moved_in` (§6.14: the carer-spell start of the placed episode, without the adoption exception, when
     FOSTER_CARE is 1; else `placed`)."""
     ep = with_periods(episodes)
     spells = carer_spells(episodes).select("child", "decom", "carer_start")
     is_a = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)
     group = ["child", "poc"]
+    breaks = ~is_a & ~text("place").is_in(TEMPORARY).fill_null(False)
     first = first_of(*group)
-    ep = ep.with_columns(_a=is_a, _run=cum_sum_in((~is_a).cast(pl.Int32), first), _last=first.shift(-1, fill_value=True))
+    ep = ep.with_columns(_a=is_a, _run=cum_sum_in(breaks.cast(pl.Int32), first), _last=first.shift(-1, fill_value=True))
     # the period's final run of A3-A6 episodes: `_run` (never null) on the period's last row, carried back
     final_run = pl.col("_run") == pl.when(pl.col("_last")).then(pl.col("_run")).backward_fill()
+    order = text("ls").is_in(["E1", "D1"]).fill_null(False)
     # a period's episodes are in DECOM order (blank DECOMs last), so the first DECOM of some rows is their least
     ep = ep.with_columns(_placed=pl.when(pl.col("_a") & final_run).then(pl.col("decom")),
-                         _authority=pl.when(text("ls").is_in(["E1", "D1"]).fill_null(False)).then(pl.col("decom")),
-                         _rec=text("rec"))
+                         _authority=pl.when(order).then(pl.col("decom")), _order=order, _rec=text("rec"))
     per = ep.group_by(group, maintain_order=True).agg(
         adopted=pl.col("dec").last(),
         rec=pl.col("_rec").last(),
@@ -129,6 +133,7 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
         poc_start_known=pl.col("poc_start_known").first(),
         placed=pl.col("_placed").min(),
         authority=pl.col("_authority").min(),
+        authority_known=pl.col("poc_start_known").first() | ~pl.col("_order").first(),
         **{SRC: pl.col(SRC).last(), ROW: pl.col(ROW).last()} if SRC in ep.columns else {},
     )
     per = per.filter(pl.col("rec").is_in(ADOPTED).fill_null(False) & pl.col("adopted").is_not_null())
