@@ -179,19 +179,23 @@ class _Block:
     diags: list[Diagnostic]
 
 
-BATCH_BYTES = 64 * 2**20  # CSV text parsed together (`_collect`): small files together, a large one about alone
+BATCH_BYTES = 64 * 2**20  # CSV text parsed together (`_collect`)
+ALONE_BYTES = 16 * 2**20  # a CSV this large is parsed on its own (polars uses every core on it anyway)
 
 
 def _collect(blocks: list[_Block]) -> Iterator[pl.DataFrame]:
-    """Parse and convert the blocks in batches of about `BATCH_BYTES` of CSV (one `collect_all`: small files
-    keep every core busy, and only a batch's text is in memory at once). A batch polars cannot parse is read
-    again block by block (`_collect_each`), which says which file failed."""
+    """Parse and convert the blocks, small CSV files together in batches of up to about `BATCH_BYTES` (one
+    `collect_all`: a 903's many small files keep every core busy), a large one on its own (only its text in
+    memory). A batch polars cannot parse is read again block by block (`_collect_each`), which says which
+    file failed."""
+    sizes = [_size(b.path) if b.sheet is None else 0 for b in blocks] + [0]
     batch: list[_Block] = []
     size = 0
-    for b in blocks:
+    for n, b in enumerate(blocks):
         batch.append(b)
-        size += _size(b.path) if b.sheet is None else 0
-        if size >= BATCH_BYTES or b is blocks[-1]:
+        size += sizes[n]
+        after = sizes[n + 1]
+        if n + 1 == len(blocks) or size + after > BATCH_BYTES or max(sizes[n], after) >= ALONE_BYTES:
             try:
                 yield from pl.collect_all([x.query for x in batch])
             except pl.exceptions.PolarsError:
