@@ -63,6 +63,18 @@ def test_encodings_are_detected_and_recorded(tmp_path, encoding, bom, expected):
     assert table.frame["referral_date"].to_list() == [date(2025, 3, 2)]
 
 
+def test_cp1252_found_past_the_first_256_kb_is_read_again(tmp_path):
+    # 4,000 plain rows (~330 KB) before one team name with a cp1252 en-dash: detected as UTF-8, the parse (a
+    # batch of files, `reader._collect`) fails on the byte, and the file is read again alone as Windows-1252
+    rows = [L3, *(l3_row(cid=f"C{i}") for i in range(4000)), l3_row(cid="LAST", team="Team \u2013 North")]
+    path = write_csv(tmp_path / "l3.csv", rows, "cp1252")
+    assert path.read_bytes().index(b"\x96") > 256 * 1024
+    table = read(path).tables["annex_a_list_3"]
+    assert table.sources[0].encoding == "cp1252"
+    assert table.frame.height == 4001
+    assert table.frame["allocated_team"].to_list()[-1] == "Team \u2013 North"
+
+
 def test_cp1252_curly_quotes_in_headers_and_en_dash_in_codes(tmp_path):
     headers = [*L3[:6], "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months"]
     rows = [headers, l3_row(src="N1 \u2013 nothing")[:9], l3_row(cid="C2", src="Individual \u2013 family member, relative or carer")[:9]]
