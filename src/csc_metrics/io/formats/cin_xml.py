@@ -202,13 +202,14 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
         if skip_depth:
             skip_depth += 1
             return
-        if ":" in name:
-            name = name.rpartition(":")[2]
         if text is not None:  # an element inside a leaf: not a leaf after all
             parser.CharacterDataHandler = None
-            skip(name)
+            skip(name.rpartition(":")[2])
             return
         i = cur_leaves.get(name)
+        if i is None and ":" in name:  # a prefix (`cin:Child`): the local name counts
+            name = name.rpartition(":")[2]
+            i = cur_leaves.get(name)
         elements.add(name)
         if i is not None:  # the common case: a leaf of the open record
             if cur_row[i] is not None:
