@@ -88,11 +88,10 @@ def referrals(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame, cin_plan
     eps = cin_episodes(t["cin_details"], t["cin_assessments"], t["cin_plan_dates"], t["cin_s47"], t["cin_cpp"])
     census_end = pl.date(pl.col(YEAR), 3, 31)
     own = pl.col(YEAR) == collection_year(pl.col(REF))
+    latest = eps.filter(pl.col(REF).is_not_null()).with_columns(__own=own).sort(["__own", YEAR], descending=True,
+                                                                                 maintain_order=True)
     return (
-        eps.filter(pl.col(REF).is_not_null())
-        .with_columns(__own=own)
-        .sort(["__own", YEAR], descending=True, maintain_order=True)
-        .unique([CHILD, REF], keep="first", maintain_order=True)
+        first_per_key(latest, [CHILD, REF])
         .sort(CHILD, REF)
         .select(CHILD, REF, pl.col("referral_source").cast(pl.String), pl.col("reason_for_closure").cast(pl.String),
                 "cin_closure_date", *_carry(eps), nfa=_yn(pl.col("nfa")),
