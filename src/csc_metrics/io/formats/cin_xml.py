@@ -172,8 +172,10 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
     cur_leaves: dict[str, int] = {}
     det = 0  # the ordinal of the open CINdetails (0: none open)
     skip_depth = 0  # > 0: inside an unknown element's subtree
-    text: list[str] | None = None  # collecting a leaf's text
-    leaf = ""  # the leaf open (when `text` is not None), and its cell (-1: a repeating leaf, a row of its own)
+    in_leaf = False  # collecting a leaf's text (in `text`, by the C-level `put`)
+    text: list[str] = []
+    put = text.append
+    leaf = ""  # the leaf open (when `in_leaf`), and its cell (-1: a repeating leaf, a row of its own)
     cell = -1
     skipped: dict[str, Skipped] = {}
     elements: set[str] = set()
@@ -183,7 +185,7 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
 
     def skip(name: str, repeated: bool = False) -> None:
         nonlocal skip_depth
-        generic = "/".join([*stack, leaf, name] if text is not None else [*stack, name])
+        generic = "/".join([*stack, leaf, name] if in_leaf else [*stack, name])
         if generic in skipped:
             skipped[generic].count += 1
         else:
@@ -198,11 +200,11 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
     # the handlers run once per element: the common case (a leaf of the open record) comes first, with as few
     # Python operations as possible; a leaf's text goes straight to its list (a C-level call per text run)
     def start(name: str, attrs: object) -> None:
-        nonlocal skip_depth, leaf, cell, text, cur_name, cur_row, cur_leaves, det, pos
+        nonlocal skip_depth, leaf, cell, in_leaf, cur_name, cur_row, cur_leaves, det, pos
         if skip_depth:
             skip_depth += 1
             return
-        if text is not None:  # an element inside a leaf: not a leaf after all
+        if in_leaf:  # an element inside a leaf: not a leaf after all
             parser.CharacterDataHandler = None
             skip(name.rpartition(":")[2])
             return
@@ -215,8 +217,8 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
             if cur_row[i] is not None:
                 skip(name, repeated=True)
                 return
-            leaf, cell, text = name, i, []
-            parser.CharacterDataHandler = text.append
+            leaf, cell, in_leaf = name, i, True
+            parser.CharacterDataHandler = put
             return
         if name in RECORDS:
             table, parent = RECORDS[name]
@@ -235,8 +237,8 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
                 stack.append(name)
                 return
         elif name in LISTS and LISTS[name][1] == cur_name:
-            leaf, cell, text = name, -1, []
-            parser.CharacterDataHandler = text.append
+            leaf, cell, in_leaf = name, -1, True
+            parser.CharacterDataHandler = put
             return
         elif name in WRAPPERS:
             stack.append(name)
@@ -244,14 +246,15 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
         skip(name)
 
     def end(name: str) -> None:
-        nonlocal skip_depth, text, cur_name, cur_row, cur_leaves, det
+        nonlocal skip_depth, in_leaf, cur_name, cur_row, cur_leaves, det
         if skip_depth:
             skip_depth -= 1
             return
-        if text is not None:
+        if in_leaf:
             parser.CharacterDataHandler = None
             value = "".join(text).strip() or None
-            text = None
+            text.clear()
+            in_leaf = False
             if cell >= 0:
                 if value is not None:
                     cur_row[cell] = value
