@@ -198,8 +198,11 @@ def test_on_the_synthetic_authority_the_figures_equal_the_truth(sample, computed
             assert (r["numerator"], r["denominator"]) == (t[num], t[den]), (ind_id, y)
         assert by[("cla12_sdq_mean", label)]["value"] == pytest.approx(t["sdq_mean"])
         assert by[("care_leavers_17_18_eet", label)]["denominator"] == t["care_leavers_17_18"]
-        # every adopted child has AD1 with both dates: A2 counts each adoption of the year once
-        assert by[("adoption_order_to_match_days", label)]["denominator"] == t["adopted"] == _read(sample, y, "ad1").height
+        # every adopted child has AD1 with both dates: A2 counts each adoption of the year once (in the first
+        # years, those whose placement order predates the loaded returns are left out and the figure incomplete)
+        a2 = by[("adoption_order_to_match_days", label)]
+        assert t["adopted"] == _read(sample, y, "ad1").height
+        assert a2["denominator"] == t["adopted"] if a2["status"] == "ok" else a2["denominator"] < t["adopted"]
 
 
 # The England sanity ranges of §3.5-3.7 are checked on the shipped sample (tests/test_sample_ranges.py RANGES,

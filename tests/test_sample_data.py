@@ -146,7 +146,8 @@ def test_the_look_back_years_say_what_they_lack(yearly_all):
     assert {r["source"] for r in first.values() if r["status"] == "no_data"} >= {"annex_a", "cin_census"}
     assert {i for i, r in first.items() if r["source"] == "ssda903" and r["status"] == "incomplete"} == {
         "cla_3plus_placements_2y", "cla_long_term_stability", "adoption_entry_to_placement_days",
-        "adoption_a10_days", "adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_a2_3yr_days"}
+        "adoption_a10_days", "adoption_a1_3yr_days", "adoption_a10_3yr_days", "adoption_order_to_match_days",
+        "adoption_a2_3yr_days"}  # A2: a placement order already in force in the first loaded episode
     for year in ("2019-20", "2020-21", "2021-22", "2022-23"):
         got = _headline(yearly_all, year)
         sw = got["cla_3plus_social_workers"]
@@ -159,32 +160,100 @@ def test_the_look_back_years_say_what_they_lack(yearly_all):
     assert (contacts["status"], contacts["value"], _codes(contacts)) == ("no_data", None, ["CSC321"])
 
 
+# Every §3.3-3.7 id against truth.json (sample/ssda903_truth.py: the generator's own periods of care, placements
+# and List 10 dates, never the reader or the derived structures). id: (numerator, denominator) keys, a pair key
+# ([numerator, denominator]), a count key, or for a duration a [total days, adoptions] key (pooled: three years).
+COUNTS = {"cla_at_end": "looked_after_at_31_march", "cla_started": "children_started",
+          "cla_ceased": "children_ceased"}  # children, not periods: a child who ceases twice counts once
+SHARES = {
+    "cla_ceased_adopted": ("adopted", "children_ceased"),
+    "cla_uasc_at_end": ("uasc_at_31_march", "looked_after_at_31_march"),
+    "cla_started_uasc": ("children_started_uasc", "children_started"),
+    "cla12_health_assessment": ("oc2_health_assessment", "oc2_cohort"),
+    "cla12_immunisations": ("oc2_immunisations", "oc2_cohort"),
+    "cla12_dental": ("oc2_teeth_check", "oc2_cohort"),
+    "cla12_substance_misuse": ("oc2_substance_misuse", "oc2_cohort"),
+    "cla12_development_check": ("oc2_under_5_health_check", "oc2_under_5"),
+    "cla12_convicted": ("oc2_10_17_convicted", "oc2_10_17"),
+    "cla12_sdq_received": ("sdq_scores", "sdq_5_16"),
+    "care_leavers_eet": ("care_leavers_19_21_eet", "care_leavers_19_21"),
+    "care_leavers_17_18_eet": ("care_leavers_17_18_eet", "care_leavers_17_18"),
+    "care_leavers_neet": ("care_leavers_19_21_neet", "care_leavers_19_21"),
+    "care_leavers_higher_education": ("care_leavers_19_21_higher_education", "care_leavers_19_21"),
+    "care_leavers_not_in_touch": ("care_leavers_19_21_not_in_touch", "care_leavers_19_21"),
+}
+PAIRS = {"cla12_sdq_concern": "sdq_concern", "care_leavers_suitable_accommodation": "care_leavers_19_21_suitable",
+         "care_leavers_17_18_suitable_accommodation": "care_leavers_17_18_suitable",
+         "care_leavers_staying_put": "care_leavers_staying_put", "cla_3plus_placements": "placements_3plus",
+         "cla_3plus_placements_2y": "placements_3plus_2y", "cla_long_term_stability": "long_term_stable",
+         "cla_missing": "missing", "cla_away": "away"}
+REASONS = {"cla_ceased_sgo": ["E45", "E46", "E47", "E48"], "cla_ceased_cao": ["E41"],
+           "cla_ceased_returned_home": ["E4A", "E4B"], "cla_ceased_returned_home_planned": ["E4A"],
+           "cla_ceased_returned_home_unplanned": ["E4B"]}  # children by their last cessation's reason
+BREAKDOWNS = {"cla_by_legal_status": "legal_status_at_31_march", "cla_by_placement_type": "placement_type_at_31_march"}
+DAYS = {"adoption_entry_to_placement_days": "a1_days", "adoption_a10_days": "a10_days",
+        "adoption_order_to_match_days": "a2_days"}
+POOLED = {"adoption_a1_3yr_days": "a1_days", "adoption_a10_3yr_days": "a10_days", "adoption_a2_3yr_days": "a2_days"}
+RATES = {"cla_per_10k": "cla_at_end", "cla_started_per_10k": "cla_started", "cla_ceased_per_10k": "cla_ceased"}
+OTHER = {"cla12_sdq_mean": "sdq_mean", "cla_3plus_social_workers": "social_workers_3plus",
+         "cla_placed_20_miles_out": "unavailable: no PL_DISTANCE and no --postcodes file"}
+
+
 def test_the_903_figures_equal_the_generator_truth_for_each_year(yearly_all):
+    """Every §3.3-3.7 measure equals the generator's figure in each year where it is `ok`: every year for the
+    stocks, flows, OC2, OC3 and breakdowns; the cohort and pooled measures once their look-back is loaded."""
     truth = json.loads((SAMPLE / "ssda903" / "truth.json").read_text())["years"]
     assert sorted(truth) == ["2020", "2021", "2022", "2023", "2024", "2025"]
-    # children, not periods of care: a child who ceases (or starts) twice in a year counts once
-    counts = {"cla_at_end": "looked_after_at_31_march", "cla_started": "children_started",
-              "cla_ceased": "children_ceased"}
-    shares = {  # id: (numerator, denominator) in truth.json
-        "cla_ceased_adopted": ("adopted", "children_ceased"),
-        "cla12_health_assessment": ("oc2_health_assessment", "oc2_cohort"),
-        "cla12_immunisations": ("oc2_immunisations", "oc2_cohort"),
-        "cla12_dental": ("oc2_teeth_check", "oc2_cohort"),
-        "cla12_substance_misuse": ("oc2_substance_misuse", "oc2_cohort"),
-        "cla12_development_check": ("oc2_under_5_health_check", "oc2_under_5"),
-        "cla12_convicted": ("oc2_10_17_convicted", "oc2_10_17"),
-        "cla12_sdq_received": ("sdq_scores", "sdq_5_16"),
-        "care_leavers_eet": ("care_leavers_19_21_eet", "care_leavers_19_21"),
-    }
+    ids = {i for i, src in standard().recipes if src == "ssda903"}
+    listed = [COUNTS, SHARES, PAIRS, REASONS, BREAKDOWNS, DAYS, POOLED, RATES, OTHER]
+    assert set().union(*listed) == ids and sum(map(len, listed)) == len(ids)  # each id once
+    checked: dict[str, set[str]] = {}
+    groups = {i: r.groups for (i, src), r in standard().recipes.items() if src == "ssda903" and i in BREAKDOWNS}
     for year, t in truth.items():
-        got = _headline(yearly_all, f"{int(year) - 1}-{year[2:]}")
-        assert {i: got[i]["source"] for i in [*counts, *shares]} == dict.fromkeys([*counts, *shares], "ssda903")
-        for ind, key in counts.items():  # every return year, the first too: counts need no look-back
+        label = f"{int(year) - 1}-{year[2:]}"
+        got = _headline(yearly_all, label)
+        heads = ids - set(BREAKDOWNS)  # a breakdown has one row per category, no headline
+        assert {got[i]["source"] for i in heads} == {"ssda903"}
+        ok = {i for i in heads if got[i]["status"] == "ok"}
+        for ind, key in COUNTS.items():  # every return year, the first too: counts need no look-back
             assert (got[ind]["value"], got[ind]["status"]) == (t[key], "ok"), (ind, year)
-        for ind, (num, den) in shares.items():
-            assert (got[ind]["numerator"], got[ind]["denominator"]) == (t[num], t[den]), (ind, year)
+        for ind, rate in RATES.items():
+            assert got[ind]["numerator"] == got[rate]["value"], (ind, year)
+        expected = {ind: [t[num], t[den]] for ind, (num, den) in SHARES.items()}
+        expected |= {ind: t[key] for ind, key in PAIRS.items()}
+        expected |= {ind: [sum(t["children_ceased_by_reason"].get(c, 0) for c in codes), t["children_ceased"]]
+                     for ind, codes in REASONS.items()}
+        expected |= {ind: t[key][::-1] for ind, key in DAYS.items()}  # [adoptions, total days]
+        pooled = [str(y) for y in range(int(year) - 2, int(year) + 1)]
+        if all(y in truth for y in pooled):
+            expected |= {ind: [sum(truth[y][key][1] for y in pooled), sum(truth[y][key][0] for y in pooled)]
+                         for ind, key in POOLED.items()}
+        for ind, want in expected.items():
+            if ind not in ok:
+                continue
+            r = got[ind]
+            if ind in DAYS or ind in POOLED:
+                assert r["denominator"] == want[0] and r["value"] == pytest.approx(want[1] / want[0]), (ind, year)
+            else:
+                assert [r["numerator"], r["denominator"]] == want, (ind, year)
+            checked.setdefault(ind, set()).add(label)
+        for ind, key in BREAKDOWNS.items():
+            cats = {r["category"]: r["numerator"] for r in yearly_all["results"]
+                    if r["indicator"] == ind and r["period"] == label and r["category"] is not None}
+            want: dict[str, int] = {}
+            for code, n in t[key].items():  # codes as drawn, in the definition's groups (placement type)
+                group = next((g for g, codes in (groups.get(ind) or {}).items() if code in codes), code)
+                want[group] = want.get(group, 0) + n
+            assert {c: n for c, n in cats.items() if n} == want, (ind, year)
+            checked.setdefault(ind, set()).add(label)
         assert got["cla12_sdq_mean"]["value"] == pytest.approx(t["sdq_mean"])
-        assert got["care_leavers_17_18_eet"]["denominator"] == t["care_leavers_17_18"]
+        if "social_workers_3plus" in t:
+            sw = got["cla_3plus_social_workers"]
+            assert [sw["numerator"], sw["denominator"]] == [t["social_workers_3plus"], t["looked_after_at_31_march"]]
+        assert got["cla_placed_20_miles_out"]["status"] == "unavailable"
+    # every compared measure was ok (so compared) in the sample's own two years
+    shown = {"2023-24", "2024-25"}
+    assert {i for i, years in checked.items() if shown <= years} == set(expected) | set(BREAKDOWNS)
 
 
 def test_the_cin_figures_equal_the_generator_truth_for_each_complete_year(yearly_all):
@@ -216,3 +285,13 @@ def test_the_shipped_files_are_what_the_script_writes():
     names = {re.sub(r"SSDA903_20(2[0-5])_", "SSDA903_{2020..2025}_", p.relative_to(SAMPLE).as_posix())
              for p in SAMPLE.rglob("*") if p.is_file()}
     assert [n for n in sorted(names) if f"`{n}`" not in readme and f"| {n} |" not in readme] == []
+
+
+def test_the_shipped_sample_validates_without_a_finding():
+    """Every list and return is clean: each year's return uses that year's code lists (the 2019-20 and 2020-21
+    OC3 rows give F3/P3, not the F4/P4/F5/P5 of 2021-22 on), so a first `validate` shows no warning to explain."""
+    report = json.loads(run_cli(["validate", SAMPLE, "--format", "json"]).stdout)
+    assert report["summary"]["errors"] == report["summary"]["warnings"] == 0, report["issues"][:3]
+    assert report["issues"] == []
+    oc3 = {y: (SAMPLE / "ssda903" / f"SSDA903_{y}_oc3.csv").read_text() for y in (2020, 2021, 2022)}
+    assert ",F3," in oc3[2020] + oc3[2021] and ",F3," not in oc3[2022]

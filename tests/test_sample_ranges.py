@@ -115,6 +115,12 @@ def test_the_sample_figures_equal_the_generator_truth(results):
             assert [moves["numerator"], moves["denominator"]] == t["placements_3plus_2y"], label
         else:
             assert label == "2019-20" and moves["status"] == "incomplete"
+        stable = got[("cla_long_term_stability", label)]  # 2.5 years in care, 2 with the same carers
+        if stable["status"] == "ok":
+            assert [stable["numerator"], stable["denominator"]] == t["long_term_stable"], label
+        else:  # periods of care begun before 1 April 2019 (the first return) that cannot be shown 2.5 years long
+            assert label in ("2019-20", "2020-21") and stable["status"] == "incomplete", label
+            assert stable["denominator"] < t["long_term_stable"][1]  # left out and counted, never guessed
         sw = got[("cla_3plus_social_workers", label)]
         if "social_workers_3plus" not in t:  # no SWEpisodes table before 2023-24: no figure, and the reason
             assert (sw["status"], sw["value"], sw["findings"][0]["code"]) == ("unavailable", None, "CSC321")

@@ -54,7 +54,8 @@ def validate_cmd(
 
     Cell values can be child-level data (a child id typed into a date column is still a child id): every
     format shows them only with `--show-values` (JSON field `value`, omitted without it; CSV column `value`,
-    blank without it), and then treat the output as sensitive.
+    blank without it), and then treat the output as sensitive. A message may name a code of the definitions'
+    code lists (e.g. "`ACTIV` code P5 is not in the 2020-21 code list"): the list's own code, never free text.
     With many issues the table is summarised per code; `--output FILE` writes the full list.
 
     Example: `csc-metrics validate extracts/ --format json --output dq.json`

@@ -21,6 +21,7 @@ from csc_metrics.derive.ssda903_care import (
 )
 from csc_metrics.derive.ssda903_common import (
     ADOPTION_PLACEMENTS,
+    TEMPORARY,
     cum_sum_in,
     first_of,
     prepare,
@@ -106,22 +107,27 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
     """One row per adoption (§3.7: a period of care ending with REC E11 or E12; pass repaired episodes
     without short breaks): `child, adopted` (the DEC), `year` (its collection year), `entry` (`poc_start`),
     `poc_start_known`, `placed` (DECOM of the first episode of the final unbroken run of A3-A6 episodes ending
-    at adoption; blank if the last episode is not one), `authority` (DECOM of the first E1/D1 episode of the
-    period), `match` and `foster_care` (AD1 of the adoption's return, else the child's latest AD1 row) and
+    at adoption, a temporary T0-T4 stay inside the run not breaking it (§2.5); blank if the run holds no A3-A6
+    episode), `authority` (DECOM of the first E1/D1 episode of the period) and `authority_known` (false when the
+    period's start is unknown and its earliest loaded episode is already E1/D1: the authority may be older),
+    `match` and `foster_care` (AD1 of the adoption's return, else the child's latest AD1 row) and
     `moved_in` (§6.14: the carer-spell start of the placed episode, without the adoption exception, when
     FOSTER_CARE is 1; else `placed`)."""
     ep = with_periods(episodes)
     spells = carer_spells(episodes).select("child", "decom", "carer_start")
     is_a = text("place").is_in(ADOPTION_PLACEMENTS).fill_null(False)
     group = ["child", "poc"]
-    ep = ep.with_columns(_a=is_a, _run=cum_sum_in((~is_a).cast(pl.Int32), first_of(*group)))
+    breaks = ~is_a & ~text("place").is_in(TEMPORARY).fill_null(False)
+    ep = ep.with_columns(_a=is_a, _run=cum_sum_in(breaks.cast(pl.Int32), first_of(*group)))
+    order = text("ls").is_in(["E1", "D1"]).fill_null(False)
     per = ep.group_by(group, maintain_order=True).agg(
         adopted=pl.col("dec").last(),
         rec=text("rec").last(),
         entry=pl.col("poc_start").first(),
         poc_start_known=pl.col("poc_start_known").first(),
         placed=pl.col("decom").filter(pl.col("_a") & (pl.col("_run") == pl.col("_run").last())).first(),
-        authority=pl.col("decom").filter(text("ls").is_in(["E1", "D1"]).fill_null(False)).first(),
+        authority=pl.col("decom").filter(order).first(),
+        authority_known=pl.col("poc_start_known").first() | ~order.first(),
         **{SRC: pl.col(SRC).last(), ROW: pl.col(ROW).last()} if SRC in ep.columns else {},
     )
     per = per.filter(pl.col("rec").is_in(ADOPTED).fill_null(False) & pl.col("adopted").is_not_null())

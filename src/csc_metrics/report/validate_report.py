@@ -365,7 +365,8 @@ def render_table(result: ReadResult, show_values: bool = False, full: bool = Fal
     verdict = "bold red" if errors else ("yellow" if warnings else "green")
     parts.append(Text(f"{errors} error(s), {warnings} warning(s), {notes} note(s)", style=verdict))
     if not show_values and any(d.value for d in diags):
-        parts.append(Text("Cell values are hidden (child-level data); add --show-values to see them.", style="dim"))
+        parts.append(Text("Cell values are hidden (child-level data; a message names only codes of the code lists, "
+                          "never what a cell holds); add --show-values to see them.", style="dim"))
     return parts
 
 

@@ -40,6 +40,7 @@ from csc_metrics.sample.lists import (
     earlier_lists,
 )
 from csc_metrics.sample.ssda903_messy import make_messy_903
+from csc_metrics.sample.ssda903_truth import in_cohort, truth_counts
 
 # DfE CSV headers (returns.md §1.1), in order
 HEADERS: dict[str, list[str]] = {
@@ -104,7 +105,7 @@ def generate_903(out: Path, j: Journeys, lists: dict[int, pl.DataFrame], w: Wind
         for name, df in tables.items():
             bom, crlf = styles.get((y, name), (False, False))
             paths.append(_write_csv(folder / f"SSDA903_{y}_{name}.csv", df, bom=bom, crlf=crlf))
-    truth = truth_counts(periods, years, returns, placements=_placements(periods, d))
+    truth = truth_counts(periods, years, returns, placements=_placements(periods, d), adoptions=wide[10])
     paths.append(_write(folder / "truth.json", (json.dumps(truth, indent=2, sort_keys=True) + "\n").encode("utf-8")))
     return paths
 
@@ -384,12 +385,6 @@ def _reviews(held: pl.DataFrame, starts: pl.DataFrame, ident: pl.DataFrame, s: d
     return rows.select("child", "dob", "review", review_code=code).sort("child", "review")
 
 
-def in_cohort(s: date, e: date) -> pl.Expr:
-    """A period of care that makes its child continuously looked after for 12 months at `e` (§2.7): begun on
-    or before `s` and open to `e` (ceasing on 31 March keeps continuity)."""
-    return (pl.col("cla_start") <= s) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= e))
-
-
 def _oc2(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) -> pl.DataFrame:
     cohort = p.filter(in_cohort(s, e)).select("cid").unique().join(ident, on="cid")
     age = age_at(pl.col("dob"), pl.lit(e))
@@ -435,7 +430,7 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     in_touch = pl.col("in_touch") if last else d.choice(9060, earlier_touch)
     eet_share = pl.when(pl.col("age") >= 19).then(0.60).otherwise(0.66)
     activ = pl.col("activity").fill_null("0") if last else pl.when(d.u(9061) < eet_share).then(
-        d.choice(9064, EET)).otherwise(d.choice(9065, NEET))
+        d.choice(9064, eet_codes(y))).otherwise(d.choice(9065, NEET))
     # staying put: a third of those who left foster care on their 18th birthday still live with those carers
     final = p.sort("cla_start").unique("cid", keep="last").select("cid", _ptype="placement_type", _end="cla_end")
     rows = rows.join(final, on="cid", how="left")
@@ -450,6 +445,15 @@ def _oc3(lists: dict[int, pl.DataFrame], p: pl.DataFrame, y: int, w: Window, d: 
     )
     return out.select("cid", child="child_id", dob="date_of_birth", in_touch="in_touch", activ="activ",
                       accom="accom").sort("child")
+
+
+def eet_codes(y: int) -> dict[str, float]:
+    """The EET activity codes of collection year `y` with their shares: F3/P3 (training or employment) up to
+    2020-21, split into F4/P4 (apprenticeships) and F5/P5 from 2021-22 (code set `activity`)."""
+    if y >= 2022:
+        return EET
+    old = {k: v for k, v in EET.items() if k[1] not in "45"}
+    return old | {"F3": EET["F4"] + EET["F5"], "P3": EET["P4"] + EET["P5"]}
 
 
 def _adoption(lists: dict[int, pl.DataFrame], p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date,
@@ -495,13 +499,15 @@ def _prev_perm(p: pl.DataFrame, ident: pl.DataFrame, s: date, e: date, d: Draw) 
 
 def _missing(p: pl.DataFrame, ident: pl.DataFrame, y: int, w: Window, d: Draw) -> pl.DataFrame:
     """Missing (M) and away (A) incidents in the year: the List 8 counts in the 12 months to its date for the
-    last year, drawn counts for earlier years, dated inside the time in care in the year."""
+    last year, drawn counts for earlier years, dated inside the time in care in the year (never before 1 April:
+    a return holds its own year's incidents, so for a child who left care early in the last year the List 8
+    count's incidents all fall between 1 April and the day care ended)."""
     s, e = date(y - 1, 4, 1), date(y, 3, 31)
     last = y == w.end.year
     base = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s)))
     base = base.with_columns(rid=pl.col("pid") * 16 + 11 + (w.end.year - y),
                              lo=pl.max_horizontal("cla_start", pl.lit(s)) if not last
-                             else pl.max_horizontal("cla_start", pl.col("year_ago") + timedelta(days=1)),
+                             else pl.max_horizontal("cla_start", pl.col("year_ago") + timedelta(days=1), pl.lit(s)),
                              hi=pl.min_horizontal(pl.col("cla_end").fill_null(e), pl.lit(e)))
     n_m = pl.col("missing_episodes_12m") if last else d.mixture(9090, [(0, 0, 0.9), (1, 3, 0.1)])
     n_a = pl.col("absent_episodes_12m") if last else d.mixture(9091, [(0, 0, 0.95), (1, 2, 0.05)])
@@ -559,7 +565,7 @@ def _social_workers(history: pl.DataFrame, ident: pl.DataFrame, s: date, e: date
     ).unique(["child", "sw_id", "sw_decom"]).sort("child", "sw_decom")
 
 
-# ---------------------------------------------------------------- XML and truth
+# ---------------------------------------------------------------- XML
 
 
 _XML_HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
@@ -612,87 +618,3 @@ def to_xml(tables: dict[str, pl.DataFrame]) -> str:
         .to_series()
     )
     return '<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>\n' + "\n".join(doc.to_list()) + "\n</EXPSSDA903>\n"
-
-
-def _outcome_truth(y: int, tables: dict[str, pl.DataFrame], p: pl.DataFrame) -> dict:
-    """OC2 and care-leaver figures as the generator drew them: the OC2 rows are the 12-month cohort (one each),
-    the OC3 rows the care leavers aged 17-21 at 31 March (the age reached at the birthday in the year)."""
-    e = date(y, 3, 31)
-    oc2 = tables["oc2"].with_columns(age=age_at(pl.col("dob"), pl.lit(e)), sdq=pl.col("sdq_score").cast(pl.Int64))
-
-    def yes(frame: pl.DataFrame, col: str) -> int:
-        return frame.filter(pl.col(col) == "1").height
-
-    sdq = oc2.filter(pl.col("age").is_between(5, 16))
-    scores = sdq["sdq"].drop_nulls()
-    transferred = p.filter(pl.col("reason_ceased") == "E3").select("child_id").unique()
-    oc3 = (tables["oc3"].join(transferred, left_on="child", right_on="child_id", how="anti")
-           .filter(~pl.col("in_touch").is_in(["DIED", "RHOM"]))
-           .with_columns(age=age_at(pl.col("dob"), pl.lit(e))))
-    band = oc3.filter(pl.col("age").is_between(19, 21))
-    eet = ["F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"] + (["F3", "P3"] if y <= 2021 else [])
-    return {
-        "oc2_cohort": oc2.height,
-        "oc2_health_assessment": yes(oc2, "health_assessment"), "oc2_immunisations": yes(oc2, "immunisations"),
-        "oc2_teeth_check": yes(oc2, "teeth_check"), "oc2_substance_misuse": yes(oc2, "substance_misuse"),
-        "oc2_under_5": oc2.filter(pl.col("age") < 5).height,
-        "oc2_under_5_health_check": yes(oc2.filter(pl.col("age") < 5), "health_check"),
-        "oc2_10_17": oc2.filter(pl.col("age").is_between(10, 17)).height,
-        "oc2_10_17_convicted": yes(oc2.filter(pl.col("age").is_between(10, 17)), "convicted"),
-        "sdq_5_16": sdq.height, "sdq_scores": scores.len(),
-        "sdq_mean": float(scores.mean()) if scores.len() else None,  # type: ignore[arg-type]
-        "care_leavers_19_21": band.height,
-        "care_leavers_19_21_eet": band.filter(pl.col("activ").is_in(eet)).height,
-        "care_leavers_17_18": oc3.filter(pl.col("age").is_between(17, 18)).height,
-    }
-
-
-def _placements_3plus_2y(p: pl.DataFrame, plc: pl.DataFrame, e: date) -> list[int]:
-    """[with 3+ placements in the 2 years to `e`, in care at `e` since 2 years before]: the placements as drawn
-    (a move to A5 with the same carers and the short temporary stays are not new placements, §2.5)."""
-    s = e.replace(year=e.year - 2) + timedelta(days=1)
-    cohort = p.filter((pl.col("cla_start") <= e.replace(year=e.year - 2))
-                      & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e))).select("pid", "cid", "cla_end")
-    spells = plc.filter(~pl.col("same_carer")).sort("pid", "p_start").with_columns(
-        p_end=pl.col("p_start").shift(-1).over("pid")).join(cohort, on="pid")
-    spells = spells.with_columns(p_end=pl.col("p_end").fill_null(pl.col("cla_end")))
-    held = spells.filter((pl.col("p_start") <= e) & (pl.col("p_end").is_null() | (pl.col("p_end") >= s)))
-    per = held.group_by("cid").len()
-    return [per.filter(pl.col("len") >= 3).height, cohort.select(pl.col("cid").n_unique()).item()]
-
-
-def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str, pl.DataFrame]] | None = None,
-                 placements: pl.DataFrame | None = None) -> dict:
-    """Figures known by construction, per collection year, counted from the periods of care (and, given the
-    returns as drawn, the OC2 and care-leaver figures, `_outcome_truth`; given the placements, 3+ in 2 years)."""
-    out: dict[str, dict] = {}
-    for y in years:
-        s, e = date(y - 1, 4, 1), date(y, 3, 31)
-        open_e = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e)))
-        ceased = p.filter(pl.col("cla_end").is_between(s, e))
-        reasons = dict(sorted(ceased.group_by("reason_ceased").len().iter_rows()))
-        out[str(y)] = {
-            "period": f"{y - 1}-04-01/{y}-03-31",
-            "looked_after_at_31_march": open_e.select(pl.col("cid").n_unique()).item(),
-            "started": p.filter(pl.col("cla_start").is_between(s, e)).height,
-            "children_started": p.filter(pl.col("cla_start").is_between(s, e)).select(pl.col("cid").n_unique()).item(),
-            "ceased": ceased.height,
-            "children_ceased": ceased.select(pl.col("cid").n_unique()).item(),
-            "ceased_by_reason": reasons,
-            "adopted": ceased.filter(pl.col("reason_ceased").is_in(["E11", "E12"])).height,
-            "looked_after_during_year": p.filter(
-                (pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") >= s))
-            ).select(pl.col("cid").n_unique()).item(),
-            "continuously_12_months": p.filter(in_cohort(s, e)).select(pl.col("cid").n_unique()).item(),
-        }
-        if placements is not None:
-            out[str(y)]["placements_3plus_2y"] = _placements_3plus_2y(p, placements, e)
-        if returns is not None:
-            out[str(y)].update(_outcome_truth(y, returns[y], p))
-            if "swepisodes" in returns[y]:  # distinct workers in the year of the children in care at 31 March
-                kids = open_e.select(child="child_id").unique()
-                workers = returns[y]["swepisodes"].join(kids, on="child").group_by("child").agg(
-                    n=pl.col("sw_id").n_unique())
-                out[str(y)]["social_workers_3plus"] = workers.filter(pl.col("n") >= 3).height
-    return {"note": "counted from the simulated periods of care before any --messy defects; children, not rows, "
-                    "unless the name says otherwise (started, ceased: periods of care)", "years": out}
