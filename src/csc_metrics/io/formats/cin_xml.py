@@ -7,20 +7,26 @@ table, a known leaf inside it fills a column, a repeating leaf (`Disability`, `A
 transparent. Anything else is skipped with its subtree and reported once per element path (`Skipped`).
 Text outside leaves (mixed content), namespaces and prefixes, and a missing declaration are all accepted.
 
-Rows are buffered in Python lists and moved into polars frames every `FLUSH_ROWS` rows, so the Python memory
-in use stays bounded whatever the file size. Each row carries internal columns: `__line` (line of the record's
+Rows are buffered in Python lists (one list of cells per row, filled by cell index) and moved into polars frames
+every `FLUSH_ROWS` rows, so the Python memory in use stays bounded whatever the file size; the cyclic garbage
+collector is off during the parse (the rows are many small lists alive until a flush; it cost ~0.4 s on the
+census below and nothing here makes cycles). Each row carries internal columns: `__line` (line of the record's
 start tag), `__pos` (1-based position of its Child in the file), `__d` (its CINdetails ordinal within the
 child), `__a` (ordinal of the parent Assessments / ChildProtectionPlans for factors and reviews) and `__o`
 (its ordinal among same-named siblings) - the element path is rebuilt from them (`element_path`).
 
-Why expat (measured on the 92 MB, 3.2-million-line census of `bench/bench_returns.py`, quiet host, CPU time):
-this parse 4.4 s; expat with no handlers 0.6 s, with two empty Python handlers and the text 2.0 s (the floor
-of any handler design); `xml.etree` iterparse touching every element 2.0 s but no line numbers; lxml iterparse
-1.7 s but its `sourceline` is wrong past line 65,535 (libxml2 keeps 16-bit lines on elements and then takes
-the line of the first child text node: a `Child` on line 161,208 reads 161,209). Every row's line is its
-provenance (`__line` becomes the row number), not only a diagnostic's, so a second pass for lines would cost
-a parse again; a prototype of `xml.etree` rows plus a regex scan of the raw bytes for the record tags' lines
-took 3.8 s against this parse's 4.0 s. Lines stay expat's, exact at any size.
+Why expat (measured on the 92 MB, 3.2-million-line census of `bench/bench_returns.py`, CPU time, a shared host
+at load 0.4-2): this parse 3.3-3.5 s (3.9-4.0 s before the handlers' third round); expat with no handlers
+0.65 s, with two empty Python handlers 1.6 s and with the text too 2.0 s (the floor of any handler design: the
+rest is the handlers' work, ~1.3 s, and moving 600,000 rows into frames, ~0.3 s); lxml iterparse 1.7 s but
+its `sourceline` is wrong past line 65,535 (libxml2 keeps 16-bit lines on elements and then takes the line of
+the first child text node: a `Child` on line 161,208 reads 161,209). `xml.etree.ElementTree.XMLPullParser`
+(C-accelerated) with end events only, each record's children read at its end and the record cleared: 4.3 s,
+slower than this parse before any line lookup (the tree building and one Python loop step per element cost
+what the handlers cost), and it gives no lines. Every row's line is its provenance (`__line` becomes the row
+number), not only a diagnostic's, so a line pass only for the elements a diagnostic cites is not enough; a
+regex scan of the raw bytes for the record tags' lines costs 0.6 s on its own. Lines stay expat's, exact at
+any size.
 """
 
 from __future__ import annotations
