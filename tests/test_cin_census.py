@@ -22,6 +22,7 @@ from tests.cin_helpers import (
     read_xml,
     s47,
 )
+from tests.conftest import run_cli
 
 from csc_metrics.diagnostics import CODES, Severity
 from csc_metrics.errors import InputError
@@ -377,3 +378,19 @@ def test_utf16_census(tmp_path):
     assert CinCensusFormat().detect(path, path.read_bytes()[:65_535])
     [ret] = CinCensusFormat().read([path], DEFS)
     assert frame(ret, "cin_details").height == 1
+
+
+def test_liia_table_of_two_authorities_is_refused_by_name(tmp_path):
+    """A regional LIIA table stacks several LAs: computing it as one census would add two authorities' children
+    together, so it stops, naming the file, the `LA` column and the fix (not 'read twice')."""
+    ep = dict(CINreferralDate="2023-05-01", ReferralSource="6", ReferralNFA="0")
+    text = LIIA_HEAD + _liia_row("C1", "2023-05-01", "CINreferralDate", **ep) + _liia_row(
+        "C9", "2023-06-01", "CINreferralDate", **{**ep, "CINreferralDate": "2023-06-01", "LA": "Hartlepool"})
+    path = tmp_path / "region.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        CinCensusFormat().read([path], DEFS)
+    assert "region.csv" in str(err.value) and "2 local authorities" in str(err.value) and "`LA`" in str(err.value)
+    assert "split the file" in (err.value.hint or "")
+    result = run_cli(["compute", path, "--period", "year", "--no-store"], code=2)
+    assert "2 local authorities" in result.stderr and "Traceback" not in result.stderr

@@ -175,6 +175,11 @@ def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
 def _liia(path: Path, schemas: dict[str, TableSchema]) -> list[RawCensus]:
     """One census per (LA, Year) of a LIIA long event table."""
     frame, digest = _read(path)
+    if "LA" in frame.columns and (las := frame["LA"].drop_nulls().unique().sort().to_list()) and len(las) > 1:
+        shown = ", ".join(las[:5]) + (", ..." if len(las) > 5 else "")
+        raise InputError(f"{path}: a LIIA event table of {len(las)} local authorities (column `LA`: {shown}); "
+                         "csc-metrics computes one authority's returns at a time",
+                         hint="split the file by its `LA` column and give one authority's rows")
     by = [c for c in ("LA", "Year") if c in frame.columns]
     parts = frame.partition_by(by, maintain_order=True, as_dict=False) if by else [frame]
     return [_liia_census(part, path, digest, schemas) for part in parts]
