@@ -35,6 +35,12 @@ ACTIVITY = ["cin_assessments", "cin_plan_dates", "cin_s47", "cin_cpp"]  # §6.11
 NOT_IN_NEED = ["RC8", "RC9"]
 
 
+def first_per_key(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """The first row of each distinct `key` (nulls equal), in order: `unique(key, keep="first",
+    maintain_order=True)` as a filter, which polars runs several times faster."""
+    return frame.filter(pl.struct(list(dict.fromkeys(key))).is_first_distinct())
+
+
 def _utf8(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Utf8)
 
@@ -80,7 +86,7 @@ def stack_censuses(censuses: list[tuple[int, dict[str, pl.DataFrame]]]) -> dict[
     out = {}
     for name, frame in linked.items():
         key = [k for k in NATURAL_KEYS.get(name, []) if k in frame.columns]
-        out[name] = frame.unique([*key, YEAR], keep="first", maintain_order=True) if key else frame
+        out[name] = first_per_key(frame, [*key, YEAR]) if key else frame
     return out
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from csc_metrics.derive.cin import CHILD, NATURAL_KEYS, REF, YEAR, cin_episodes, icpc_set, link_details
+from csc_metrics.derive.cin import (
+    CHILD,
+    NATURAL_KEYS,
+    REF,
+    YEAR,
+    cin_episodes,
+    first_per_key,
+    icpc_set,
+    link_details,
+)
 from csc_metrics.io.model import ROW, SRC
 
 CARRY = [SRC, ROW]  # provenance, where a derived row is one input row
@@ -24,16 +33,43 @@ def _yn(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr).then(pl.lit("Y")).otherwise(pl.lit("N"))
 
 
+# the tables `_linked` has made, by the identity of the frames each was made from (kept, so no id is reused):
+# the derived tables of one run link the same loaded tables, each once
+_LINKED: dict[tuple, tuple[tuple[pl.DataFrame, ...], pl.DataFrame]] = {}
+_LINKED_MAX = 64
+# the tables a module's linking reads besides itself
+_LINK_INPUTS = {"cin_assessment_factors": ("cin_details", "cin_assessments"),
+                "cin_cpp_reviews": ("cin_details", "cin_cpp")}
+
+
 def _linked(year_ending: int | None, **tables: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The tables linked to their referral by natural key, de-duplicated on it within each census. Rows given
-    without `census_year` (example rows of a definition's test) are read as census `year_ending`'s."""
+    without `census_year` (example rows of a definition's test) are read as census `year_ending`'s. Each table
+    is made once for the same input frames (remembered by identity, `_LINKED`)."""
     tables = {n: f if YEAR in f.columns else f.with_columns(pl.lit(year_ending, dtype=pl.Int32).alias(YEAR))
               for n, f in tables.items()}
-    out = link_details(tables)
-    for name, frame in out.items():
-        key = [k for k in NATURAL_KEYS.get(name, []) if k in frame.columns]
-        if key and YEAR in frame.columns:
-            out[name] = frame.unique([*key, YEAR], keep="first", maintain_order=True)
+    out: dict[str, pl.DataFrame] = {}
+    keys: dict[str, tuple[tuple, tuple[pl.DataFrame, ...]]] = {}
+    for name, frame in tables.items():
+        inputs = (frame, *(tables.get(d) for d in _LINK_INPUTS.get(name, ("cin_details",)) if d != name))
+        kept = tuple(f for f in inputs if f is not None)
+        key = (name, tuple(None if f is None else id(f) for f in inputs))
+        hit = _LINKED.get(key)
+        if hit is not None:
+            out[name] = hit[1]
+        else:
+            keys[name] = (key, kept)
+    if keys:
+        linked = link_details(tables)
+        if len(_LINKED) > _LINKED_MAX:
+            _LINKED.clear()
+        for name, (key, kept) in keys.items():
+            frame = linked[name]
+            natural = [k for k in NATURAL_KEYS.get(name, []) if k in frame.columns]
+            if natural and YEAR in frame.columns:
+                frame = first_per_key(frame, [*natural, YEAR])
+            out[name] = frame
+            _LINKED[key] = (kept, frame)
     return out
 
 
@@ -52,11 +88,10 @@ def referrals(cin_details: pl.DataFrame, cin_assessments: pl.DataFrame, cin_plan
     eps = cin_episodes(t["cin_details"], t["cin_assessments"], t["cin_plan_dates"], t["cin_s47"], t["cin_cpp"])
     census_end = pl.date(pl.col(YEAR), 3, 31)
     own = pl.col(YEAR) == collection_year(pl.col(REF))
+    latest = eps.filter(pl.col(REF).is_not_null()).with_columns(__own=own).sort(["__own", YEAR], descending=True,
+                                                                                 maintain_order=True)
     return (
-        eps.filter(pl.col(REF).is_not_null())
-        .with_columns(__own=own)
-        .sort(["__own", YEAR], descending=True, maintain_order=True)
-        .unique([CHILD, REF], keep="first", maintain_order=True)
+        first_per_key(latest, [CHILD, REF])
         .sort(CHILD, REF)
         .select(CHILD, REF, pl.col("referral_source").cast(pl.String), pl.col("reason_for_closure").cast(pl.String),
                 "cin_closure_date", *_carry(eps), nfa=_yn(pl.col("nfa")),

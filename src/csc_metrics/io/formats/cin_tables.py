@@ -303,27 +303,32 @@ def _date_checks(typed: dict[str, pl.DataFrame], ctx: _Ctx, end: date) -> list[D
         out += _rows_diags(rows, table, ctx, code="CSC205", severity=Severity.WARNING, field_=stop, value=stop,
                            message=f"`{ctx.header(table, stop)}` is before `{ctx.header(table, start)}`",
                            hint="check both dates in the source system")
-    births = None
+    births: pl.LazyFrame | None = None
     child = typed.get("cin_child")
     if child is not None and child.height:
-        births = child.select("la_child_id", "person_birth_date").drop_nulls().unique("la_child_id")
+        births = child.lazy().select("la_child_id", "person_birth_date").drop_nulls().unique("la_child_id")
+    checks: list[tuple[str, str, pl.LazyFrame, pl.LazyFrame | None]] = []  # (table, column, late, early)
     for table, frame in typed.items():
         if table in ("cin_header", "cin_child") or not frame.height:
             continue
+        lazy = frame.lazy()
+        born = lazy.join(births, on="la_child_id", how="inner", maintain_order="left") if births is not None else None
         for name, dtype in frame.schema.items():
             if dtype != pl.Date or name in INTERNAL or name == "initial_cpc_target":  # a target may be after E
                 continue
-            header = ctx.header(table, name)
-            late = frame.filter(pl.col(name) > end)
-            out += _rows_diags(late, table, ctx, code="CSC275", severity=Severity.WARNING, field_=name, value=name,
-                               message=f"`{header}` is after the census reference date {end.isoformat()}",
-                               hint="check the date; a census holds no events after its reference date")
-            if births is not None:
-                early = frame.join(births, on="la_child_id", how="inner", maintain_order="left").filter(
-                    pl.col(name) < pl.col("person_birth_date") - pl.duration(days=273))  # allow pre-birth work
-                out += _rows_diags(early, table, ctx, code="CSC207", severity=Severity.WARNING, field_=name, value=name,
-                                   message=f"`{header}` is more than 9 months before the child's date of birth",
-                                   hint="check the date and the date of birth")
+            early = None if born is None else born.filter(  # allow pre-birth work
+                pl.col(name) < pl.col("person_birth_date") - pl.duration(days=273))
+            checks.append((table, name, lazy.filter(pl.col(name) > end), early))
+    found = iter(pl.collect_all([f for _, _, late, early in checks for f in (late, early) if f is not None]))
+    for table, name, _, early in checks:
+        header = ctx.header(table, name)
+        out += _rows_diags(next(found), table, ctx, code="CSC275", severity=Severity.WARNING, field_=name, value=name,
+                           message=f"`{header}` is after the census reference date {end.isoformat()}",
+                           hint="check the date; a census holds no events after its reference date")
+        if early is not None:
+            out += _rows_diags(next(found), table, ctx, code="CSC207", severity=Severity.WARNING, field_=name,
+                               value=name, message=f"`{header}` is more than 9 months before the child's date of birth",
+                               hint="check the date and the date of birth")
     return out
 
 

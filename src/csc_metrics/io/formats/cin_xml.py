@@ -7,26 +7,33 @@ table, a known leaf inside it fills a column, a repeating leaf (`Disability`, `A
 transparent. Anything else is skipped with its subtree and reported once per element path (`Skipped`).
 Text outside leaves (mixed content), namespaces and prefixes, and a missing declaration are all accepted.
 
-Rows are buffered in Python lists and moved into polars frames every `FLUSH_ROWS` rows, so the Python memory
-in use stays bounded whatever the file size. Each row carries internal columns: `__line` (line of the record's
+Rows are buffered in Python lists (one list of cells per row, filled by cell index) and moved into polars frames
+every `FLUSH_ROWS` rows, so the Python memory in use stays bounded whatever the file size; the cyclic garbage
+collector is off during the parse (the rows are many small lists alive until a flush; it cost ~0.4 s on the
+census below and nothing here makes cycles). Each row carries internal columns: `__line` (line of the record's
 start tag), `__pos` (1-based position of its Child in the file), `__d` (its CINdetails ordinal within the
 child), `__a` (ordinal of the parent Assessments / ChildProtectionPlans for factors and reviews) and `__o`
 (its ordinal among same-named siblings) - the element path is rebuilt from them (`element_path`).
 
-Why expat (measured on the 92 MB, 3.2-million-line census of `bench/bench_returns.py`, quiet host, CPU time):
-this parse 4.4 s; expat with no handlers 0.6 s, with two empty Python handlers and the text 2.0 s (the floor
-of any handler design); `xml.etree` iterparse touching every element 2.0 s but no line numbers; lxml iterparse
-1.7 s but its `sourceline` is wrong past line 65,535 (libxml2 keeps 16-bit lines on elements and then takes
-the line of the first child text node: a `Child` on line 161,208 reads 161,209). Every row's line is its
-provenance (`__line` becomes the row number), not only a diagnostic's, so a second pass for lines would cost
-a parse again; a prototype of `xml.etree` rows plus a regex scan of the raw bytes for the record tags' lines
-took 3.8 s against this parse's 4.0 s. Lines stay expat's, exact at any size.
+Why expat (measured on the 92 MB, 3.2-million-line census of `bench/bench_returns.py`, CPU time, a shared host
+at load 0.4-2): this parse 3.3-3.5 s (3.9-4.0 s before the handlers' third round); expat with no handlers
+0.65 s, with two empty Python handlers 1.6 s and with the text too 2.0 s (the floor of any handler design: the
+rest is the handlers' work, ~1.3 s, and moving 600,000 rows into frames, ~0.3 s); lxml iterparse 1.7 s but
+its `sourceline` is wrong past line 65,535 (libxml2 keeps 16-bit lines on elements and then takes the line of
+the first child text node: a `Child` on line 161,208 reads 161,209). `xml.etree.ElementTree.XMLPullParser`
+(C-accelerated) with end events only, each record's children read at its end and the record cleared: 4.3 s,
+slower than this parse before any line lookup (the tree building and one Python loop step per element cost
+what the handlers cost), and it gives no lines. Every row's line is its provenance (`__line` becomes the row
+number), not only a diagnostic's, so a line pass only for the elements a diagnostic cites is not enough; a
+regex scan of the raw bytes for the record tags' lines costs 0.6 s on its own. Lines stay expat's, exact at
+any size.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
@@ -36,7 +43,7 @@ from csc_metrics.errors import InputError
 from csc_metrics.spec.tables import TableSchema
 
 CHUNK = 1 << 20
-FLUSH_ROWS = 2_000
+FLUSH_ROWS = 1_000
 LINE, POS, DET, PAR, ORD = "__line", "__pos", "__d", "__a", "__o"
 INTERNAL = [LINE, POS, DET, PAR, ORD]
 
@@ -108,33 +115,25 @@ class Skipped:
     repeated: bool = False  # a known leaf given twice in one record (the first is kept)
 
 
-@dataclass
 class _Buffer:
-    columns: list[str]
-    lists: dict[str, list] = field(default_factory=dict)
-    frames: list[pl.DataFrame] = field(default_factory=list)
+    """One table's rows (a list of cell values in `columns` order, and the internal columns as a tuple),
+    moved into a polars frame every `FLUSH_ROWS` rows."""
 
-    def __post_init__(self) -> None:
-        self.lists = {c: [] for c in [*self.columns, *INTERNAL]}
-
-    def add(self, values: dict[str, str], line: int, pos: int, det: int, par: int, ord_: int) -> None:
-        lists = self.lists
-        for c in self.columns:
-            lists[c].append(values.get(c))
-        lists[LINE].append(line)
-        lists[POS].append(pos)
-        lists[DET].append(det)
-        lists[PAR].append(par)
-        lists[ORD].append(ord_)
-        if len(lists[LINE]) >= FLUSH_ROWS:
-            self.flush()
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.index = {c: i for i, c in enumerate(columns)}
+        self.rows: list[list[str | None]] = []
+        self.internal: list[tuple[int, int, int, int, int]] = []
+        self.frames: list[pl.DataFrame] = []
 
     def flush(self) -> None:
-        if self.lists[LINE]:
+        if self.rows:
+            cells = list(zip(*self.rows, strict=True)) if self.columns else []  # rows -> columns
+            internal = zip(*self.internal, strict=True)
             self.frames.append(pl.DataFrame(
-                {**{c: pl.Series(c, self.lists[c], dtype=pl.String) for c in self.columns},
-                 **{c: pl.Series(c, self.lists[c], dtype=pl.UInt32) for c in INTERNAL}}))
-            self.lists = {c: [] for c in self.lists}
+                [*(pl.Series(c, v, dtype=pl.String) for c, v in zip(self.columns, cells, strict=True)),
+                 *(pl.Series(c, v, dtype=pl.UInt32) for c, v in zip(INTERNAL, internal, strict=True))]))
+            self.rows, self.internal = [], []
 
     def frame(self) -> pl.DataFrame:
         self.flush()
@@ -153,15 +152,6 @@ class ParsedXml:
     elements: set[str]  # element names seen (e.g. GenderCurrent vs Sex), for year checks
 
 
-class _Record:
-    __slots__ = ("table", "name", "values", "line", "ord", "counts", "fields")
-
-    def __init__(self, table: str, name: str, line: int, ord_: int, fields: dict[str, str]) -> None:
-        self.table, self.name, self.line, self.ord, self.fields = table, name, line, ord_, fields
-        self.values: dict[str, str] = {}
-        self.counts: dict[str, int] = {}
-
-
 def _fields(schema: TableSchema) -> dict[str, str]:
     """XML element name -> canonical column, for the columns an element of this record fills."""
     out: dict[str, str] = {}
@@ -176,16 +166,23 @@ def _fields(schema: TableSchema) -> dict[str, str]:
 def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
     """Stream `path` into raw tables. Raises InputError (file and line) when the XML is not well-formed."""
     fields = {t: _fields(schemas[t]) for t in TABLES}
-    list_columns = {name: fields[t][name] for name, (t, _) in LISTS.items()}
     buffers = {t: _Buffer([c.name for c in schemas[t].columns if c.name in set(fields[t].values())]) for t in TABLES}
-    stack: list[str] = []  # element names open
-    records: list[_Record] = []
-    current: _Record | None = None  # the innermost open record (records[-1])
-    current_fields: dict[str, str] = {}  # its leaves: element name -> column
+    # a record's leaves: element name -> the index of its cell in the record's row
+    leaves = {t: {name: buffers[t].index[col] for name, col in fields[t].items()} for t in TABLES}
+    lists = {name: buffers[t] for name, (t, _) in LISTS.items()}  # a repeating leaf's table
+    stack: list[str] = []  # names of the records and wrappers open (not leaves)
+    # the records open, innermost last: [name, table, row, line, ordinal, counts of children by name]
+    records: list[list] = []
+    cur_name: str | None = None  # the innermost open record's name, its row and its leaves (name -> cell)
+    cur_row: list[str | None] = []
+    cur_leaves: dict[str, int] = {}
     det = 0  # the ordinal of the open CINdetails (0: none open)
     skip_depth = 0  # > 0: inside an unknown element's subtree
-    text: list[str] | None = None  # collecting a leaf's text
-    leaf: str | None = None
+    in_leaf = False  # collecting a leaf's text (in `text`, by the C-level `put`)
+    text: list[str] = []
+    put = text.append
+    leaf = ""  # the leaf open (when `in_leaf`), and its cell (-1: a repeating leaf, a row of its own)
+    cell = -1
     skipped: dict[str, Skipped] = {}
     elements: set[str] = set()
     pos = 0  # the Child's position in the file
@@ -194,63 +191,60 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
 
     def skip(name: str, repeated: bool = False) -> None:
         nonlocal skip_depth
-        generic = "/".join([*stack, name])
+        generic = "/".join([*stack, leaf, name] if in_leaf else [*stack, name])
         if generic in skipped:
             skipped[generic].count += 1
         else:
             where = generic
-            if current is not None:
-                par = records[-2].ord if len(records) > 1 else 0
-                where = element_path(current.table, pos, det, par, current.ord) + "/" + name
+            if records:
+                rec = records[-1]
+                par = records[-2][4] if len(records) > 1 else 0
+                where = element_path(rec[1], pos, det, par, rec[4]) + "/" + name
             skipped[generic] = Skipped(generic, where, parser.CurrentLineNumber, repeated=repeated)
         skip_depth = 1
 
     # the handlers run once per element: the common case (a leaf of the open record) comes first, with as few
     # Python operations as possible; a leaf's text goes straight to its list (a C-level call per text run)
     def start(name: str, attrs: object) -> None:
-        nonlocal skip_depth, leaf, text, current, current_fields, det, pos
+        nonlocal skip_depth, leaf, cell, in_leaf, cur_name, cur_row, cur_leaves, det, pos
         if skip_depth:
             skip_depth += 1
             return
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if text is not None:  # an element inside a leaf: not a leaf after all
+        if in_leaf:  # an element inside a leaf: not a leaf after all
             parser.CharacterDataHandler = None
-            skip(name)
+            skip(name.rpartition(":")[2])
             return
-        column = current_fields.get(name)
-        if column is not None:  # the common case: a leaf of the open record
-            elements.add(name)
-            if column in current.values:  # type: ignore[union-attr]
+        i = cur_leaves.get(name)
+        if i is None and ":" in name:  # a prefix (`cin:Child`): the local name counts
+            name = name.rpartition(":")[2]
+            i = cur_leaves.get(name)
+        elements.add(name)
+        if i is not None:  # the common case: a leaf of the open record
+            if cur_row[i] is not None:
                 skip(name, repeated=True)
                 return
-            leaf = name
-            text = []
-            parser.CharacterDataHandler = text.append
-            stack.append(name)
+            leaf, cell, in_leaf = name, i, True
+            parser.CharacterDataHandler = put
             return
-        elements.add(name)
         if name in RECORDS:
             table, parent = RECORDS[name]
-            if (current.name if current else None) == parent:
-                if current is not None:
-                    current.counts[name] = ord_ = current.counts.get(name, 0) + 1
+            if cur_name == parent:
+                if records:
+                    counts = records[-1][5]
+                    counts[name] = ord_ = counts.get(name, 0) + 1
                 else:
                     ord_ = 1
                     if name == "Child":
                         pos += 1
-                current = _Record(table, name, parser.CurrentLineNumber, ord_, fields[table])
-                current_fields = current.fields
                 if name == "CINdetails":
                     det = ord_
-                records.append(current)
+                cur_name, cur_row, cur_leaves = name, [None] * len(buffers[table].columns), leaves[table]
+                records.append([name, table, cur_row, parser.CurrentLineNumber, ord_, {}])
                 stack.append(name)
                 return
-        elif name in LISTS and current is not None and LISTS[name][1] == current.name:
-            leaf = name
-            text = []
-            parser.CharacterDataHandler = text.append
-            stack.append(name)
+        elif name in LISTS and LISTS[name][1] == cur_name:
+            leaf, cell, in_leaf = name, -1, True
+            parser.CharacterDataHandler = put
             return
         elif name in WRAPPERS:
             stack.append(name)
@@ -258,39 +252,52 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
         skip(name)
 
     def end(name: str) -> None:
-        nonlocal skip_depth, text, leaf, current, current_fields, det
+        nonlocal skip_depth, in_leaf, cur_name, cur_row, cur_leaves, det
         if skip_depth:
             skip_depth -= 1
             return
-        stack.pop()
-        if text is not None:
+        if in_leaf:
             parser.CharacterDataHandler = None
             value = "".join(text).strip() or None
-            if leaf in LISTS:
-                table = LISTS[leaf][0]
-                n = current.counts[leaf] = current.counts.get(leaf, 0) + 1  # type: ignore[union-attr]
-                par = current.ord if current.name != "Child" else 0  # type: ignore[union-attr]
-                buffers[table].add({list_columns[leaf]: value} if value else {}, parser.CurrentLineNumber,
-                                   pos, det, par, n)
-            elif value is not None:
-                current.values[current_fields[leaf]] = value  # type: ignore[union-attr, index]
-            text, leaf = None, None
+            text.clear()
+            in_leaf = False
+            if cell >= 0:
+                if value is not None:
+                    cur_row[cell] = value
+                return
+            rec = records[-1]
+            counts = rec[5]
+            counts[leaf] = n = counts.get(leaf, 0) + 1
+            buf = lists[leaf]
+            buf.rows.append([value])
+            buf.internal.append((parser.CurrentLineNumber, pos, det, rec[4] if rec[0] != "Child" else 0, n))
+            if len(buf.rows) >= FLUSH_ROWS:
+                buf.flush()
             return
+        stack.pop()
         if ":" in name:
             name = name.rpartition(":")[2]
-        if current is not None and current.name == name:
-            rec = records.pop()
-            current = records[-1] if records else None
-            current_fields = current.fields if current is not None else {}
-            if name == "CINdetails":
-                rec_det, det = det, 0
+        if cur_name == name:
+            _, table, row, line, ord_, _ = records.pop()
+            if records:
+                cur_name, cur_row = records[-1][0], records[-1][2]
+                cur_leaves = leaves[records[-1][1]]
             else:
-                rec_det = det
-            buffers[rec.table].add(rec.values, rec.line, pos if name != "Header" else 0, rec_det, 0, rec.ord)
+                cur_name, cur_row, cur_leaves = None, [], {}
+            rec_det = det
+            if name == "CINdetails":
+                det = 0
+            buf = buffers[table]
+            buf.rows.append(row)
+            buf.internal.append((line, pos if name != "Header" else 0, rec_det, 0, ord_))
+            if len(buf.rows) >= FLUSH_ROWS:
+                buf.flush()
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     digest = hashlib.sha256()
+    collecting = gc.isenabled()
+    gc.disable()  # the rows are many small lists that live until a flush: cycle collection only costs time here
     try:
         with path.open("rb") as f:
             while chunk := f.read(CHUNK):
@@ -303,6 +310,8 @@ def parse_cin_xml(path: Path, schemas: dict[str, TableSchema]) -> ParsedXml:
                          hint="the file may be truncated or edited by hand; export the census again") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc}") from exc
+    finally:
+        if collecting:
+            gc.enable()
     tables = {t: b.frame() for t, b in buffers.items()}
     return ParsedXml(tables, list(skipped.values()), digest.hexdigest(), elements)
-

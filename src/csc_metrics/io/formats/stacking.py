@@ -61,6 +61,10 @@ def renumber(stacked: dict[str, pl.DataFrame], years: list[tuple[int, Return]], 
         present = [(y, r.tables[table_id]) for y, r in years if table_id in r.tables]
         if not present:
             continue
+        sources = present[0][1].sources
+        if len(present) == 1 and len({id(s) for s in sources}) == len(sources) and frame.schema[SRC] == pl.UInt16:
+            out[table_id] = TableData(present[0][1].schema, frame, list(sources))  # one return: numbers stay
+            continue
         joined: list[SourceInfo] = []
         index: dict[int, int] = {}
         pairs = []
