@@ -86,3 +86,19 @@ def test_rates_without_an_la_are_not_reported_as_a_missing_list():
     assert no_data_line(payload) == (
         "Not computed, list not in the inputs: annex_a_list_10 (2 indicators)\n"
         "Not computed: no local authority set: pass --la CODE or set `la` in csc-metrics.toml (CSC307) (1 indicator)")
+
+
+def test_the_not_computed_line_names_only_the_periods_shown():
+    """A table of the latest quarters does not list figures of earlier periods it does not show (an SSDA903 from
+    2019-20 beside lists from 2022-23 makes the lists' indicators no_data before 2022-23: not news there)."""
+    from csc_metrics.report.results import no_data_line
+
+    early = {"indicator": "contacts", "period": "2019-20 Q1", "status": "no_data",
+             "warnings": ["`annex_a_list_1` holds no day of the period"]}
+    shown = {"indicator": "adoptions", "period": "2024-25 Q4", "status": "no_data",
+             "warnings": ["source table `annex_a_list_10` not in the inputs"]}
+    payload = {"results": [early, shown]}
+    assert no_data_line(payload, ["2024-25 Q3", "2024-25 Q4"]) == (
+        "Not computed, list not in the inputs: annex_a_list_10 (1 indicator)")
+    assert no_data_line({"results": [early]}, ["2024-25 Q4"]) is None
+    assert "annex_a_list_1" in (no_data_line({"results": [early]}) or "")  # every period: still listed

@@ -60,12 +60,14 @@ def change_text(cells: dict[str, dict[str, Any]], periods: list[str]) -> tuple[s
     return change, latest["assessment"]
 
 
-def no_data_line(payload: dict[str, Any]) -> str | None:
-    """Indicators not computed, listed once per absent list, and once per other reason (rates without an LA)."""
+def no_data_line(payload: dict[str, Any], periods: list[str] | None = None) -> str | None:
+    """Indicators not computed in the `periods` shown (default: every period), listed once per absent list, and
+    once per other reason (rates without an LA; a table holding no day of an earlier period is not news in a
+    table of the latest ones)."""
     missing: dict[str, set[str]] = defaultdict(set)
     other: dict[str, set[str]] = defaultdict(set)
     for r in payload["results"]:
-        if r["status"] == "no_data":
+        if r["status"] == "no_data" and (periods is None or r["period"] in periods):
             findings = findings_of(r) or [Finding(code="", args={"text": "no data"})]
             first = findings[0]
             table = first.args.get("table") if first.code == "CSC305" else None
@@ -215,7 +217,7 @@ def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4,
                  min_base: int = DEFAULT_MIN_BASE) -> None:
     console.print(Group(*section_tables(payload, n_periods, console.width, min_base)))
     console.print(Text(caption(payload, min_base), style="dim"))
-    missing = no_data_line(payload)
+    missing = no_data_line(payload, latest_periods(payload, n_periods))
     if missing:
         console.print(Text(missing, style="dim"))
 
@@ -253,7 +255,7 @@ def render_markdown(payload: dict[str, Any], n_periods: int = 4, min_base: int =
             lines.append(f"| {_title(cells)} | {source}" + " | ".join(vals) + f" | {change_text(cells, periods)[0]} |")
         lines.append("")
     lines.append(f"_{caption(payload, min_base)}_")
-    missing = no_data_line(payload)
+    missing = no_data_line(payload, periods)
     if missing:
         lines += ["", f"_{missing}_"]
     return "\n".join(lines) + "\n"
