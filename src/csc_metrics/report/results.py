@@ -107,6 +107,12 @@ def _style(assessment: str | None) -> str:
     return {"better": "green", "worse": "red"}.get(assessment or "", "")
 
 
+def shown_periods(payload: dict[str, Any], n_periods: int, width: int) -> list[str]:
+    """The period columns a terminal of `width` shows: the latest `n_periods`, fewer when narrow."""
+    source_width = 13 if mixed_sources(payload) else 0  # "CIN census" and its padding
+    return latest_periods(payload, max(1, min(n_periods, (width - 42 - source_width) // 13)))
+
+
 def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120,
                    min_base: int = DEFAULT_MIN_BASE) -> list[Table]:
     """One table per section: indicators as rows, the latest periods as columns, then the latest change.
@@ -114,7 +120,7 @@ def section_tables(payload: dict[str, Any], n_periods: int = 4, width: int = 120
     cases (the config's `min_base`) are marked small base."""
     sourced = mixed_sources(payload)
     source_width = 13 if sourced else 0  # "CIN census" and its padding
-    periods = latest_periods(payload, max(1, min(n_periods, (width - 42 - source_width) // 13)))
+    periods = shown_periods(payload, n_periods, width)
     by_ind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     breakdowns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     order: list[str] = []
@@ -217,7 +223,7 @@ def render_table(payload: dict[str, Any], console: Console, n_periods: int = 4,
                  min_base: int = DEFAULT_MIN_BASE) -> None:
     console.print(Group(*section_tables(payload, n_periods, console.width, min_base)))
     console.print(Text(caption(payload, min_base), style="dim"))
-    missing = no_data_line(payload, latest_periods(payload, n_periods))
+    missing = no_data_line(payload, shown_periods(payload, n_periods, console.width))
     if missing:
         console.print(Text(missing, style="dim"))
 
