@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from tests.conftest import run_cli
+from tests.ssda903_truth_keys import SHARES
 
 from csc_metrics.checks import run_embedded_test
 from csc_metrics.derive.ssda903_outcomes import adoptions, care_leaver_outcomes, oc2_outcomes
@@ -178,16 +179,9 @@ def test_on_the_synthetic_authority_the_figures_equal_the_truth(sample, computed
     age), for each complete collection year."""
     truth = json.loads((sample / "truth.json").read_text())["years"]
     by = {(r["indicator"], r["period"]): r for r in computed}
-    pairs = {  # indicator -> (truth numerator, truth denominator)
-        "cla12_health_assessment": ("oc2_health_assessment", "oc2_cohort"),
-        "cla12_immunisations": ("oc2_immunisations", "oc2_cohort"),
-        "cla12_dental": ("oc2_teeth_check", "oc2_cohort"),
-        "cla12_substance_misuse": ("oc2_substance_misuse", "oc2_cohort"),
-        "cla12_development_check": ("oc2_under_5_health_check", "oc2_under_5"),
-        "cla12_convicted": ("oc2_10_17_convicted", "oc2_10_17"),
-        "cla12_sdq_received": ("sdq_scores", "sdq_5_16"),
-        "care_leavers_eet": ("care_leavers_19_21_eet", "care_leavers_19_21"),
-    }
+    pairs = {i: SHARES[i] for i in (  # indicator -> (truth numerator, truth denominator)
+        "cla12_health_assessment", "cla12_immunisations", "cla12_dental", "cla12_substance_misuse",
+        "cla12_development_check", "cla12_convicted", "cla12_sdq_received", "care_leavers_eet")}
     assert sorted(truth) == [str(y) for y in range(2020, 2026)]  # 2022-23 to 2024-25, and 3 years before
     for y in range(2020, 2026):
         label = f"{y - 1}-{str(y)[2:]}"

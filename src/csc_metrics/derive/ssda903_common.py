@@ -181,13 +181,18 @@ def first_of(*keys: str) -> pl.Expr:
     return new
 
 
+def last_of(first: pl.Expr) -> pl.Expr:
+    """True on the last row of each run, given `first` (`first_of`): the row before the next run's first."""
+    return first.shift(-1, fill_value=True)
+
+
 def per_run(frame: pl.DataFrame, keys: list[str], aggs: dict[str, tuple[str, pl.Expr | None]]) -> pl.DataFrame:
     """One row per run of equal `keys` (nulls equal) in a frame sorted by them: the keys, then each named
     aggregate, `("first", e)` / `("last", e)` (`e` on the run's first / last row) or `("len", ...)` (its rows,
     UInt32). The rows of `group_by(keys, maintain_order=True)` when each key's rows are together, without
     hashing the keys."""
     start = first_of(*keys)
-    marked = frame.with_columns(_start=start, _end=start.shift(-1, fill_value=True),
+    marked = frame.with_columns(_start=start, _end=last_of(start),
                                 _i=pl.int_range(pl.len(), dtype=pl.UInt32))
     def on(row: str) -> list[pl.Expr]:
         return [e.alias(n) for n, (how, e) in aggs.items() if how == row and e is not None]

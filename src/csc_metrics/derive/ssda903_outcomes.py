@@ -24,6 +24,7 @@ from csc_metrics.derive.ssda903_common import (
     TEMPORARY,
     cum_sum_in,
     first_of,
+    last_of,
     prepare,
     text,
 )
@@ -119,7 +120,7 @@ def adoptions(episodes: pl.DataFrame, ad1: pl.DataFrame | None) -> pl.DataFrame:
     group = ["child", "poc"]
     breaks = ~is_a & ~text("place").is_in(TEMPORARY).fill_null(False)
     first = first_of(*group)
-    ep = ep.with_columns(_a=is_a, _run=cum_sum_in(breaks.cast(pl.Int32), first), _last=first.shift(-1, fill_value=True))
+    ep = ep.with_columns(_a=is_a, _run=cum_sum_in(breaks.cast(pl.Int32), first), _last=last_of(first))
     # the period's final run of A3-A6 episodes: `_run` (never null) on the period's last row, carried back
     final_run = pl.col("_run") == pl.when(pl.col("_last")).then(pl.col("_run")).backward_fill()
     order = text("ls").is_in(["E1", "D1"]).fill_null(False)

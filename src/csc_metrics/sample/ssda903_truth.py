@@ -89,7 +89,7 @@ def _spells(p: pl.DataFrame, plc: pl.DataFrame) -> pl.DataFrame:
     return spells.with_columns(p_end=pl.col("p_end").fill_null(pl.col("cla_end")))
 
 
-def _placements_3plus(p: pl.DataFrame, plc: pl.DataFrame, e: date, years: int) -> list[int]:
+def _placements_3plus(p: pl.DataFrame, spells: pl.DataFrame, e: date, years: int) -> list[int]:
     """[with 3+ placements in the `years` years to `e`, of those looked after at `e`] (in care since 2 years
     before for the two-year measure), the placements as drawn, of every period of care in the window."""
     s = e.replace(year=e.year - years) + timedelta(days=1)
@@ -97,7 +97,7 @@ def _placements_3plus(p: pl.DataFrame, plc: pl.DataFrame, e: date, years: int) -
     if years == 2:
         stock = stock.filter(pl.col("cla_start") <= e.replace(year=e.year - 2))
     cohort = stock.select("cid").unique()
-    held = _spells(p, plc).filter((pl.col("p_start") <= e) & (pl.col("p_end").is_null() | (pl.col("p_end") >= s)))
+    held = spells.filter((pl.col("p_start") <= e) & (pl.col("p_end").is_null() | (pl.col("p_end") >= s)))
     per = held.join(cohort, on="cid").group_by("cid").len()
     return [per.filter(pl.col("len") >= 3).height, cohort.height]
 
@@ -176,6 +176,7 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
     returns as drawn, the OC2, care-leaver, stock and missing figures; given the placements, the placement
     counts and long-term stability; given List 10 too, the adoption durations)."""
     out: dict[str, dict] = {}
+    spells = None if placements is None else _spells(p, placements)
     for y in years:
         s, e = date(y - 1, 4, 1), date(y, 3, 31)
         open_e = p.filter((pl.col("cla_start") <= e) & (pl.col("cla_end").is_null() | (pl.col("cla_end") > e)))
@@ -195,9 +196,9 @@ def truth_counts(p: pl.DataFrame, years: list[int], returns: dict[int, dict[str,
             ).select(pl.col("cid").n_unique()).item(),
             "continuously_12_months": p.filter(in_cohort(s, e)).select(pl.col("cid").n_unique()).item(),
         }
-        if placements is not None:
-            t["placements_3plus"] = _placements_3plus(p, placements, e, 1)
-            t["placements_3plus_2y"] = _placements_3plus(p, placements, e, 2)
+        if placements is not None and spells is not None:
+            t["placements_3plus"] = _placements_3plus(p, spells, e, 1)
+            t["placements_3plus_2y"] = _placements_3plus(p, spells, e, 2)
             t["long_term_stable"] = _long_term_stable(p, placements, e)
             if adoptions is not None:
                 t.update(_adoption_days(p, placements, adoptions, s, e))
